@@ -1,0 +1,7 @@
+"""``python -m liqmap``."""
+
+import sys
+
+from liqmap.cli.app import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure numerics: margin math, the estimator, clusters. Nothing here does I/O."""

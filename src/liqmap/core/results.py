@@ -1,0 +1,346 @@
+"""Immutable result objects of the estimator: :class:`LiquidationMap` and :class:`LiquidationHeatmap`.
+
+Both hold USD of estimated liquidation orders per price bin. Long liquidations sit below the current
+price, short liquidations above it. Renderers, the CLI and the web layer take these objects only.
+The JSON layout produced by ``to_dict`` is documented in ``docs/json.md`` and is stable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import EstimatorParams
+from liqmap.domain.market import Gap
+
+__all__ = ["Cluster", "Coverage", "LiquidationHeatmap", "LiquidationMap", "PricePath", "iso_ms"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+MAP_SCHEMA = "liqmap.map/1"
+HEATMAP_SCHEMA = "liqmap.heatmap/1"
+
+
+def iso_ms(ts_ms: int) -> str:
+    """ISO-8601 UTC text of an epoch-millisecond time (``2026-02-05T12:00:00Z``)."""
+    dt = datetime.fromtimestamp(ts_ms / 1000.0, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ro(a: NDArray[Any]) -> NDArray[Any]:
+    arr = np.array(a, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+def tier_label(leverage: float) -> str:
+    """``25.0 -> '25x'``, ``12.5 -> '12.5x'``."""
+    return f"{leverage:g}x"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the requested window the input covered, and where it had holes."""
+
+    bars: int
+    expected_bars: int
+    gaps: tuple[Gap, ...] = ()
+    oi_source: str = "none"  # "level", "change" or "none" (volume fallback)
+    taker_flow: bool = False
+    liquidation_events: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """Share of the expected bars present (1.0 = complete)."""
+        return 1.0 if self.expected_bars <= 0 else min(1.0, self.bars / self.expected_bars)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "bars": self.bars,
+            "expected_bars": self.expected_bars,
+            "fraction": round(self.fraction, 6),
+            "gaps": [g.to_dict() for g in self.gaps],
+            "oi_source": self.oi_source,
+            "taker_flow": self.taker_flow,
+            "liquidation_events": self.liquidation_events,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A dense, tall run of liquidation levels on one side.
+
+    ``price`` is the USD-weighted centre; ``distance_pct`` is signed ((price / current - 1) * 100,
+    negative below price); ``usd_by_tier`` is aligned with the map's ``leverages``.
+    """
+
+    side: str  # "long" or "short"
+    price_low: float
+    price_high: float
+    price: float
+    usd: float
+    usd_by_tier: tuple[float, ...]
+    distance_pct: float
+    share_of_side: float
+    score: float
+    rank: int
+
+    def to_dict(self, leverages: tuple[float, ...]) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "rank": self.rank,
+            "side": self.side,
+            "price": self.price,
+            "price_low": self.price_low,
+            "price_high": self.price_high,
+            "usd": self.usd,
+            "usd_by_tier": {
+                tier_label(lv): u for lv, u in zip(leverages, self.usd_by_tier, strict=True)
+            },
+            "distance_pct": self.distance_pct,
+            "share_of_side": self.share_of_side,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PricePath:
+    """The bars of the window, for drawing the price path over a heatmap."""
+
+    ts_ms: IntArray
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+
+    def __post_init__(self) -> None:
+        for name in ("ts_ms", "open", "high", "low", "close"):
+            object.__setattr__(self, name, _ro(getattr(self, name)))
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationMap:
+    """Estimated liquidation notional (USD) per price bin and leverage tier, as of ``as_of_ms``.
+
+    Attributes
+    ----------
+    edges
+        ``n + 1`` increasing bin edges; bin ``i`` is ``[edges[i], edges[i + 1])``.
+    long_usd, short_usd
+        ``(n_tiers, n)`` USD of long / short liquidation orders per tier and bin.
+    price
+        Current price (close of the last bar before ``as_of_ms``).
+    """
+
+    symbol: str
+    exchange: str
+    price: float
+    as_of_ms: int
+    window_start_ms: int
+    window_label: str
+    leverages: tuple[float, ...]
+    edges: FloatArray
+    long_usd: FloatArray
+    short_usd: FloatArray
+    params: EstimatorParams
+    coverage: Coverage
+    out_of_range_long_usd: float = 0.0
+    out_of_range_short_usd: float = 0.0
+    clusters: tuple[Cluster, ...] = ()
+    reading: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for name in ("edges", "long_usd", "short_usd"):
+            object.__setattr__(self, name, _ro(np.asarray(getattr(self, name), dtype=np.float64)))
+        n = len(self.edges) - 1
+        shape = (len(self.leverages), n)
+        if self.long_usd.shape != shape or self.short_usd.shape != shape:
+            raise ValueError(f"long/short arrays must have shape {shape}")
+
+    # --- derived views -------------------------------------------------------------------
+    @property
+    def n_bins(self) -> int:
+        """Number of price bins."""
+        return len(self.edges) - 1
+
+    @property
+    def centers(self) -> FloatArray:
+        """Bin mid prices."""
+        return np.asarray(0.5 * (self.edges[:-1] + self.edges[1:]), dtype=np.float64)
+
+    @property
+    def long_total(self) -> FloatArray:
+        """Long liquidation USD per bin, all tiers."""
+        return np.asarray(self.long_usd.sum(axis=0), dtype=np.float64)
+
+    @property
+    def short_total(self) -> FloatArray:
+        """Short liquidation USD per bin, all tiers."""
+        return np.asarray(self.short_usd.sum(axis=0), dtype=np.float64)
+
+    @property
+    def cum_long(self) -> FloatArray:
+        """Cumulative long liquidations met when price falls from ``price`` down to each bin.
+
+        ``cum_long[i]`` is the long USD in bins ``i..`` that lie below the current price (0 above).
+        """
+        below = np.where(self.centers < self.price, self.long_total, 0.0)
+        return np.asarray(np.cumsum(below[::-1])[::-1] * (self.centers < self.price))
+
+    @property
+    def cum_short(self) -> FloatArray:
+        """Cumulative short liquidations met when price rises from ``price`` up to each bin."""
+        above = np.where(self.centers > self.price, self.short_total, 0.0)
+        return np.asarray(np.cumsum(above) * (self.centers > self.price))
+
+    @property
+    def total_long_usd(self) -> float:
+        """All long liquidation USD on the map."""
+        return float(self.long_usd.sum())
+
+    @property
+    def total_short_usd(self) -> float:
+        """All short liquidation USD on the map."""
+        return float(self.short_usd.sum())
+
+    # --- serialisation -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON layout documented in ``docs/json.md``."""
+        labels = [tier_label(lv) for lv in self.leverages]
+        lo, hi = self.edges[:-1], self.edges[1:]
+        lt, st, cl, cs = self.long_total, self.short_total, self.cum_long, self.cum_short
+        bins = [
+            {
+                "price_low": float(lo[i]),
+                "price_high": float(hi[i]),
+                "long_usd": float(lt[i]),
+                "short_usd": float(st[i]),
+                "long_usd_by_tier": {
+                    labels[t]: float(self.long_usd[t, i]) for t in range(len(labels))
+                },
+                "short_usd_by_tier": {
+                    labels[t]: float(self.short_usd[t, i]) for t in range(len(labels))
+                },
+                "cum_long_usd": float(cl[i]),
+                "cum_short_usd": float(cs[i]),
+            }
+            for i in range(self.n_bins)
+        ]
+        return {
+            "schema": MAP_SCHEMA,
+            "symbol": self.symbol,
+            "exchange": self.exchange,
+            "price": self.price,
+            "as_of_ms": self.as_of_ms,
+            "as_of": iso_ms(self.as_of_ms),
+            "window": {
+                "label": self.window_label,
+                "start_ms": self.window_start_ms,
+                "end_ms": self.as_of_ms,
+            },
+            "tiers": labels,
+            "totals": {
+                "long_usd": self.total_long_usd,
+                "short_usd": self.total_short_usd,
+                "out_of_range_long_usd": self.out_of_range_long_usd,
+                "out_of_range_short_usd": self.out_of_range_short_usd,
+            },
+            "bins": bins,
+            "clusters": [c.to_dict(self.leverages) for c in self.clusters],
+            "reading": self.reading,
+            "coverage": self.coverage.to_dict(),
+            "params": self.params.to_dict(),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationHeatmap:
+    """The estimator's state sampled over time: ``(n_times, n_bins)`` USD per side.
+
+    Column ``j`` is the state as of ``ts_ms[j]`` (built only from bars that closed by then).
+    """
+
+    symbol: str
+    exchange: str
+    leverages: tuple[float, ...]
+    ts_ms: IntArray
+    edges: FloatArray
+    long_usd: FloatArray
+    short_usd: FloatArray
+    price_path: PricePath
+    params: EstimatorParams
+    coverage: Coverage
+    window_label: str = ""
+    events_ts_ms: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    events_price: FloatArray = field(default_factory=lambda: np.zeros(0))
+    events_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
+    events_side: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+
+    def __post_init__(self) -> None:
+        for name in (
+            "ts_ms",
+            "edges",
+            "long_usd",
+            "short_usd",
+            "events_ts_ms",
+            "events_price",
+            "events_usd",
+            "events_side",
+        ):
+            object.__setattr__(self, name, _ro(getattr(self, name)))
+        shape = (len(self.ts_ms), len(self.edges) - 1)
+        if self.long_usd.shape != shape or self.short_usd.shape != shape:
+            raise ValueError(f"heatmap arrays must have shape {shape}")
+
+    @property
+    def centers(self) -> FloatArray:
+        """Bin mid prices."""
+        return np.asarray(0.5 * (self.edges[:-1] + self.edges[1:]), dtype=np.float64)
+
+    @property
+    def total_usd(self) -> FloatArray:
+        """Long + short USD per (time, bin)."""
+        return np.asarray(self.long_usd + self.short_usd, dtype=np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``docs/json.md``): matrices as lists of rows, one row per time."""
+
+        def rows(a: FloatArray) -> list[list[float]]:
+            return [[float(x) if math.isfinite(x) else 0.0 for x in r] for r in a]
+
+        pp = self.price_path
+        return {
+            "schema": HEATMAP_SCHEMA,
+            "symbol": self.symbol,
+            "exchange": self.exchange,
+            "window": {"label": self.window_label},
+            "tiers": [tier_label(lv) for lv in self.leverages],
+            "ts_ms": [int(t) for t in self.ts_ms],
+            "edges": [float(e) for e in self.edges],
+            "long_usd": rows(self.long_usd),
+            "short_usd": rows(self.short_usd),
+            "price_path": {
+                "ts_ms": [int(t) for t in pp.ts_ms],
+                "open": pp.open.tolist(),
+                "high": pp.high.tolist(),
+                "low": pp.low.tolist(),
+                "close": pp.close.tolist(),
+            },
+            "events": {
+                "ts_ms": [int(t) for t in self.events_ts_ms],
+                "price": self.events_price.tolist(),
+                "usd": self.events_usd.tolist(),
+                "side": ["long" if s > 0 else "short" for s in self.events_side],
+            },
+            "coverage": self.coverage.to_dict(),
+            "params": self.params.to_dict(),
+        }
