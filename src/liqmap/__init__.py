@@ -1,4 +1,72 @@
-"""liqmap: open liquidation maps for crypto perpetual futures, with exact exchange margin math."""
+"""liqmap: open liquidation maps for crypto perpetual futures, with exact exchange margin math.
+
+The public API::
+
+    import liqmap
+    data = liqmap.load_market("BTCUSDT", "demo")          # or a bars file path
+    m = liqmap.estimate_map(data, window="24h")
+    liqmap.plot(m, "map.png")
+"""
+
+from liqmap.api import (
+    MarketData,
+    estimate_heatmap,
+    estimate_map,
+    liquidation_price,
+    load_market,
+    load_params,
+    plot,
+    true_map,
+)
+from liqmap.config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.core.live import LiveMap
+from liqmap.core.margin import LiquidationQuote
+from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap
+from liqmap.domain import (
+    Candles,
+    Gap,
+    LiquidationEvents,
+    MarginTable,
+    MarginTier,
+    OpenInterest,
+    Side,
+    Venue,
+)
+from liqmap.errors import InputError, LiqmapError
+from liqmap.io.files import load_candles, load_flow, load_liquidations, load_open_interest
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "Candles",
+    "Cluster",
+    "Coverage",
+    "EstimatorParams",
+    "Gap",
+    "InputError",
+    "LiqmapError",
+    "LiquidationEvents",
+    "LiquidationHeatmap",
+    "LiquidationMap",
+    "LiquidationQuote",
+    "LiveMap",
+    "MarginTable",
+    "MarginTier",
+    "MarketData",
+    "OpenInterest",
+    "Side",
+    "Venue",
+    "__version__",
+    "estimate_heatmap",
+    "estimate_map",
+    "liquidation_price",
+    "load_candles",
+    "load_flow",
+    "load_liquidations",
+    "load_market",
+    "load_open_interest",
+    "load_params",
+    "plot",
+    "true_map",
+]

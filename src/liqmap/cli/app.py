@@ -1,6 +1,7 @@
 """The ``liqmap`` command: one typer app, commands registered from small modules.
 
-Exit codes: 0 ok, 2 bad input (:class:`liqmap.errors.InputError`), 1 any other error.
+Exit codes: 0 ok, 2 bad input (:class:`liqmap.errors.InputError` or a usage error), 1 any other
+error.
 """
 
 from __future__ import annotations
@@ -9,38 +10,40 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from liqmap.errors import InputError, LiqmapError
 
-__all__ = ["app", "main", "run"]
+__all__ = ["build_app", "main", "run"]
 
-app = typer.Typer(
-    name="liqmap",
-    help="Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, highlight=False)
 
 
-def _register() -> None:
-    from liqmap.cli import liqprice
+def build_app() -> typer.Typer:
+    """A fresh app with every command registered."""
+    from liqmap.cli import demo, liqprice, maps
 
-    liqprice.register(app)
+    app = typer.Typer(
+        name="liqmap",
+        help="Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for module in (demo, maps, liqprice):
+        module.register(app)
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
-    _register()
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     try:
-        app(args=argv, standalone_mode=True)
+        build_app()(args=argv, prog_name="liqmap", standalone_mode=True)
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
     except LiqmapError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 1
     except SystemExit as exc:  # typer/click exit: usage errors are 2, --help is 0
         code = exc.code
@@ -48,10 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 def run() -> None:
-    """Console-script wrapper: exits with :func:`main`'s code."""
+    """Console-script entry point."""
     sys.exit(main())

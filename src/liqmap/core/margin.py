@@ -1,28 +1,85 @@
-"""Exact isolated-margin liquidation prices (skeleton: Binance USD-M only; other venues to come).
+"""Exact isolated-margin liquidation prices for Binance USD-M and COIN-M, Bybit, OKX, Hyperliquid.
 
-CONTRACT (other modules rely on these two signatures; keep them):
+Public surface (other modules rely on these two signatures)::
 
     liquidation_price(venue, side, entry_price, leverage, *, notional=None, quantity=None,
                       margin=None, table=None) -> LiquidationQuote
     liq_price_ratio(venue, side, leverage, notional, table=None) -> float
-        liquidation price / entry price for a position of that notional (USD) opened with
-        margin = notional / leverage. Entry-independent for every supported venue.
+
+Units
+-----
+``notional`` is the position value at entry in the quote currency (USDT for Binance USD-M,
+Bybit and OKX, USDC for Hyperliquid, USD face value for Binance COIN-M). ``quantity`` is the
+position size in coin at entry (``notional = quantity * entry_price`` on every venue). ``margin``
+is the isolated margin in the margin currency (the coin for COIN-M); it defaults to the initial
+margin ``value / leverage``. The margin table's bounds are in the margin currency: quote currency
+for linear contracts, coin for inverse ones.
+
+Bracket choice
+--------------
+The tier is the one holding the position's value *at entry* (``floor <= value < cap``), for every
+venue. Binance itself re-selects the bracket from the value at the liquidation price; the two
+differ only for positions within a few percent of a bracket boundary (``docs/model.md`` section
+1.7 explains the choice and its size).
+
+The formulas are derived in ``docs/model.md`` section 1; each one cites its exchange document in
+:mod:`liqmap.core._margin_formulas`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
-from liqmap.domain.enums import Side, Venue
+from liqmap.core import _margin_formulas as formulas
+from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
-from liqmap.errors import LeverageError, ParameterError
+from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
 
-__all__ = ["LiquidationQuote", "liq_price_ratio", "liquidation_price"]
+__all__ = [
+    "DEFAULT_TAKER_FEE_RATE",
+    "LiquidationQuote",
+    "inverse_contract_size",
+    "liq_price_ratio",
+    "liquidation_price",
+    "select_tier",
+]
+
+DEFAULT_TAKER_FEE_RATE: dict[Venue, float] = {Venue.OKX: 0.0005}
+"""Taker fee rates the formulas use when none is given: only OKX's liquidation condition needs one
+(regular-user USDT-margined swap taker fee, 0.05%: https://www.okx.com/fees)."""
 
 
 @dataclass(frozen=True, slots=True)
 class LiquidationQuote:
-    """A liquidation price with the numbers it came from."""
+    """A liquidation price with the numbers it came from.
+
+    Attributes
+    ----------
+    notional
+        Position value at entry in the quote currency (USD face value for inverse contracts).
+    quantity
+        Position size in coin (``notional / entry_price``).
+    margin
+        Isolated margin in the margin currency (coin for inverse contracts).
+    liquidation_price
+        Mark price at which the position is liquidated; ``0.0`` when a long can never be
+        liquidated (margin >= notional), ``inf`` when an inverse short never can.
+    tier
+        The maintenance-margin tier used (the one holding the value at entry).
+    distance_pct
+        ``(liquidation_price / entry_price - 1) * 100``: negative for longs, positive for shorts.
+    maintenance_margin
+        Maintenance requirement at the entry price, in the margin currency (for OKX including
+        the taker fee to close). The margin must exceed it.
+    symbol
+        The margin table's symbol.
+    taker_fee_rate
+        Fee rate in the liquidation condition (OKX only; 0 elsewhere).
+    contracts
+        Number of contracts for inverse contracts (``notional / contract size``), else ``None``.
+    """
 
     venue: Venue
     side: Side
@@ -33,7 +90,32 @@ class LiquidationQuote:
     margin: float
     liquidation_price: float
     tier: MarginTier
-    distance_pct: float  # (liquidation / entry - 1) * 100
+    distance_pct: float
+    maintenance_margin: float = 0.0
+    symbol: str = ""
+    taker_fee_rate: float = 0.0
+    contracts: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (infinite values written as ``null``)."""
+        tier = {k: _finite_or_none(float(v)) for k, v in self.tier.to_dict().items()}
+        tier["tier"] = self.tier.tier
+        return {
+            "venue": self.venue.value,
+            "symbol": self.symbol,
+            "side": self.side.value,
+            "entry_price": self.entry_price,
+            "leverage": self.leverage,
+            "notional": self.notional,
+            "quantity": self.quantity,
+            "contracts": self.contracts,
+            "margin": self.margin,
+            "maintenance_margin": self.maintenance_margin,
+            "taker_fee_rate": self.taker_fee_rate,
+            "liquidation_price": _finite_or_none(self.liquidation_price),
+            "distance_pct": _finite_or_none(self.distance_pct),
+            "tier": tier,
+        }
 
 
 def liquidation_price(
@@ -46,47 +128,207 @@ def liquidation_price(
     quantity: float | None = None,
     margin: float | None = None,
     table: MarginTable | None = None,
+    taker_fee_rate: float | None = None,
 ) -> LiquidationQuote:
-    """Isolated-margin liquidation price (Binance USD-M one-way mode only in this skeleton)."""
-    if venue is not Venue.BINANCE or table is None:
-        raise ParameterError("skeleton: only Binance USD-M with a bracket table is implemented")
-    if entry_price <= 0:
-        raise ParameterError(f"entry price must be > 0, got {entry_price}")
-    if leverage <= 0:
-        raise LeverageError(f"leverage must be > 0, got {leverage}")
-    if notional is None:
-        if quantity is None:
-            raise ParameterError("give the position size as notional or quantity")
-        notional = quantity * entry_price
-    qty = notional / entry_price
-    tier = table.tier_for(notional)
-    if leverage > tier.max_leverage:
+    """Isolated-margin liquidation price of one position (one-way mode, no other positions).
+
+    Parameters
+    ----------
+    venue, side
+        Exchange (product line) and position side.
+    entry_price
+        Average entry price, > 0.
+    leverage
+        Initial leverage, > 0 and at most the tier's maximum.
+    notional, quantity
+        Position size: value at entry in the quote currency, or size in coin. Give exactly one.
+    margin
+        Isolated margin in the margin currency; defaults to ``value / leverage``. Must exceed the
+        maintenance margin at entry.
+    table
+        Maintenance-margin tiers of the symbol (see :func:`liqmap.io.brackets.default_table`).
+    taker_fee_rate
+        OKX only: fee rate in the liquidation condition (default :data:`DEFAULT_TAKER_FEE_RATE`).
+
+    Raises
+    ------
+    ParameterError
+        Bad price, size, margin or table; margin at or below maintenance (instant liquidation).
+    LeverageError
+        Leverage <= 0 or above the tier's maximum.
+    """
+    if not isinstance(venue, Venue):
+        raise UnknownExchangeError(f"venue must be a liqmap Venue, got {venue!r}")
+    entry = _positive("entry price", entry_price)
+    lev = _leverage(leverage)
+    tbl = _require_table(venue, table)
+    value = _notional(entry, notional, quantity)
+    inverse = venue.contract_kind is ContractKind.INVERSE
+    basis = value / entry if inverse else value  # the table's unit: coin for inverse contracts
+    tier = select_tier(tbl, basis)
+    if lev > tier.max_leverage:
         raise LeverageError(
-            f"leverage {leverage:g} exceeds the maximum {tier.max_leverage:g} for a {notional:,.0f} "
-            f"position in bracket {tier.tier} of {table.symbol}"
+            f"leverage {lev:g}x exceeds the maximum {tier.max_leverage:g}x of bracket {tier.tier} "
+            f"of {tbl.symbol} ({venue.value}), which holds positions of {_span(tier)}; "
+            f"lower the leverage or the position size"
         )
-    wb = notional / leverage if margin is None else margin
-    s = side.sign
-    lp = (wb + tier.maint_amount - s * qty * entry_price) / (
-        qty * tier.maint_margin_ratio - s * qty
-    )
+    wb = basis / lev if margin is None else _positive("margin", margin)
+    fee = _fee(venue, taker_fee_rate)
+    mm = _maintenance(venue, value, entry, tier, fee)
+    if wb <= mm:
+        raise ParameterError(
+            f"margin {wb:,.8g} is at or below the maintenance margin {mm:,.8g} of this "
+            f"{value:,.2f} position (bracket {tier.tier} of {tbl.symbol}): it would be liquidated "
+            f"immediately; add margin or lower the leverage"
+        )
+    lp = _price(venue, formulas.Position(side.sign, entry, value, wb), tier, fee)
     return LiquidationQuote(
-        venue,
-        side,
-        entry_price,
-        leverage,
-        notional,
-        qty,
-        wb,
-        lp,
-        tier,
-        (lp / entry_price - 1.0) * 100.0,
+        venue=venue,
+        side=side,
+        entry_price=entry,
+        leverage=lev,
+        notional=value,
+        quantity=value / entry,
+        margin=wb,
+        liquidation_price=lp,
+        tier=tier,
+        distance_pct=(lp / entry - 1.0) * 100.0,
+        maintenance_margin=mm,
+        symbol=tbl.symbol,
+        taker_fee_rate=fee,
+        contracts=value / inverse_contract_size(tbl.symbol) if inverse else None,
     )
 
 
 def liq_price_ratio(
-    venue: Venue, side: Side, leverage: float, notional: float, table: MarginTable | None = None
+    venue: Venue,
+    side: Side,
+    leverage: float,
+    notional: float,
+    table: MarginTable | None = None,
+    *,
+    taker_fee_rate: float | None = None,
 ) -> float:
-    """Liquidation price / entry price for a position of ``notional`` at ``leverage``."""
-    q = liquidation_price(venue, side, 1.0, leverage, notional=notional, table=table)
-    return q.liquidation_price
+    """Liquidation price / entry price of a position opened with margin ``notional / leverage``.
+
+    The ratio does not depend on the entry price on any supported venue. ``notional`` is in the
+    table's unit: the quote currency for linear contracts, **coin** for inverse contracts (for
+    COIN-M pass ``usd_notional / price``; with it the ratio is again entry-independent).
+    ``ratio * entry_price == liquidation_price(..., entry_price, notional=notional * (entry_price
+    if inverse else 1)).liquidation_price``.
+    """
+    quote = liquidation_price(
+        venue, side, 1.0, leverage, notional=notional, table=table, taker_fee_rate=taker_fee_rate
+    )
+    return quote.liquidation_price
+
+
+def select_tier(table: MarginTable, value: float) -> MarginTier:
+    """The tier holding a position of this value (``floor <= value < cap``), in the table's unit.
+
+    Raises
+    ------
+    ParameterError
+        When the value lies below the first floor or at/above the last cap of the table.
+    """
+    first, last = table.tiers[0], table.tiers[-1]
+    if value < first.notional_floor:
+        raise ParameterError(
+            f"position value {value:,.8g} is below the first tier of {table.symbol} "
+            f"(floor {first.notional_floor:,.8g}); check the table or the position size"
+        )
+    if value >= last.notional_cap:
+        raise ParameterError(
+            f"position value {value:,.8g} exceeds the largest tier of {table.symbol} "
+            f"(tier {last.tier}, cap {last.notional_cap:,.8g}): the exchange does not allow it, or "
+            f"the table is incomplete; give a smaller position or a fuller table (--brackets)"
+        )
+    return table.tier_for(value)
+
+
+def inverse_contract_size(symbol: str) -> float:
+    """USD face value of one Binance COIN-M contract: 100 for BTC, 10 for every other coin.
+
+    Source: https://www.binance.com/en/support/faq/a4470430e3164c13932be8967961aede
+    """
+    return 100.0 if symbol.upper().startswith("BTC") else 10.0
+
+
+def _price(venue: Venue, pos: formulas.Position, tier: MarginTier, fee: float) -> float:
+    mmr, amount = tier.maint_margin_ratio, tier.maint_amount
+    if venue is Venue.BINANCE:
+        return formulas.binance_usdm(pos, mmr, amount)
+    if venue is Venue.BINANCE_COINM:
+        return formulas.binance_coinm(pos, mmr, amount)
+    if venue is Venue.BYBIT:
+        return formulas.bybit_linear(pos, mmr, amount)
+    if venue is Venue.OKX:
+        return formulas.okx_linear(pos, mmr, amount, fee)
+    return formulas.hyperliquid(pos, mmr, amount)
+
+
+def _maintenance(venue: Venue, value: float, entry: float, tier: MarginTier, fee: float) -> float:
+    """Maintenance requirement at the entry price, in the margin currency."""
+    if venue is Venue.BINANCE_COINM:
+        return formulas.binance_coinm_maintenance(
+            value, entry, tier.maint_margin_ratio, tier.maint_amount
+        )
+    return formulas.linear_maintenance(value, tier.maint_margin_ratio, tier.maint_amount, fee)
+
+
+def _fee(venue: Venue, taker_fee_rate: float | None) -> float:
+    if venue is not Venue.OKX:
+        return 0.0
+    if taker_fee_rate is None:
+        return DEFAULT_TAKER_FEE_RATE[venue]
+    if not (math.isfinite(taker_fee_rate) and 0.0 <= taker_fee_rate < 0.1):
+        raise ParameterError(f"taker fee rate must be in [0, 0.1), got {taker_fee_rate}")
+    return float(taker_fee_rate)
+
+
+def _require_table(venue: Venue, table: MarginTable | None) -> MarginTable:
+    if table is None:
+        raise ParameterError(
+            f"a margin table is required for {venue.value}: pass "
+            f"liqmap.io.brackets.default_table({venue.value!r}, symbol) or load_brackets(path)"
+        )
+    try:
+        table_venue = Venue.parse(table.venue)
+    except UnknownExchangeError:
+        return table  # a custom label: trust the caller
+    if table_venue is not venue:
+        raise ParameterError(
+            f"the margin table of {table.symbol} is for {table_venue.value}, not {venue.value}"
+        )
+    return table
+
+
+def _notional(entry: float, notional: float | None, quantity: float | None) -> float:
+    if notional is not None and quantity is None:
+        return _positive("notional", notional)
+    if quantity is not None and notional is None:
+        return _positive("quantity", quantity) * entry
+    raise ParameterError("give the position size as notional or as quantity (exactly one)")
+
+
+def _positive(name: str, value: float) -> float:
+    v = float(value)
+    if not (math.isfinite(v) and v > 0.0):
+        raise ParameterError(f"{name} must be a finite number > 0, got {value}")
+    return v
+
+
+def _leverage(value: float) -> float:
+    v = float(value)
+    if not (math.isfinite(v) and v > 0.0):
+        raise LeverageError(f"leverage must be a finite number > 0, got {value}")
+    return v
+
+
+def _span(tier: MarginTier) -> str:
+    cap = "and above" if math.isinf(tier.notional_cap) else f"to {tier.notional_cap:,.8g}"
+    return f"{tier.notional_floor:,.8g} {cap}"
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None

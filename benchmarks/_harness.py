@@ -1,0 +1,46 @@
+"""A tiny benchmark harness: medians over repeats, compared with each target."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    median_s: float
+    target_s: float
+    detail: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.median_s / self.target_s
+
+    @property
+    def ok(self) -> bool:
+        return self.median_s < self.target_s
+
+
+def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1) -> float:
+    """Median wall time of ``fn`` in seconds (after ``warmup`` untimed calls)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def require_shared() -> Path:
+    if not SHARED.is_dir():
+        raise SystemExit(f"benchmarks read real price paths from {SHARED}; it is absent")
+    return SHARED

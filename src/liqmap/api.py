@@ -1,0 +1,258 @@
+"""The Python API: load data by source, estimate maps and heatmaps, plot them.
+
+A thin layer over :mod:`liqmap.core` (pure numerics) and :mod:`liqmap.io` (files) that resolves
+the conveniences users expect: windows as text (``'24h'``), ``source='demo'``, default bracket
+tables. The CLI and the web layer call these functions and hold no model logic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from liqmap.config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.core import maps as _maps
+from liqmap.core.results import LiquidationHeatmap, LiquidationMap
+from liqmap.core import margin as _margin
+from liqmap.core.margin import LiquidationQuote
+from liqmap.domain.enums import Side, Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.errors import DataFileError, ParameterError
+from liqmap.timeutil import parse_duration_ms, parse_time_ms
+
+__all__ = [
+    "MarketData",
+    "estimate_heatmap",
+    "estimate_map",
+    "load_market",
+    "load_params",
+    "margin_table",
+    "resolve_params",
+    "liquidation_price",
+    "plot",
+    "true_map",
+]
+
+DEMO = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class MarketData:
+    """What the estimator reads: bars and, when available, OI, liquidation events and (demo only)
+    the simulator's full result with the true positions."""
+
+    candles: Candles
+    oi: OpenInterest | None = None
+    liquidations: LiquidationEvents | None = None
+    simulation: object | None = None  # liqmap.sim.SimulationResult for the demo source
+    source: str = ""
+
+
+def load_market(
+    symbol: str,
+    source: str = DEMO,
+    *,
+    oi: str | Path | None = None,
+    flow: str | Path | None = None,
+    liquidations: str | Path | None = None,
+    demo_days: float | None = None,
+    seed: int | None = None,
+) -> MarketData:
+    """Load bars (+ optional OI, taker flow and liquidation events) for ``symbol``.
+
+    Parameters
+    ----------
+    source
+        ``'demo'`` for the built-in market simulator, or a path to a bars file in any layout
+        :func:`liqmap.io.files.load_candles` reads.
+    oi, flow, liquidations
+        Optional files: open interest (levels or changes), the recorder's minute taker flow (with
+        OI changes), observed liquidation events.
+    demo_days, seed
+        Length and seed of the simulated market (demo only).
+    """
+    if source == DEMO:
+        if oi or flow or liquidations:
+            raise ParameterError("--oi/--flow/--liquidations apply to file sources, not to 'demo'")
+        return _demo_market(symbol, demo_days, seed)
+    from liqmap.io import files
+
+    path = Path(source)
+    if not path.exists():
+        raise DataFileError(
+            f"no such file; --source takes 'demo' or a path to a bars file (CSV, .csv.gz, .parquet, "
+            f".zip)", path=str(path)
+        )
+    candles = files.load_candles(path, symbol=symbol)
+    oi_rec = files.load_open_interest(Path(oi), symbol=symbol) if oi else None
+    if flow:
+        flow_candles, flow_oi = files.load_flow(Path(flow), symbol=symbol)
+        candles = files.merge_flow(candles, flow_candles)
+        oi_rec = oi_rec or flow_oi
+    events = files.load_liquidations(Path(liquidations), symbol=symbol) if liquidations else None
+    return MarketData(candles, oi_rec, events, None, str(path))
+
+
+_DEMO_PRICES = {"BTC": 60_000.0, "ETH": 2_500.0, "SOL": 150.0, "BNB": 600.0, "XRP": 2.0}
+
+
+def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketData:
+    from liqmap.sim import SimConfig, simulate
+
+    base = symbol.upper().removesuffix("USDT").removesuffix("USD").split("-")[0]
+    cfg = replace(
+        SimConfig.preset("mixed"),
+        symbol=symbol.upper(),
+        start_price=_DEMO_PRICES.get(base, 100.0),
+    )
+    if days is not None:
+        cfg = replace(cfg, duration_minutes=round(days * 1440))
+    if seed is not None:
+        cfg = replace(cfg, seed=seed)
+    result = simulate(cfg)
+    return MarketData(result.candles, result.open_interest, result.liquidations, result, DEMO)
+
+
+def margin_table(venue: Venue, symbol: str, brackets: str | Path | None = None) -> MarginTable | None:
+    """The bracket table from ``brackets`` (a file) or liqmap's dated default for the symbol."""
+    from liqmap.io import brackets as br
+
+    if brackets is not None:
+        return br.load_brackets(Path(brackets), symbol=symbol, venue=venue)
+    return br.default_table(venue, symbol)
+
+
+def load_params(path: str | Path) -> EstimatorParams:
+    """Estimator parameters from a JSON file (as written by ``liqmap calibrate``)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataFileError("parameter file not found", path=str(p)) from None
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"not valid JSON ({exc.msg} at line {exc.lineno})", path=str(p)) from None
+    if isinstance(data, dict) and "params" in data and isinstance(data["params"], dict):
+        data = data["params"]
+    if not isinstance(data, dict):
+        raise DataFileError("expected a JSON object of parameters", path=str(p))
+    return EstimatorParams.from_dict(data, source=str(p))
+
+
+def resolve_params(
+    params: EstimatorParams | None = None,
+    *,
+    params_file: str | Path | None = None,
+    leverage: str | None = None,
+) -> EstimatorParams:
+    """Defaults, overridden by a parameter file, then by a ``'10:0.3,...'`` leverage mix."""
+    p = params or (load_params(params_file) if params_file else DEFAULT_PARAMS)
+    return p.with_leverage_mix(leverage) if leverage else p
+
+
+def _window_ms(window: str | int) -> int:
+    return parse_duration_ms(window) if isinstance(window, str) else int(window)
+
+
+def _at_ms(at: str | int | None) -> int | None:
+    return parse_time_ms(at) if isinstance(at, str) else at
+
+
+def estimate_map(
+    data: MarketData | Candles,
+    *,
+    window: str | int = "24h",
+    at: str | int | None = None,
+    exchange: str | Venue = Venue.BINANCE,
+    brackets: str | Path | MarginTable | None = None,
+    params: EstimatorParams | None = None,
+    bins: int = _maps.DEFAULT_BINS,
+    range_pct: float | None = None,
+) -> LiquidationMap:
+    """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`)."""
+    md = data if isinstance(data, MarketData) else MarketData(data)
+    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
+    table = brackets if isinstance(brackets, MarginTable) else margin_table(venue, md.candles.symbol, brackets)
+    w = window if isinstance(window, str) else ""
+    return _maps.estimate_map(
+        md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
+        liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
+        range_pct=range_pct, window_label=w,
+    )  # fmt: skip
+
+
+def estimate_heatmap(
+    data: MarketData | Candles,
+    *,
+    window: str | int = "24h",
+    at: str | int | None = None,
+    exchange: str | Venue = Venue.BINANCE,
+    brackets: str | Path | MarginTable | None = None,
+    params: EstimatorParams | None = None,
+    bins: int = _maps.DEFAULT_BINS,
+    columns: int = _maps.DEFAULT_COLUMNS,
+    warmup: str | int | None = None,
+) -> LiquidationHeatmap:
+    """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
+    md = data if isinstance(data, MarketData) else MarketData(data)
+    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
+    table = brackets if isinstance(brackets, MarginTable) else margin_table(venue, md.candles.symbol, brackets)
+    warm = None if warmup is None else _window_ms(warmup)
+    w = window if isinstance(window, str) else ""
+    return _maps.estimate_heatmap(
+        md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
+        liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
+        columns=columns, warmup_ms=warm, window_label=w,
+    )  # fmt: skip
+
+
+def true_map(data: MarketData, like: LiquidationMap) -> LiquidationMap:
+    """The simulator's *true* liquidation map on the grid and as-of time of an estimated map.
+
+    Only for ``source='demo'``: the simulator knows every open position and its exact liquidation
+    price. The result has the same type as an estimate, so it renders and compares the same way.
+    """
+    from liqmap.sim import SimulationResult, true_liquidation_profile
+
+    sim = data.simulation
+    if not isinstance(sim, SimulationResult):
+        raise ParameterError("the true map exists only for the demo source (the simulator)")
+    positions = sim.positions_at(like.as_of_ms)
+    long_usd, short_usd = true_liquidation_profile(positions, like.edges, like.leverages)
+    return replace(
+        like,
+        long_usd=long_usd,
+        short_usd=short_usd,
+        clusters=(),
+        reading="True open positions of the simulated market (known only in the demo).",
+        notes=("true map: every open position binned at its exact liquidation price",),
+    )
+
+
+def liquidation_price(
+    exchange: str | Venue,
+    side: str | Side,
+    *,
+    entry: float,
+    leverage: float,
+    notional: float | None = None,
+    quantity: float | None = None,
+    margin: float | None = None,
+    symbol: str = "BTCUSDT",
+    brackets: str | Path | MarginTable | None = None,
+) -> LiquidationQuote:
+    """Exact isolated-margin liquidation price (see :func:`liqmap.core.margin.liquidation_price`)."""
+    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
+    table = brackets if isinstance(brackets, MarginTable) else margin_table(venue, symbol, brackets)
+    return _margin.liquidation_price(
+        venue, side if isinstance(side, Side) else Side.parse(side), entry, leverage,
+        notional=notional, quantity=quantity, margin=margin, table=table,
+    )  # fmt: skip
+
+
+def plot(result: LiquidationMap | LiquidationHeatmap, path: str | Path) -> Path:
+    """Draw a map or heatmap to ``path``: ``.png`` (matplotlib) or ``.html`` (plotly, offline)."""
+    from liqmap.render import render
+
+    return render(result, Path(path))

@@ -1,0 +1,214 @@
+"""``liqmap liqprice``: the exact isolated-margin liquidation price of one position."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from liqmap.core.margin import LiquidationQuote, liquidation_price
+from liqmap.domain.enums import ContractKind, Side, Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.errors import ParameterError
+from liqmap.io.brackets import default_table, load_brackets
+
+__all__ = ["liqprice_cmd", "margin_currency", "quote_json", "register"]
+
+DEFAULT_SYMBOL = "BTC"
+
+
+def liqprice_cmd(
+    *,
+    side: Annotated[str, typer.Option("--side", help="Position side: long or short.")],
+    entry: Annotated[float, typer.Option("--entry", help="Entry price.")],
+    exchange: Annotated[
+        str, typer.Option("--exchange", help="binance, binance-coinm, bybit, okx, hyperliquid.")
+    ] = "binance",
+    symbol: Annotated[
+        str | None,
+        typer.Option(
+            "--symbol", help="Symbol or alias (BTCUSDT, BTC, BTC-USDT-SWAP...). Default BTC."
+        ),
+    ] = None,
+    leverage: Annotated[
+        float | None,
+        typer.Option(
+            "--leverage", help="Initial leverage (or give --margin: leverage = value/margin)."
+        ),
+    ] = None,
+    notional: Annotated[
+        float | None, typer.Option("--notional", help="Position value at entry (USDT/USDC/USD).")
+    ] = None,
+    quantity: Annotated[
+        float | None,
+        typer.Option("--quantity", help="Position size in coin (instead of --notional)."),
+    ] = None,
+    margin: Annotated[
+        float | None,
+        typer.Option("--margin", help="Isolated margin (coin for COIN-M). Default value/leverage."),
+    ] = None,
+    brackets: Annotated[
+        Path | None,
+        typer.Option(
+            "--brackets", help="Bracket file: Binance leverageBracket, shared or liqmap layout."
+        ),
+    ] = None,
+    fee_rate: Annotated[
+        float | None,
+        typer.Option("--taker-fee", help="OKX only: taker fee rate in the liquidation condition."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Exact isolated-margin liquidation price, bracket used and distance from entry."""
+    venue = Venue.parse(exchange)
+    pos_side = Side.parse(side)
+    table = _table(venue, symbol, brackets)
+    lev = _leverage(
+        venue, entry, leverage=leverage, notional=notional, quantity=quantity, margin=margin
+    )
+    quote = liquidation_price(
+        venue,
+        pos_side,
+        entry,
+        lev,
+        notional=notional,
+        quantity=quantity,
+        margin=margin,
+        table=table,
+        taker_fee_rate=fee_rate,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(quote_json(quote, table, brackets), indent=2) + "\n")
+    else:
+        _print(quote, table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``liqprice`` command to the app (once)."""
+    if any(c.name == "liqprice" for c in app.registered_commands):
+        return
+    app.command("liqprice")(liqprice_cmd)
+
+
+def margin_currency(venue: Venue, symbol: str) -> str:
+    """The currency margins are held in: the coin for COIN-M, USDC on Hyperliquid, else USDT."""
+    if venue.contract_kind is ContractKind.INVERSE:
+        return symbol.upper().split("USD")[0] or "coin"
+    return "USDC" if venue is Venue.HYPERLIQUID else "USDT"
+
+
+def quote_json(
+    quote: LiquidationQuote, table: MarginTable, path: Path | None = None
+) -> dict[str, Any]:
+    """The ``--json`` object (infinite values as ``null``)."""
+    t = quote.tier
+    return {
+        "exchange": quote.venue.value,
+        "symbol": table.symbol,
+        "side": quote.side.value,
+        "entry": quote.entry_price,
+        "leverage": quote.leverage,
+        "notional": quote.notional,
+        "quantity": quote.quantity,
+        "contracts": quote.contracts,
+        "margin": quote.margin,
+        "margin_currency": margin_currency(quote.venue, table.symbol),
+        "maintenance_margin": quote.maintenance_margin,
+        "taker_fee_rate": quote.taker_fee_rate,
+        "liquidation_price": _finite(quote.liquidation_price),
+        "distance_pct": _finite(quote.distance_pct),
+        "bracket": t.tier,
+        "maint_margin_ratio": t.maint_margin_ratio,
+        "maint_amount": t.maint_amount,
+        "max_leverage": t.max_leverage,
+        "bracket_floor": t.notional_floor,
+        "bracket_cap": _finite(t.notional_cap),
+        "table": {
+            "symbol": table.symbol,
+            "venue": table.venue,
+            "as_of": table.as_of,
+            "source": table.source,
+            "file": None if path is None else str(path),
+        },
+    }
+
+
+def _table(venue: Venue, symbol: str | None, path: Path | None) -> MarginTable:
+    if path is not None:
+        return load_brackets(path, symbol=symbol, venue=venue)
+    return default_table(venue, symbol or DEFAULT_SYMBOL)
+
+
+def _leverage(
+    venue: Venue,
+    entry: float,
+    *,
+    leverage: float | None,
+    notional: float | None,
+    quantity: float | None,
+    margin: float | None,
+) -> float:
+    """The given leverage, or value / margin when only --margin is given."""
+    if leverage is not None:
+        return leverage
+    if margin is None:
+        raise ParameterError("give --leverage or --margin (or both)")
+    size = notional if notional is not None else (None if quantity is None else quantity * entry)
+    if size is None:
+        raise ParameterError("give the position size with --notional or --quantity")
+    if not (math.isfinite(margin) and margin > 0 and math.isfinite(entry) and entry > 0):
+        raise ParameterError(f"--margin and --entry must be > 0, got {margin} and {entry}")
+    value = size / entry if venue.contract_kind is ContractKind.INVERSE else size
+    return value / margin
+
+
+def _print(q: LiquidationQuote, table: MarginTable) -> None:
+    console = Console(highlight=False)
+    cur = margin_currency(q.venue, table.symbol)
+    t = q.tier
+    out = Table(
+        title=f"{table.symbol} {q.venue.value} {q.side.value}",
+        title_justify="left",
+        show_header=False,
+    )
+    out.add_column("", style="bold")
+    out.add_column("")
+    never = q.liquidation_price == 0.0 or math.isinf(q.liquidation_price)
+    lp = "never (the margin covers the position)" if never else f"{q.liquidation_price:,.2f}"
+    rows = [
+        ("liquidation price", lp),
+        ("distance from entry", "-" if never else f"{q.distance_pct:+.3f}%"),
+        ("entry", f"{q.entry_price:,.2f}"),
+        ("size", _size(q)),
+        ("leverage", f"{q.leverage:g}x"),
+        ("margin", f"{q.margin:,.8g} {cur} (maintenance at entry {q.maintenance_margin:,.8g})"),
+        (
+            "bracket",
+            f"#{t.tier}: MMR {t.maint_margin_ratio * 100:.4g}%, maint amount {t.maint_amount:,.8g} "
+            f"{cur}, max leverage {t.max_leverage:g}x",
+        ),
+    ]
+    if q.taker_fee_rate:
+        rows.append(("taker fee", f"{q.taker_fee_rate * 100:.4g}% (in the liquidation condition)"))
+    for k, v in rows:
+        out.add_row(k, v)
+    console.print(out)
+    console.print(
+        f"[dim]table as of {table.as_of or '?'}: {escape(table.source or 'no source')}[/]"
+    )
+
+
+def _size(q: LiquidationQuote) -> str:
+    text = f"{q.notional:,.2f} notional = {q.quantity:,.8g} coin"
+    return text + (f" = {q.contracts:,.6g} contracts" if q.contracts is not None else "")
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None

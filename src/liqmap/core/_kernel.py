@@ -1,0 +1,340 @@
+"""The estimator's fast kernel (numba). Semantics are documented in ``docs/model.md`` section 2 and
+mirrored line for line by the readable reference in :mod:`liqmap.core._reference`; a test keeps the
+two equal.
+
+State (mutated in place, so a live map can resume it bar by bar):
+
+``stored[s, t, b]``
+    Liquidation USD of side ``s`` (0 long, 1 short), tier ``t``, bin ``b``, *divided by*
+    ``scale[s, t]``. Decay and pro-rata closes multiply ``scale`` (O(1) per bar) instead of every bin.
+``ptr[0, t]``
+    Highest bin that may hold long levels (-1: none). Long levels are cleared from the top down.
+``ptr[1, t]``
+    Lowest bin that may hold short levels (``n``: none). Short levels are cleared from the bottom up.
+``total[s, t]``
+    Live USD per side and tier (true units).
+``acc``
+    Accumulators, see the ``ACC_*`` indices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "ACC_CLOSED_OI",
+    "ACC_LIQ_LONG",
+    "ACC_LIQ_SHORT",
+    "ACC_OOR_LONG",
+    "ACC_OOR_SHORT",
+    "ACC_OPEN_LONG",
+    "ACC_OPEN_SHORT",
+    "ACC_SIZE",
+    "ACC_UNMATCHED",
+    "run_bars",
+]
+
+ACC_OOR_LONG = 0  # USD of long levels that fell outside the price grid when opened
+ACC_OOR_SHORT = 1
+ACC_LIQ_LONG = 2  # USD of long levels cleared by price (estimated liquidations)
+ACC_LIQ_SHORT = 3
+ACC_UNMATCHED = 4  # USD of observed liquidation events with no level left to subtract from
+ACC_CLOSED_OI = 5  # USD closed pro rata by open-interest decreases
+ACC_OPEN_LONG = 6  # USD opened (deposited) on the long side
+ACC_OPEN_SHORT = 7
+ACC_SIZE = 8
+
+_RENORM_BELOW = 1e-200
+_EPS_LEN = 1e-12
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _deposit(
+    stored: NDArray[np.float64],
+    s: int,
+    t: int,
+    x0: float,
+    x1: float,
+    amount: float,
+    lo: float,
+    inv_w: float,
+    n: int,
+) -> tuple[float, int, int]:
+    """Spread ``amount`` (already divided by scale) uniformly over prices ``[x0, x1]``.
+
+    Returns the amount that fell outside the grid and the first/last bin touched (-1/-1 if none).
+    """
+    u0 = (x0 - lo) * inv_w
+    u1 = (x1 - lo) * inv_w
+    length = u1 - u0
+    if length < _EPS_LEN:
+        b = int(math.floor(u0))
+        if 0 <= b < n:
+            stored[s, t, b] += amount
+            return 0.0, b, b
+        return amount, -1, -1
+    first = int(math.floor(max(u0, 0.0)))
+    last = int(math.floor(min(u1, n - 1e-9)))
+    inside = 0.0
+    for b in range(first, last + 1):
+        overlap = min(u1, b + 1.0) - max(u0, float(b))
+        if overlap > 0.0:
+            part = amount * overlap / length
+            stored[s, t, b] += part
+            inside += part
+    if last < first:
+        return amount, -1, -1
+    return max(amount - inside, 0.0), first, last
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _clear_longs(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    ptr: NDArray[np.int64],
+    total: NDArray[np.float64],
+    t: int,
+    low: float,
+    lo: float,
+    inv_w: float,
+    n: int,
+) -> float:
+    """Clear long levels at or above ``low``; returns the USD cleared (true units)."""
+    top = ptr[0, t]
+    if top < 0:
+        return 0.0
+    u = (low - lo) * inv_w
+    k = int(math.floor(u)) if u > -1.0 else -1
+    if k >= n or k > top:
+        return 0.0
+    cleared = 0.0
+    for b in range(max(k + 1, 0), top + 1):
+        cleared += stored[0, t, b]
+        stored[0, t, b] = 0.0
+    if k >= 0:
+        frac = (k + 1.0) - u
+        part = stored[0, t, k] * frac
+        stored[0, t, k] -= part
+        cleared += part
+    ptr[0, t] = k
+    cleared *= scale[0, t]
+    total[0, t] = max(total[0, t] - cleared, 0.0)
+    return cleared
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _clear_shorts(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    ptr: NDArray[np.int64],
+    total: NDArray[np.float64],
+    t: int,
+    high: float,
+    lo: float,
+    inv_w: float,
+    n: int,
+) -> float:
+    """Clear short levels at or below ``high``; returns the USD cleared (true units)."""
+    bot = ptr[1, t]
+    if bot >= n:
+        return 0.0
+    u = (high - lo) * inv_w
+    k = int(math.floor(u)) if u < n + 1.0 else n
+    if k < 0 or k < bot:
+        return 0.0
+    cleared = 0.0
+    for b in range(bot, min(k, n)):
+        cleared += stored[1, t, b]
+        stored[1, t, b] = 0.0
+    if k < n:
+        frac = u - k
+        part = stored[1, t, k] * frac
+        stored[1, t, k] -= part
+        cleared += part
+    ptr[1, t] = k
+    cleared *= scale[1, t]
+    total[1, t] = max(total[1, t] - cleared, 0.0)
+    return cleared
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _renormalise(stored: NDArray[np.float64], scale: NDArray[np.float64], s: int, t: int) -> None:
+    if scale[s, t] < _RENORM_BELOW:
+        f = scale[s, t]
+        for b in range(stored.shape[2]):
+            stored[s, t, b] *= f
+        scale[s, t] = 1.0
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _close_pro_rata(
+    scale: NDArray[np.float64],
+    total: NDArray[np.float64],
+    stored: NDArray[np.float64],
+    excess: float,
+    oi_prev: float,
+) -> float:
+    """Close ``excess`` USD of open interest pro rata over every live level; returns USD closed."""
+    tracked = total.sum()
+    if excess <= 0.0 or tracked <= 0.0:
+        return 0.0
+    base = oi_prev if (oi_prev == oi_prev and oi_prev > 0.0) else tracked
+    f = min(excess / base, 1.0)
+    for s in range(2):
+        for t in range(scale.shape[1]):
+            if f >= 1.0:
+                stored[s, t, :] = 0.0
+                scale[s, t] = 1.0
+            else:
+                scale[s, t] *= 1.0 - f
+                _renormalise(stored, scale, s, t)
+            total[s, t] *= 1.0 - f
+    return f * tracked
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _subtract_event(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    total: NDArray[np.float64],
+    s: int,
+    price: float,
+    usd: float,
+    lo: float,
+    inv_w: float,
+    n: int,
+) -> float:
+    """Remove an observed liquidation from the levels in its bin; returns the unmatched USD."""
+    k = int(math.floor((price - lo) * inv_w))
+    if k < 0 or k >= n:
+        return usd
+    avail = 0.0
+    for t in range(stored.shape[1]):
+        avail += stored[s, t, k] * scale[s, t]
+    if avail <= 0.0:
+        return usd
+    take = min(usd, avail)
+    keep = 1.0 - take / avail
+    for t in range(stored.shape[1]):
+        total[s, t] = max(total[s, t] - stored[s, t, k] * scale[s, t] * (1.0 - keep), 0.0)
+        stored[s, t, k] *= keep
+    return usd - take
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _snapshot(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    out_long: NDArray[np.float64],
+    out_short: NDArray[np.float64],
+    c: int,
+) -> None:
+    n = stored.shape[2]
+    for b in range(n):
+        out_long[c, b] = 0.0
+        out_short[c, b] = 0.0
+    for t in range(stored.shape[1]):
+        fl = scale[0, t]
+        fs = scale[1, t]
+        for b in range(n):
+            out_long[c, b] += stored[0, t, b] * fl
+            out_short[c, b] += stored[1, t, b] * fs
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def run_bars(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    ptr: NDArray[np.int64],
+    total: NDArray[np.float64],
+    acc: NDArray[np.float64],
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    entry_lo: NDArray[np.float64],
+    entry_hi: NDArray[np.float64],
+    new_long: NDArray[np.float64],
+    new_short: NDArray[np.float64],
+    oi_delta: NDArray[np.float64],
+    oi_prev: NDArray[np.float64],
+    dt_hours: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    lam_per_hour: NDArray[np.float64],
+    f_long: NDArray[np.float64],
+    f_short: NDArray[np.float64],
+    lo: float,
+    inv_w: float,
+    ev_bar: NDArray[np.int64],
+    ev_side: NDArray[np.int64],
+    ev_price: NDArray[np.float64],
+    ev_usd: NDArray[np.float64],
+    snap_bar: NDArray[np.int64],
+    out_long: NDArray[np.float64],
+    out_short: NDArray[np.float64],
+) -> None:
+    """Advance the state over every bar; per bar: decay, cross, OI close, events, open, snapshot."""
+    n = stored.shape[2]
+    n_t = stored.shape[1]
+    e = 0
+    c = 0
+    last_dt = -1.0
+    decay = np.ones(n_t)
+    for i in range(high.shape[0]):
+        # 1. decay since the previous bar
+        if dt_hours[i] != last_dt:
+            last_dt = dt_hours[i]
+            for t in range(n_t):
+                decay[t] = math.exp(-lam_per_hour[t] * last_dt)
+        for t in range(n_t):
+            if decay[t] < 1.0:
+                for s in range(2):
+                    scale[s, t] *= decay[t]
+                    total[s, t] *= decay[t]
+                    _renormalise(stored, scale, s, t)
+        # 2. levels crossed by this bar's low (longs) and high (shorts)
+        liq_bar = 0.0
+        for t in range(n_t):
+            cl = _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
+            cs = _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
+            acc[ACC_LIQ_LONG] += cl
+            acc[ACC_LIQ_SHORT] += cs
+            liq_bar += cl + cs
+        # 3. open-interest decrease beyond what liquidations explain closes positions pro rata
+        if oi_delta[i] == oi_delta[i] and oi_delta[i] < 0.0:
+            acc[ACC_CLOSED_OI] += _close_pro_rata(
+                scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
+            )
+        # 4. observed liquidation events of this bar
+        while e < ev_bar.shape[0] and ev_bar[e] <= i:
+            if ev_bar[e] == i:
+                s = 0 if ev_side[e] > 0 else 1
+                acc[ACC_UNMATCHED] += _subtract_event(
+                    stored, scale, total, s, ev_price[e], ev_usd[e], lo, inv_w, n
+                )
+            e += 1
+        # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
+        for t in range(n_t):
+            for s in range(2):
+                usd = (new_long[i] if s == 0 else new_short[i]) * weights[t]
+                if usd <= 0.0:
+                    continue
+                f = f_long[t] if s == 0 else f_short[t]
+                oor, b0, b1 = _deposit(
+                    stored, s, t, entry_lo[i] * f, entry_hi[i] * f, usd / scale[s, t], lo, inv_w, n
+                )
+                oor *= scale[s, t]
+                acc[ACC_OOR_LONG + s] += oor
+                acc[ACC_OPEN_LONG + s] += usd
+                total[s, t] += usd - oor
+                if b0 >= 0:
+                    if s == 0:
+                        ptr[0, t] = max(ptr[0, t], b1)
+                    else:
+                        ptr[1, t] = min(ptr[1, t], b0)
+        # 6. heatmap column
+        while c < snap_bar.shape[0] and snap_bar[c] == i:
+            _snapshot(stored, scale, out_long, out_short, c)
+            c += 1

@@ -1,0 +1,138 @@
+"""Readable reference implementation of the estimator's bar loop.
+
+Same semantics as the numba kernel (:mod:`liqmap.core._kernel`) written the obvious way: every bin
+is decayed, scanned and cleared eagerly, with no scale factors or pointers. It is slow (O(bins) per
+bar) and exists so that tests can check the fast kernel against it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["ReferenceInputs", "ReferenceState", "reference_run"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class ReferenceState:
+    """Liquidation USD per side (0 long, 1 short), tier and bin, plus the kernel's accumulators."""
+
+    usd: FloatArray  # (2, n_tiers, n_bins)
+    out_of_range: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    liquidated: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    opened: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    unmatched_events: float = 0.0
+    closed_by_oi: float = 0.0
+    snapshots: list[FloatArray] = field(default_factory=list)  # (2, n_bins) per column
+
+
+@dataclass(frozen=True)
+class ReferenceInputs:
+    """Per-bar inputs, exactly as the kernel receives them."""
+
+    high: FloatArray
+    low: FloatArray
+    entry_lo: FloatArray
+    entry_hi: FloatArray
+    new_long: FloatArray
+    new_short: FloatArray
+    oi_delta: FloatArray
+    oi_prev: FloatArray
+    dt_hours: FloatArray
+    weights: FloatArray
+    lam_per_hour: FloatArray
+    f_long: FloatArray
+    f_short: FloatArray
+    edges: FloatArray
+    ev_bar: NDArray[np.int64]
+    ev_side: NDArray[np.int64]
+    ev_price: FloatArray
+    ev_usd: FloatArray
+    snap_bar: NDArray[np.int64]
+
+
+def _spread_uniform(
+    edges: FloatArray, x0: float, x1: float, amount: float
+) -> tuple[FloatArray, float]:
+    """USD per bin of ``amount`` spread uniformly over ``[x0, x1]``, and the USD outside the grid."""
+    n = len(edges) - 1
+    out = np.zeros(n)
+    width = edges[1] - edges[0]
+    if (x1 - x0) / width < 1e-12:
+        b = math.floor((x0 - edges[0]) / width)
+        if 0 <= b < n:
+            out[b] = amount
+            return out, 0.0
+        return out, amount
+    for b in range(n):
+        overlap = min(x1, edges[b + 1]) - max(x0, edges[b])
+        if overlap > 0:
+            out[b] = amount * overlap / (x1 - x0)
+    return out, max(amount - out.sum(), 0.0)
+
+
+def _fraction_at_or_above(edges: FloatArray, price: float) -> FloatArray:
+    """Per bin, the share of a uniform bin lying at or above ``price``."""
+    width = edges[1] - edges[0]
+    return np.clip((edges[1:] - price) / width, 0.0, 1.0)
+
+
+def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
+    usd, edges = state.usd, x.edges
+    # 1. decay
+    for t in range(usd.shape[1]):
+        usd[:, t, :] *= math.exp(-x.lam_per_hour[t] * x.dt_hours[i])
+    # 2. crossing: a long level is hit when low <= level; a short level when high >= level
+    hit_long = _fraction_at_or_above(edges, x.low[i])
+    hit_short = 1.0 - _fraction_at_or_above(edges, x.high[i])
+    cleared_long = usd[0] * hit_long
+    cleared_short = usd[1] * hit_short
+    usd[0] -= cleared_long
+    usd[1] -= cleared_short
+    state.liquidated[0] += cleared_long.sum()
+    state.liquidated[1] += cleared_short.sum()
+    # 3. open-interest decrease beyond the liquidations closes every level pro rata
+    if not math.isnan(x.oi_delta[i]) and x.oi_delta[i] < 0:
+        excess = -x.oi_delta[i] - (cleared_long.sum() + cleared_short.sum())
+        tracked = usd.sum()
+        if excess > 0 and tracked > 0:
+            base = x.oi_prev[i] if (not math.isnan(x.oi_prev[i]) and x.oi_prev[i] > 0) else tracked
+            f = min(excess / base, 1.0)
+            usd *= 1.0 - f
+            state.closed_by_oi += f * tracked
+    # 4. observed liquidation events of this bar
+    for e in np.flatnonzero(x.ev_bar == i):
+        s = 0 if x.ev_side[e] > 0 else 1
+        width = edges[1] - edges[0]
+        k = math.floor((x.ev_price[e] - edges[0]) / width)
+        avail = usd[s, :, k].sum() if 0 <= k < usd.shape[2] else 0.0
+        take = min(x.ev_usd[e], avail)
+        if avail > 0:
+            usd[s, :, k] *= 1.0 - take / avail
+        state.unmatched_events += x.ev_usd[e] - take
+    # 5. new positions
+    for t in range(usd.shape[1]):
+        for s, new, f in ((0, x.new_long, x.f_long), (1, x.new_short, x.f_short)):
+            amount = new[i] * x.weights[t]
+            if amount <= 0:
+                continue
+            part, oor = _spread_uniform(edges, x.entry_lo[i] * f[t], x.entry_hi[i] * f[t], amount)
+            usd[s, t] += part
+            state.out_of_range[s] += oor
+            state.opened[s] += amount
+    # 6. heatmap columns
+    for _ in range(int(np.count_nonzero(x.snap_bar == i))):
+        state.snapshots.append(usd.sum(axis=1).copy())
+
+
+def reference_run(x: ReferenceInputs) -> ReferenceState:
+    """Run every bar from an empty state."""
+    state = ReferenceState(usd=np.zeros((2, len(x.weights), len(x.edges) - 1)))
+    for i in range(len(x.high)):
+        _bar(state, x, i)
+    return state

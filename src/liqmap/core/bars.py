@@ -1,0 +1,149 @@
+"""Per-bar inputs of the estimator: new long/short notional, OI changes, entry ranges, time steps.
+
+Pure numpy, no I/O. The rules are derived in ``docs/model.md`` section 2:
+
+* **New notional.** Where open-interest history is known, a bar opens ``max(dOI, 0)`` USD of new
+  positions (OI grew by that much). Where it is not, the documented volume fallback opens
+  ``volume * typical_price * volume_open_fraction`` USD.
+* **Side split.** ``long_share = 0.5 + k * (buy - sell) / (2 * (buy + sell))`` from taker flow,
+  clipped to [0, 1], with ``k = side_split_strength``; 0.5 (neutral) when the flow is unknown.
+* **Entries** are uniform over the bar's range shrunk toward the typical price ``(H + L + C) / 3``.
+* **OI decreases** (``dOI < 0``) close positions pro rata in the kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import EstimatorParams
+from liqmap.domain.market import Candles, OpenInterest
+
+__all__ = ["BarInputs", "align_open_interest", "prepare_bars"]
+
+FloatArray = NDArray[np.float64]
+_MS_PER_HOUR = 3_600_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class BarInputs:
+    """Everything the kernel needs per bar (arrays of the window's length)."""
+
+    high: FloatArray
+    low: FloatArray
+    entry_lo: FloatArray
+    entry_hi: FloatArray
+    new_long: FloatArray
+    new_short: FloatArray
+    oi_delta: FloatArray  # NaN where unknown
+    oi_prev: FloatArray  # NaN where the OI level is unknown
+    dt_hours: FloatArray
+    oi_source: Literal["level", "change", "none"]
+    bars_with_oi: int
+    bars_with_flow: int
+    bars_unsized: int  # bars with neither an OI change nor a volume: they open nothing
+
+
+def align_open_interest(
+    candles: Candles, oi: OpenInterest | None, *, max_stale_ms: int | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Per bar: the OI change over the bar and the OI level before it (NaN where unknown).
+
+    Levels are read at each bar's open and close time by linear interpolation between
+    observations; a bar whose neighbouring observations are more than ``max_stale_ms`` apart
+    (default: 3 observation intervals or 3 bars, whichever is longer) gets NaN, never a guess.
+    Changes (``kind='change'``) are summed over the observations inside each bar.
+    """
+    n = len(candles)
+    nan = np.full(n, np.nan)
+    if oi is None or len(oi) == 0 or n == 0:
+        return nan, nan.copy()
+    t0 = candles.ts_ms
+    t1 = candles.ts_ms + candles.interval_ms
+    if oi.kind == "change":
+        idx = np.searchsorted(t0, oi.ts_ms, side="right") - 1
+        ok = (idx >= 0) & (oi.ts_ms < t1[np.clip(idx, 0, n - 1)]) & np.isfinite(oi.value_usd)
+        delta = np.zeros(n)
+        np.add.at(delta, idx[ok], oi.value_usd[ok])
+        seen = np.zeros(n, dtype=bool)
+        seen[idx[ok]] = True
+        return np.where(seen, delta, np.nan), nan.copy()
+    ts = oi.ts_ms
+    val = oi.value_usd
+    good = np.isfinite(val)
+    ts, val = ts[good], val[good]
+    if len(ts) < 2:
+        return nan, nan.copy()
+    step = float(np.median(np.diff(ts)))
+    stale = max_stale_ms if max_stale_ms is not None else 3.0 * max(step, candles.interval_ms)
+    lvl0 = _interp_level(ts, val, t0, stale)
+    lvl1 = _interp_level(ts, val, t1, stale)
+    return lvl1 - lvl0, lvl0
+
+
+def _interp_level(
+    ts: NDArray[np.int64], val: FloatArray, at: NDArray[np.int64], stale: float
+) -> FloatArray:
+    out = np.interp(at.astype(np.float64), ts.astype(np.float64), val)
+    j = np.searchsorted(ts, at, side="right")
+    inside = (j > 0) & (j <= len(ts))
+    left = ts[np.clip(j - 1, 0, len(ts) - 1)]
+    right = ts[np.clip(j, 0, len(ts) - 1)]
+    exact = inside & (left == at)
+    span_ok = inside & (j < len(ts)) & ((right - left) <= stale)
+    ok = exact | span_ok
+    return np.where(ok, out, np.nan)
+
+
+def _long_share(candles: Candles, strength: float) -> tuple[FloatArray, int]:
+    buy = candles.taker_buy_volume
+    vol = candles.volume
+    known = np.isfinite(buy) & np.isfinite(vol) & (vol > 0)
+    imbalance = np.zeros(len(candles))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        imbalance[known] = (2.0 * buy[known] - vol[known]) / vol[known]
+    share = np.clip(0.5 + strength * imbalance / 2.0, 0.0, 1.0)
+    return share, int(known.sum())
+
+
+def prepare_bars(candles: Candles, oi: OpenInterest | None, params: EstimatorParams) -> BarInputs:
+    """Turn bars (+ optional OI) into the kernel's per-bar inputs."""
+    high, low, close = candles.high, candles.low, candles.close
+    typical = (high + low + close) / 3.0
+    s = params.entry_spread
+    entry_lo = typical - s * (typical - low)
+    entry_hi = typical + s * (high - typical)
+
+    oi_delta, oi_prev = align_open_interest(candles, oi)
+    known = np.isfinite(oi_delta)
+    has_volume = np.isfinite(candles.volume)
+    turnover = np.where(has_volume, candles.volume, 0.0) * typical
+    opened = np.where(known, np.maximum(np.nan_to_num(oi_delta), 0.0), 0.0)
+    opened = np.where(known, opened, turnover * params.volume_open_fraction)
+    share, n_flow = _long_share(candles, params.side_split_strength)
+
+    ts = candles.ts_ms
+    dt = np.empty(len(ts))
+    if len(ts):
+        dt[0] = candles.interval_ms / _MS_PER_HOUR
+        dt[1:] = np.diff(ts) / _MS_PER_HOUR
+    n_oi = int(known.sum())
+    source: Literal["level", "change", "none"] = "none" if oi is None or n_oi == 0 else oi.kind
+    return BarInputs(
+        high=np.ascontiguousarray(high, dtype=np.float64),
+        low=np.ascontiguousarray(low, dtype=np.float64),
+        entry_lo=entry_lo,
+        entry_hi=entry_hi,
+        new_long=opened * share,
+        new_short=opened * (1.0 - share),
+        oi_delta=oi_delta,
+        oi_prev=oi_prev,
+        dt_hours=dt,
+        oi_source=source,
+        bars_with_oi=n_oi,
+        bars_with_flow=n_flow,
+        bars_unsized=int((~known & ~has_volume).sum()),
+    )

@@ -1,0 +1,244 @@
+"""The liquidation-level estimator: bars (+ OI, taker flow, events) -> map or heatmap.
+
+Pure numerics, no I/O: callers pass domain records and the margin table. The model is derived in
+``docs/model.md`` section 2; the per-bar loop runs in the numba kernel (:mod:`liqmap.core._kernel`),
+checked against the readable reference (:mod:`liqmap.core._reference`) in the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.core import _kernel as K
+from liqmap.core.bars import BarInputs, prepare_bars
+from liqmap.core.gaps import detect_gaps
+from liqmap.core.margin import liq_price_ratio
+from liqmap.core.results import Coverage
+from liqmap.domain.enums import Side, Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
+from liqmap.errors import DataFileError, EmptyWindowError, LeverageError, ParameterError
+
+__all__ = [
+    "Grid",
+    "KernelState",
+    "Window",
+    "auto_range_pct",
+    "run_kernel",
+    "select_window",
+    "tier_ratios",
+]
+
+FloatArray = NDArray[np.float64]
+MIN_BINS, MAX_BINS = 10, 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """``n`` equal-width price bins from ``lo`` to ``hi``."""
+
+    lo: float
+    hi: float
+    n: int
+
+    def __post_init__(self) -> None:
+        if not (MIN_BINS <= self.n <= MAX_BINS):
+            raise ParameterError(f"bins must be between {MIN_BINS} and {MAX_BINS}, got {self.n}")
+        if not (0.0 < self.lo < self.hi and math.isfinite(self.hi)):
+            raise ParameterError(f"price grid [{self.lo}, {self.hi}] is empty or not positive")
+
+    @property
+    def edges(self) -> FloatArray:
+        """``n + 1`` bin edges."""
+        return np.linspace(self.lo, self.hi, self.n + 1)
+
+    @property
+    def inv_width(self) -> float:
+        """1 / bin width."""
+        return self.n / (self.hi - self.lo)
+
+    @classmethod
+    def around(cls, price: float, half_width_pct: float, n: int) -> Grid:
+        """A grid centred on ``price`` spanning ``+-half_width_pct`` percent."""
+        h = half_width_pct / 100.0
+        return cls(price * (1.0 - h), price * (1.0 + h), n)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The bars of an evaluation window and how well they cover it."""
+
+    candles: Candles
+    start_ms: int
+    end_ms: int  # as-of time: every bar used closed at or before it
+    coverage_gaps: tuple[Gap, ...]
+    expected_bars: int
+
+
+def select_window(candles: Candles, as_of_ms: int | None, window_ms: int) -> Window:
+    """Bars that opened at or after ``as_of - window`` and closed at or before ``as_of``.
+
+    ``as_of`` defaults to the close of the last bar. Only earlier data is used: no look-ahead.
+    """
+    if window_ms <= 0:
+        raise ParameterError(f"window must be positive, got {window_ms} ms")
+    if len(candles) == 0:
+        raise EmptyWindowError(f"no bars in the input {candles.source or ''}".strip())
+    step = candles.interval_ms
+    end = int(candles.ts_ms[-1]) + step if as_of_ms is None else int(as_of_ms)
+    start = end - window_ms
+    w = candles.between(start, end - step + 1)
+    if len(w) == 0:
+        first, last = int(candles.ts_ms[0]), int(candles.ts_ms[-1]) + step
+        raise EmptyWindowError(
+            f"no bars in the window [{_iso(start)}, {_iso(end)}); the input covers "
+            f"[{_iso(first)}, {_iso(last)}]: choose --at inside it or a longer --window"
+        )
+    gaps = list(detect_gaps(w.ts_ms, step))
+    head = int(w.ts_ms[0]) - start
+    if head >= step:
+        gaps.insert(0, Gap(start, int(w.ts_ms[0]), head // step))
+    tail = end - (int(w.ts_ms[-1]) + step)
+    if tail >= step:
+        gaps.append(Gap(int(w.ts_ms[-1]) + step, end, tail // step))
+    return Window(w, start, end, tuple(gaps), window_ms // step)
+
+
+def _iso(ts_ms: int) -> str:
+    from liqmap.core.results import iso_ms
+
+    return iso_ms(ts_ms)
+
+
+def tier_ratios(
+    venue: Venue, params: EstimatorParams, table: MarginTable | None
+) -> tuple[FloatArray, FloatArray]:
+    """Liquidation/entry price ratios per tier for longs and shorts (exact margin math)."""
+    f_long, f_short = [], []
+    for lev in params.leverages:
+        try:
+            f_long.append(
+                liq_price_ratio(venue, Side.LONG, lev, params.position_notional_usd, table)
+            )
+            f_short.append(
+                liq_price_ratio(venue, Side.SHORT, lev, params.position_notional_usd, table)
+            )
+        except LeverageError as exc:
+            raise LeverageError(
+                f"leverage tier {lev:g}x is not allowed for a {params.position_notional_usd:,.0f} USD "
+                f"position: {exc}. Drop or lower that tier (--leverage) or the position size."
+            ) from exc
+    return np.array(f_long), np.array(f_short)
+
+
+def auto_range_pct(f_long: FloatArray, f_short: FloatArray) -> float:
+    """Half-width of a map grid that holds every tier's levels: 110% of the farthest tier."""
+    far = max(float(np.max(1.0 - f_long)), float(np.max(f_short - 1.0)))
+    return float(min(max(110.0 * far, 1.0), 90.0))
+
+
+class KernelState:
+    """The kernel's mutable state on one grid (also what a live map keeps between bars)."""
+
+    def __init__(self, grid: Grid, n_tiers: int) -> None:
+        self.grid = grid
+        self.stored = np.zeros((2, n_tiers, grid.n))
+        self.scale = np.ones((2, n_tiers))
+        self.ptr = np.empty((2, n_tiers), dtype=np.int64)
+        self.ptr[0, :] = -1
+        self.ptr[1, :] = grid.n
+        self.total = np.zeros((2, n_tiers))
+        self.acc = np.zeros(K.ACC_SIZE)
+
+    def usd(self) -> tuple[FloatArray, FloatArray]:
+        """(long, short) USD per tier and bin, in true units."""
+        true = self.stored * self.scale[:, :, None]
+        return true[0].copy(), true[1].copy()
+
+
+def _event_arrays(
+    events: LiquidationEvents | None, bars: Candles
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]:
+    if events is None or len(events) == 0 or len(bars) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z.copy(), np.zeros(0), np.zeros(0)
+    ev = events.between(int(bars.ts_ms[0]), int(bars.ts_ms[-1]) + bars.interval_ms)
+    bar = np.searchsorted(bars.ts_ms, ev.ts_ms, side="right").astype(np.int64) - 1
+    inside = (bar >= 0) & (ev.ts_ms < bars.ts_ms[np.clip(bar, 0, None)] + bars.interval_ms)
+    return (
+        np.ascontiguousarray(bar[inside]),
+        ev.side[inside].astype(np.int64),
+        np.ascontiguousarray(ev.price[inside]),
+        np.ascontiguousarray(ev.notional_usd[inside]),
+    )
+
+
+def run_kernel(
+    state: KernelState,
+    bars: BarInputs,
+    params: EstimatorParams,
+    f_long: FloatArray,
+    f_short: FloatArray,
+    *,
+    events: tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray] | None = None,
+    snap_bar: NDArray[np.int64] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Advance ``state`` over ``bars``; returns heatmap columns (long, short) if ``snap_bar``."""
+    lam = np.array([math.log(2.0) / h if math.isfinite(h) else 0.0 for h in params.half_life_hours])
+    if events is None:
+        z = np.zeros(0, dtype=np.int64)
+        events = (z, z.copy(), np.zeros(0), np.zeros(0))
+    snaps = np.zeros(0, dtype=np.int64) if snap_bar is None else snap_bar
+    out_long = np.zeros((len(snaps), state.grid.n))
+    out_short = np.zeros((len(snaps), state.grid.n))
+    K.run_bars(
+        state.stored, state.scale, state.ptr, state.total, state.acc,
+        bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
+        bars.oi_delta, bars.oi_prev, bars.dt_hours,
+        np.asarray(params.weights, dtype=np.float64), lam, f_long, f_short,
+        state.grid.lo, state.grid.inv_width,
+        events[0], events[1], events[2], events[3],
+        snaps, out_long, out_short,
+    )  # fmt: skip
+    return out_long, out_short
+
+
+def build_coverage(
+    window: Window, bars: BarInputs, n_events: int, oi: OpenInterest | None
+) -> Coverage:
+    """Coverage record of a window."""
+    return Coverage(
+        bars=len(window.candles),
+        expected_bars=window.expected_bars,
+        gaps=window.coverage_gaps,
+        oi_source=bars.oi_source if oi is not None else "none",
+        taker_flow=bars.bars_with_flow > 0,
+        liquidation_events=n_events,
+    )
+
+
+def prepare(
+    candles: Candles,
+    oi: OpenInterest | None,
+    events: LiquidationEvents | None,
+    params: EstimatorParams | None,
+) -> tuple[
+    EstimatorParams, BarInputs, tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]
+]:
+    """Params with defaults, per-bar inputs and event arrays for a window's bars."""
+    p = params or DEFAULT_PARAMS
+    bars = prepare_bars(candles, oi, p)
+    if len(candles) and bars.bars_unsized == len(candles):
+        raise DataFileError(
+            f"none of the {len(candles):,} bars in the window has a volume or an open-interest "
+            "change, so no position can be sized; use bars with volume (e.g. Binance klines), "
+            "or add --oi (open interest) or --flow (taker flow with volume)",
+            path=candles.source or None,
+        )
+    ev = _event_arrays(events if p.subtract_liquidations else None, candles)
+    return p, bars, ev

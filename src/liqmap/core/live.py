@@ -1,0 +1,165 @@
+"""A liquidation map kept up to date bar by bar (for recorders, dashboards and streams).
+
+:class:`LiveMap` holds the kernel state on a price grid centred on the price. ``update`` advances it
+by one closed bar with exactly the batch estimator's rules (same per-bar preparation, same kernel),
+so a live map fed bar by bar equals the batch map of the same bars. When price drifts more than a
+quarter of the grid's half-width from its centre, the grid is shifted by whole bins and the levels
+that fall off the grid are counted as out of range (reported, not silently dropped).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from liqmap.config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.core import _kernel as K
+from liqmap.core.bars import prepare_bars
+from liqmap.core.clusters import detect_clusters, usd_near_price
+from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
+from liqmap.core.maps import NEAR_PCT
+from liqmap.core.reading import compose_reading
+from liqmap.core.results import Coverage, LiquidationMap
+from liqmap.domain.enums import Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.domain.market import Candles, OpenInterest
+from liqmap.errors import ParameterError
+
+__all__ = ["LiveMap"]
+
+
+class LiveMap:
+    """Incrementally updated liquidation map.
+
+    Parameters
+    ----------
+    symbol, interval_ms
+        What the bars are.
+    price
+        Initial price (centre of the grid).
+    venue, table, params
+        Margin rules and estimator parameters, as for :func:`liqmap.core.maps.estimate_map`.
+    bins, range_pct
+        Grid resolution and half-width in percent (default: fits every tier).
+    """
+
+    def __init__(
+        self,
+        symbol: str,
+        *,
+        interval_ms: int,
+        price: float,
+        venue: Venue = Venue.BINANCE,
+        table: MarginTable | None = None,
+        params: EstimatorParams | None = None,
+        bins: int = 400,
+        range_pct: float | None = None,
+    ) -> None:
+        self.symbol = symbol
+        self.interval_ms = interval_ms
+        self.venue = venue
+        self.params = params or DEFAULT_PARAMS
+        self.f_long, self.f_short = tier_ratios(venue, self.params, table)
+        self.half_pct = (
+            auto_range_pct(self.f_long, self.f_short) if range_pct is None else range_pct
+        )
+        self.state = KernelState(
+            Grid.around(price, self.half_pct, bins), len(self.params.leverages)
+        )
+        self.price = price
+        self.start_ms: int | None = None
+        self.last_ts_ms: int | None = None
+        self.bars = 0
+        self.shifted_out_usd = np.zeros(2)  # (long, short) USD shifted off the grid
+        self._oi_level: float = math.nan
+
+    def update(
+        self,
+        ts_ms: int,
+        open_: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float = math.nan,
+        taker_buy_volume: float = math.nan,
+        *,
+        oi_usd: float = math.nan,
+    ) -> None:
+        """Advance by one closed bar that opened at ``ts_ms``; ``oi_usd`` is the OI at its close."""
+        if self.last_ts_ms is not None and ts_ms <= self.last_ts_ms:
+            raise ParameterError(
+                f"bars must arrive in time order: got {ts_ms} after {self.last_ts_ms}"
+            )
+        if not (0 < low <= high) or not (low <= close <= high):
+            raise ParameterError(f"bad bar at {ts_ms}: low={low} high={high} close={close}")
+        self._recentre(close)
+        gap = self.interval_ms if self.last_ts_ms is None else ts_ms - self.last_ts_ms
+        bar = Candles(
+            self.symbol, self.interval_ms, np.array([ts_ms]),
+            np.array([open_]), np.array([high]), np.array([low]), np.array([close]),
+            np.array([volume]), np.array([taker_buy_volume]),
+        )  # fmt: skip
+        oi = None
+        if math.isfinite(oi_usd) and math.isfinite(self._oi_level):
+            oi = OpenInterest(
+                np.array([bar.ts_ms[0], bar.ts_ms[0] + self.interval_ms]),
+                np.array([self._oi_level, oi_usd]),
+            )
+        self._oi_level = oi_usd
+        inputs = prepare_bars(bar, oi, self.params)
+        # the kernel reads dt from ts gaps; a one-bar call gets dt = interval, so pass the real gap
+        inputs.dt_hours[0] = gap / 3_600_000.0
+        run_kernel(self.state, inputs, self.params, self.f_long, self.f_short)
+        self.price = close
+        self.start_ms = ts_ms if self.start_ms is None else self.start_ms
+        self.last_ts_ms = ts_ms
+        self.bars += 1
+
+    def _recentre(self, price: float) -> None:
+        g = self.state.grid
+        centre = 0.5 * (g.lo + g.hi)
+        if abs(price / centre - 1.0) * 100.0 <= self.half_pct / 4.0:
+            return
+        width = (g.hi - g.lo) / g.n
+        k = round((price - centre) / width)
+        if k == 0:
+            return
+        st = self.state
+        before = (st.stored * st.scale[:, :, None]).sum(axis=(1, 2))
+        st.stored = np.roll(st.stored, -k, axis=2)
+        if k > 0:
+            st.stored[:, :, g.n - k :] = 0.0
+        else:
+            st.stored[:, :, :-k] = 0.0
+        # conservative pointers: the next clear scans the whole grid once
+        st.ptr[0, :] = g.n - 1
+        st.ptr[1, :] = 0
+        st.grid = Grid(g.lo + k * width, g.hi + k * width, g.n)
+        st.total[:] = st.stored.sum(axis=2) * st.scale
+        after = st.total.sum(axis=1)
+        self.shifted_out_usd += np.maximum(before - after, 0.0)
+
+    def snapshot(self) -> LiquidationMap:
+        """The current map as an immutable :class:`LiquidationMap`."""
+        long_usd, short_usd = self.state.usd()
+        edges = self.state.grid.edges
+        p = self.params
+        start = self.start_ms if self.start_ms is not None else 0
+        end = (self.last_ts_ms or 0) + self.interval_ms
+        coverage = Coverage(bars=self.bars, expected_bars=max((end - start) // self.interval_ms, 0))
+        clusters = detect_clusters(edges, long_usd, short_usd, self.price)
+        reading = compose_reading(
+            self.price, clusters, float(long_usd.sum()), float(short_usd.sum()),
+            coverage=coverage, leverages=p.leverages, symbol=self.symbol,
+            near_usd=usd_near_price(edges, long_usd, short_usd, self.price, NEAR_PCT),
+        )  # fmt: skip
+        acc = self.state.acc
+        return LiquidationMap(
+            symbol=self.symbol, exchange=self.venue.value, price=self.price, as_of_ms=end,
+            window_start_ms=start, window_label="live", leverages=p.leverages, edges=edges,
+            long_usd=long_usd, short_usd=short_usd, params=p, coverage=coverage,
+            out_of_range_long_usd=float(acc[K.ACC_OOR_LONG] + self.shifted_out_usd[0]),
+            out_of_range_short_usd=float(acc[K.ACC_OOR_SHORT] + self.shifted_out_usd[1]),
+            clusters=clusters, reading=reading,
+        )  # fmt: skip

@@ -1,0 +1,213 @@
+"""Estimate a :class:`LiquidationMap` or a :class:`LiquidationHeatmap` from domain records."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import EstimatorParams
+from liqmap.core import _kernel as K
+from liqmap.core.clusters import detect_clusters, usd_near_price
+from liqmap.core.estimator import (
+    Grid,
+    KernelState,
+    auto_range_pct,
+    build_coverage,
+    prepare,
+    run_kernel,
+    select_window,
+    tier_ratios,
+)
+from liqmap.core.reading import compose_reading
+from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, PricePath
+from liqmap.domain.enums import Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.errors import ParameterError
+
+__all__ = ["DEFAULT_BINS", "DEFAULT_COLUMNS", "estimate_heatmap", "estimate_map"]
+
+DEFAULT_BINS = 400
+DEFAULT_COLUMNS = 720
+MAX_COLUMNS = 5_000
+_DAY_MS = 86_400_000
+NEAR_PCT = 3.0  # the reading compares liquidation USD within this distance of price
+
+
+def estimate_map(
+    candles: Candles,
+    *,
+    window_ms: int,
+    venue: Venue = Venue.BINANCE,
+    table: MarginTable | None = None,
+    oi: OpenInterest | None = None,
+    liquidations: LiquidationEvents | None = None,
+    params: EstimatorParams | None = None,
+    as_of_ms: int | None = None,
+    bins: int = DEFAULT_BINS,
+    range_pct: float | None = None,
+    window_label: str = "",
+) -> LiquidationMap:
+    """Estimate the liquidation map as of ``as_of_ms`` from the bars of the preceding window.
+
+    Parameters
+    ----------
+    candles
+        Bars of one symbol (any interval); only bars that closed by ``as_of_ms`` are used.
+    window_ms
+        Positions opened in ``[as_of - window, as_of)`` are modelled.
+    venue, table
+        Exchange whose margin rules give each tier's liquidation price, and its bracket table.
+    oi
+        Open-interest history (levels or changes); without it the volume fallback is used.
+    liquidations
+        Observed liquidation events; subtracted from the levels when
+        ``params.subtract_liquidations``.
+    bins, range_pct
+        Number of price bins and the grid's half-width in percent of price (default: wide enough
+        for the lowest-leverage tier).
+    """
+    window = select_window(candles, as_of_ms, window_ms)
+    p, bars, ev = prepare(window.candles, oi, liquidations, params)
+    f_long, f_short = tier_ratios(venue, p, table)
+    price = float(window.candles.close[-1])
+    half = auto_range_pct(f_long, f_short) if range_pct is None else _check_range(range_pct)
+    grid = Grid.around(price, half, bins)
+    state = KernelState(grid, len(p.leverages))
+    run_kernel(state, bars, p, f_long, f_short, events=ev)
+    long_usd, short_usd = state.usd()
+    coverage = build_coverage(window, bars, len(ev[0]), oi)
+    edges = grid.edges
+    clusters = detect_clusters(edges, long_usd, short_usd, price)
+    reading = compose_reading(
+        price,
+        clusters,
+        float(long_usd.sum()),
+        float(short_usd.sum()),
+        coverage=coverage,
+        leverages=p.leverages,
+        symbol=candles.symbol,
+        near_usd=usd_near_price(edges, long_usd, short_usd, price, NEAR_PCT),
+    )
+    return LiquidationMap(
+        symbol=candles.symbol,
+        exchange=venue.value,
+        price=price,
+        as_of_ms=window.end_ms,
+        window_start_ms=window.start_ms,
+        window_label=window_label or _label(window_ms),
+        leverages=p.leverages,
+        edges=edges,
+        long_usd=long_usd,
+        short_usd=short_usd,
+        params=p,
+        coverage=coverage,
+        out_of_range_long_usd=float(state.acc[K.ACC_OOR_LONG]),
+        out_of_range_short_usd=float(state.acc[K.ACC_OOR_SHORT]),
+        clusters=clusters,
+        reading=reading,
+        notes=_notes(coverage, state, p, bars.bars_unsized),
+    )
+
+
+def estimate_heatmap(
+    candles: Candles,
+    *,
+    window_ms: int,
+    venue: Venue = Venue.BINANCE,
+    table: MarginTable | None = None,
+    oi: OpenInterest | None = None,
+    liquidations: LiquidationEvents | None = None,
+    params: EstimatorParams | None = None,
+    as_of_ms: int | None = None,
+    bins: int = DEFAULT_BINS,
+    columns: int = DEFAULT_COLUMNS,
+    warmup_ms: int | None = None,
+    window_label: str = "",
+) -> LiquidationHeatmap:
+    """The estimator's state sampled at ``columns`` times across the window (time x price x USD).
+
+    The kernel starts ``warmup_ms`` before the window (default: one day, or less when the input
+    starts later) so that the first columns already hold earlier positions. Column ``j`` is the
+    state after the bar that closes at ``ts_ms[j]``: each column uses only earlier data.
+    """
+    if not (1 <= columns <= MAX_COLUMNS):
+        raise ParameterError(f"columns must be between 1 and {MAX_COLUMNS}, got {columns}")
+    window = select_window(candles, as_of_ms, window_ms)
+    warm = _DAY_MS if warmup_ms is None else max(int(warmup_ms), 0)
+    run = candles.between(window.start_ms - warm, window.end_ms - candles.interval_ms + 1)
+    p, bars, ev = prepare(run, oi, liquidations, params)
+    f_long, f_short = tier_ratios(venue, p, table)
+    grid = Grid(
+        float(run.low.min() * f_long.min() * 0.995),
+        float(run.high.max() * f_short.max() * 1.005),
+        bins,
+    )
+    first = int(np.searchsorted(run.ts_ms, window.start_ms, side="left"))
+    snap = _columns(first, len(run), columns)
+    state = KernelState(grid, len(p.leverages))
+    out_long, out_short = run_kernel(state, bars, p, f_long, f_short, events=ev, snap_bar=snap)
+    w = window.candles
+    shown = liquidations.between(window.start_ms, window.end_ms) if liquidations else None
+    return LiquidationHeatmap(
+        symbol=candles.symbol,
+        exchange=venue.value,
+        leverages=p.leverages,
+        ts_ms=run.ts_ms[snap] + run.interval_ms,
+        edges=grid.edges,
+        long_usd=out_long,
+        short_usd=out_short,
+        price_path=PricePath(w.ts_ms, w.open, w.high, w.low, w.close),
+        params=p,
+        coverage=build_coverage(window, bars, len(ev[0]), oi),
+        window_label=window_label or _label(window_ms),
+        events_ts_ms=shown.ts_ms if shown else np.zeros(0, np.int64),
+        events_price=shown.price if shown else np.zeros(0),
+        events_usd=shown.notional_usd if shown else np.zeros(0),
+        events_side=shown.side if shown else np.zeros(0, np.int8),
+    )
+
+
+def _columns(first: int, n: int, columns: int) -> NDArray[np.int64]:
+    """Bar indices after which to sample, evenly spread over bars ``first..n-1``."""
+    shown = n - first
+    c = min(columns, shown)
+    idx = first + np.round(np.arange(1, c + 1) * shown / c).astype(np.int64) - 1
+    return np.ascontiguousarray(np.unique(idx))
+
+
+def _check_range(range_pct: float) -> float:
+    if not (0.1 <= range_pct <= 95.0):
+        raise ParameterError(f"range_pct must be between 0.1 and 95 (percent), got {range_pct}")
+    return float(range_pct)
+
+
+def _label(window_ms: int) -> str:
+    hours = window_ms / 3_600_000
+    if hours >= 24 and hours % 24 == 0:
+        return f"{int(hours // 24)}d"
+    return f"{hours:g}h"
+
+
+def _notes(
+    coverage: Coverage, state: KernelState, p: EstimatorParams, unsized: int
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    if unsized:
+        notes.append(f"{unsized:,} bars had neither volume nor an OI change and opened nothing")
+    if coverage.oi_source == "none":
+        notes.append(
+            "no open-interest history: new positions estimated from volume "
+            f"(volume_open_fraction={p.volume_open_fraction:g}); pass --oi for OI-based sizing"
+        )
+    if not coverage.taker_flow:
+        notes.append("no taker buy/sell flow: new notional split evenly between longs and shorts")
+    acc = state.acc
+    oor = acc[K.ACC_OOR_LONG] + acc[K.ACC_OOR_SHORT]
+    if oor > 0:
+        notes.append(f"{oor:,.0f} USD of levels fell outside the price range (widen --range)")
+    if acc[K.ACC_UNMATCHED] > 0:
+        notes.append(
+            f"{acc[K.ACC_UNMATCHED]:,.0f} USD of observed liquidations matched no estimated level"
+        )
+    return tuple(notes)

@@ -1,0 +1,1 @@
+"""Input/output: data files -> typed domain records, bracket tables, atomic writes."""

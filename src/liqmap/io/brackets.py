@@ -1,0 +1,394 @@
+# ruff: noqa: N815  (the wire schemas copy the exchanges' camelCase field names exactly)
+"""Maintenance-margin bracket tables: files and the dated defaults shipped with liqmap.
+
+:func:`load_brackets` reads three JSON layouts:
+
+* Binance responses: USD-M ``GET /fapi/v1/leverageBracket`` (a list of ``{"symbol", "brackets":
+  [{"bracket", "initialLeverage", "notionalCap", "notionalFloor", "maintMarginRatio", "cum"}]}``
+  or one such object; https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Notional-and-Leverage-Brackets)
+  and COIN-M ``GET /dapi/v2/leverageBracket`` (``qtyCap``/``qtylFloor`` in coin;
+  https://developers.binance.com/docs/derivatives/coin-margined-futures/account/Notional-Bracket-for-Symbol).
+* The shared-data layout ``{"source", "fields": [...], "symbols": {SYM: [[bracket, floor, cap,
+  mmr, cum, initial_leverage], ...]}}`` (columns found by their names in ``fields``).
+* liqmap's ``liqmap-brackets/1`` layout (``liqmap/data/brackets/<venue>.json``): the tables of
+  one venue, each with symbol, aliases, ``as_of`` date and ``source``.
+
+Wire JSON is parsed into frozen :class:`msgspec.Struct` classes that copy the exchange's field
+names exactly, then converted to :class:`liqmap.domain.MarginTable`; every problem raises
+:class:`~liqmap.errors.DataFileError` naming the file and the JSON path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from liqmap.domain.enums import Venue
+from liqmap.domain.margin import MarginTable, MarginTier
+from liqmap.errors import DataFileError, LiqmapError, UnknownSymbolError
+
+__all__ = [
+    "BinanceBracket", "BinanceCoinmBracket", "BinanceCoinmSymbolBrackets", "BinanceSymbolBrackets",
+    "PackageFile", "PackageTable", "PackageTier", "SharedBracketFile",
+    "default_table", "known_symbols", "load_brackets",
+]  # fmt: skip
+
+SHARED_FIELDS = ("bracket", "notional_floor", "notional_cap", "maint_margin_ratio", "cum", "initial_leverage")  # fmt: skip
+
+
+_Row = tuple[int, float, float | None, float, float, float]  # tier, floor, cap, mmr, amount, lev
+
+
+# --- wire schemas (field names exactly as the exchanges and files spell them) -------------------
+
+
+class BinanceBracket(msgspec.Struct, frozen=True):
+    """One bracket of Binance USD-M ``GET /fapi/v1/leverageBracket``."""
+
+    bracket: int
+    initialLeverage: float
+    notionalCap: float
+    notionalFloor: float
+    maintMarginRatio: float
+    cum: float = 0.0
+
+    def row(self) -> _Row:
+        """(tier, floor, cap, mmr, amount, max leverage)."""
+        return (self.bracket, self.notionalFloor, self.notionalCap, self.maintMarginRatio, self.cum, self.initialLeverage)  # fmt: skip
+
+
+class BinanceSymbolBrackets(msgspec.Struct, frozen=True):
+    """One symbol of Binance USD-M ``GET /fapi/v1/leverageBracket``."""
+
+    symbol: str
+    brackets: list[BinanceBracket]
+    notionalCoef: float | None = None
+
+
+class BinanceCoinmBracket(msgspec.Struct, frozen=True):
+    """One bracket of Binance COIN-M ``GET /dapi/v2/leverageBracket`` (bounds in coin).
+
+    Binance's documentation spells the floor ``qtylFloor``; ``qtyFloor`` is accepted too.
+    """
+
+    bracket: int
+    initialLeverage: float
+    qtyCap: float
+    maintMarginRatio: float
+    cum: float = 0.0
+    qtylFloor: float | None = None
+    qtyFloor: float | None = None
+
+
+class BinanceCoinmSymbolBrackets(msgspec.Struct, frozen=True):
+    """One symbol (v2: ``symbol``) or pair (v1: ``pair``) of Binance COIN-M leverage brackets."""
+
+    brackets: list[BinanceCoinmBracket]
+    symbol: str | None = None
+    pair: str | None = None
+    notionalCoef: float | None = None
+
+
+class SharedBracketFile(msgspec.Struct, frozen=True):
+    """The shared-data layout: column names in ``fields``, one row per bracket."""
+
+    source: str
+    fields: list[str]
+    symbols: dict[str, list[list[float]]]
+
+
+class PackageTier(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One tier of liqmap's package layout (``cap`` null = unbounded)."""
+
+    tier: int
+    floor: float
+    cap: float | None
+    mmr: float
+    maint_amount: float
+    max_leverage: float
+
+    def row(self) -> _Row:
+        """(tier, floor, cap, mmr, amount, max leverage)."""
+        return (self.tier, self.floor, self.cap, self.mmr, self.maint_amount, self.max_leverage)
+
+
+class PackageTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One symbol of liqmap's package layout."""
+
+    symbol: str
+    tiers: list[PackageTier]
+    aliases: list[str] = []
+    as_of: str = ""
+    source: str = ""
+    confirmed: bool = True
+    unit: str = ""
+
+
+class PackageFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A ``liqmap-brackets/1`` file: the tables of one venue."""
+
+    format: Literal["liqmap-brackets/1"]
+    venue: str
+    tables: list[PackageTable]
+    description: str = ""
+
+
+# --- public API -----------------------------------------------------------------------------------
+
+
+def load_brackets(
+    path: str | PathLike[str], symbol: str | None = None, venue: Venue | str | None = None
+) -> MarginTable:
+    """Read one symbol's margin table from a bracket file (any of the three layouts).
+
+    Parameters
+    ----------
+    path
+        The JSON file.
+    symbol
+        Symbol or alias (``BTCUSDT``, ``BTC``, ``BTC-USDT-SWAP`` ...); may be omitted when the
+        file holds one symbol.
+    venue
+        The venue the table applies to. Package files name their venue (a different one is an
+        error); Binance and shared-layout files default to Binance USD-M (COIN-M for ``qtyCap``
+        brackets).
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, not JSON, or a field is malformed (the message names the JSON path).
+    UnknownSymbolError
+        The symbol is not in the file (the message lists the symbols it holds).
+    """
+    p = Path(path)
+    want = None if venue is None else _venue(venue)
+    cands, v = _candidates(_read_json(p), p, want)
+    return _pick(cands, symbol, where=f"file {p}", venue=v, path=p)
+
+
+def default_table(venue: Venue | str, symbol: str) -> MarginTable:
+    """The dated default table liqmap ships for ``symbol`` on ``venue``.
+
+    Symbols are matched case-insensitively, ignoring separators, by name or alias: ``BTC``,
+    ``BTCUSDT``, ``BTC-USDT-SWAP``, ``BTCUSD_PERP`` ... Each table carries ``as_of`` and
+    ``source`` (tables whose values could not be confirmed say so in ``source``).
+
+    Raises
+    ------
+    UnknownSymbolError
+        The venue ships no table for that symbol (the message lists the known ones).
+    """
+    v = _venue(venue)
+    where, path = f"liqmap's default tables for {v.value}", _resource(v)
+    return _pick(_package_candidates(v), symbol, where=where, venue=v, path=path)
+
+
+def known_symbols(venue: Venue | str) -> tuple[str, ...]:
+    """Symbols with a default table on ``venue``."""
+    return tuple(c.symbol for c in _package_candidates(_venue(venue)))
+
+
+# --- layouts -> candidate tables (built only when picked) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    symbol: str
+    rows: list[_Row]
+    source: str
+    field: str  # JSON path of the tiers, for error messages
+    aliases: Sequence[str] = ()
+    as_of: str = ""
+
+    def answers_to(self, key: str) -> bool:
+        names = {_norm(self.symbol), *(_norm(a) for a in self.aliases)}
+        return key in names | _auto_aliases(self.symbol)
+
+
+def _candidates(data: Any, path: Path, want: Venue | None) -> tuple[list[_Candidate], Venue]:
+    if isinstance(data, dict) and "format" in data:
+        return _package_file_candidates(data, path, want)
+    if isinstance(data, dict) and "fields" in data and "symbols" in data:
+        shared = _convert(data, SharedBracketFile, path)
+        return _shared_candidates(shared, path), want or Venue.BINANCE
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(x, dict) and "brackets" in x for x in items):
+        msg = "not a bracket file: expected a Binance leverageBracket response (objects with "
+        msg += "'brackets'), the shared layout ('fields' + 'symbols') or a liqmap-brackets/1 file"
+        raise DataFileError(msg, path=str(path), field="$")
+    src = f"Binance leverageBracket response {path.name}"
+    if any("qtyCap" in b for x in items for b in x["brackets"] if isinstance(b, dict)):
+        cm = _convert(items, list[BinanceCoinmSymbolBrackets], path)
+        return [_coinm(i, x, path, src) for i, x in enumerate(cm)], want or Venue.BINANCE_COINM
+    um: list[BinanceSymbolBrackets] = _convert(items, list[BinanceSymbolBrackets], path)
+    cands = [
+        _Candidate(x.symbol, [b.row() for b in x.brackets], src, f"$[{i}].brackets")
+        for i, x in enumerate(um)
+    ]
+    return cands, want or Venue.BINANCE
+
+
+def _coinm(i: int, x: BinanceCoinmSymbolBrackets, path: Path, source: str) -> _Candidate:
+    name = x.symbol or x.pair
+    if not name:
+        msg = "entry has neither 'symbol' nor 'pair'"
+        raise DataFileError(msg, path=str(path), field=f"$[{i}]")
+    rows: list[_Row] = []
+    for j, b in enumerate(x.brackets):
+        floor = b.qtylFloor if b.qtylFloor is not None else b.qtyFloor
+        if floor is None:
+            where = f"$[{i}].brackets[{j}]"
+            raise DataFileError("bracket has no 'qtylFloor'", path=str(path), field=where)
+        rows.append((b.bracket, floor, b.qtyCap, b.maintMarginRatio, b.cum, b.initialLeverage))
+    return _Candidate(name, rows, source, f"$[{i}].brackets")
+
+
+def _shared_candidates(f: SharedBracketFile, path: Path) -> list[_Candidate]:
+    missing = [name for name in SHARED_FIELDS if name not in f.fields]
+    if missing:
+        raise DataFileError(
+            f"'fields' lacks {', '.join(missing)}; it must name {', '.join(SHARED_FIELDS)}",
+            path=str(path),
+            field="$.fields",
+        )
+    col = [f.fields.index(name) for name in SHARED_FIELDS]
+    cands = []
+    for sym, table in f.symbols.items():
+        for j, row in enumerate(table):
+            if len(row) != len(f.fields):
+                raise DataFileError(
+                    f"row has {len(row)} values but 'fields' names {len(f.fields)}",
+                    path=str(path),
+                    field=f"$.symbols.{sym}[{j}]",
+                )
+        rows: list[_Row] = [
+            (int(r[col[0]]), r[col[1]], r[col[2]], r[col[3]], r[col[4]], r[col[5]]) for r in table
+        ]
+        cands.append(_Candidate(sym, rows, f.source, f"$.symbols.{sym}"))
+    return cands
+
+
+def _package_file_candidates(
+    data: Any, path: Path, want: Venue | None
+) -> tuple[list[_Candidate], Venue]:
+    f = _convert(data, PackageFile, path)
+    try:
+        v = Venue.parse(f.venue)
+    except LiqmapError as exc:
+        raise DataFileError(str(exc), path=str(path), field="$.venue") from exc
+    if want is not None and want is not v:
+        msg = f"the file holds {v.value} tables, not {want.value}"
+        raise DataFileError(msg, path=str(path), field="$.venue")
+    cands = [
+        _Candidate(
+            t.symbol,
+            [x.row() for x in t.tiers],
+            t.source,
+            f"$.tables[{i}].tiers",
+            aliases=t.aliases,
+            as_of=t.as_of,
+        )
+        for i, t in enumerate(f.tables)
+    ]
+    return cands, v
+
+
+def _resource(venue: Venue) -> Path:
+    return Path(f"liqmap/data/brackets/{venue.value}.json")
+
+
+@cache
+def _package_candidates(venue: Venue) -> list[_Candidate]:
+    res = files("liqmap.data").joinpath("brackets", f"{venue.value}.json")
+    try:
+        raw = res.read_bytes()
+    except FileNotFoundError as exc:  # pragma: no cover - every venue ships a file (tested)
+        raise UnknownSymbolError(f"liqmap ships no default tables for {venue.value}") from exc
+    return _package_file_candidates(_decode(raw, _resource(venue)), _resource(venue), venue)[0]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _pick(
+    cands: list[_Candidate], symbol: str | None, *, where: str, venue: Venue, path: Path
+) -> MarginTable:
+    names = ", ".join(c.symbol for c in cands) or "none"
+    if symbol is None:
+        if len(cands) == 1:
+            return _table(cands[0], venue, path)
+        msg = f"{where} holds several symbols ({names}); choose one with --symbol"
+        raise UnknownSymbolError(msg)
+    key = _norm(symbol)
+    hits = [c for c in cands if _norm(c.symbol) == key] or [c for c in cands if c.answers_to(key)]
+    if len(hits) == 1:
+        return _table(hits[0], venue, path)
+    if hits:
+        matches = ", ".join(c.symbol for c in hits)
+        raise UnknownSymbolError(f"symbol {symbol!r} is ambiguous in {where}: it matches {matches}")
+    raise UnknownSymbolError(
+        f"unknown symbol {symbol!r} for {venue.value} in {where}; known symbols: {names}"
+    )
+
+
+def _table(c: _Candidate, venue: Venue, path: Path) -> MarginTable:
+    tiers = sorted(
+        (
+            MarginTier(int(b), float(lo), math.inf if hi is None else float(hi), mmr, cum, lev)
+            for b, lo, hi, mmr, cum, lev in c.rows
+        ),
+        key=lambda t: t.notional_floor,
+    )
+    try:
+        return MarginTable(c.symbol, venue.value, tuple(tiers), as_of=c.as_of, source=c.source)
+    except LiqmapError as exc:
+        raise DataFileError(str(exc), path=str(path), field=c.field) from exc
+
+
+def _venue(v: Venue | str) -> Venue:
+    return v if isinstance(v, Venue) else Venue.parse(v)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", s.upper())
+
+
+def _auto_aliases(symbol: str) -> set[str]:
+    """``BTC`` for ``BTCUSDT``, ``BTCUSD_PERP``, ``BTC-USDT-SWAP`` (suffix, then quote removed)."""
+    s = re.sub(r"(PERP|SWAP)$", "", _norm(symbol)) or _norm(symbol)
+    base = re.sub(r"(USDT|USDC|BUSD|USD)$", "", s)
+    return {s, base} if base else {s}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataFileError("file not found; check the --brackets path", path=str(path)) from exc
+    except OSError as exc:
+        raise DataFileError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from exc
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path: Path) -> Any:
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise DataFileError(f"not valid JSON: {exc}", path=str(path)) from exc
+
+
+def _convert(data: Any, typ: Any, path: Path) -> Any:
+    try:
+        return msgspec.convert(data, typ, strict=False)
+    except msgspec.ValidationError as exc:
+        msg, _, at = str(exc).partition(" - at `")
+        raise DataFileError(msg, path=str(path), field=at.rstrip("`") or "$") from exc

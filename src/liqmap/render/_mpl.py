@@ -1,0 +1,84 @@
+"""Matplotlib plumbing shared by the PNG renderers: no pyplot, no global rcParams changes.
+
+Figures are plain :class:`matplotlib.figure.Figure` objects bound to an Agg canvas, so rendering
+works headless and in threads, and never switches the caller's pyplot backend.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from liqmap.io.atomic import atomic_writer
+from liqmap.render.formatting import format_price, format_usd
+from liqmap.render.style import Style
+
+__all__ = ["new_figure", "price_formatter", "save_png", "style_axes", "usd_formatter"]
+
+# The figure is always 16 inches wide; dpi scales with the requested pixel width so that text
+# keeps the same share of the picture at any size.
+_FIG_WIDTH_IN = 16.0
+
+
+def new_figure(style: Style, width_px: int, height_px: int) -> Figure:
+    """An Agg-backed figure of exactly ``width_px`` x ``height_px`` pixels."""
+    if width_px < 200 or height_px < 150:
+        raise ValueError(f"image too small: {width_px}x{height_px} px (minimum 200x150)")
+    dpi = width_px / _FIG_WIDTH_IN
+    fig = Figure(figsize=(_FIG_WIDTH_IN, height_px / dpi), dpi=dpi, facecolor=style.background)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` as PNG to ``path`` atomically (parent folders are created)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_writer(target, "wb") as f:
+        fig.savefig(f, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor())
+    return target
+
+
+def usd_formatter() -> FuncFormatter:
+    """Axis tick labels ``$0``, ``$5M``, ``$1.2B``."""
+
+    def fmt(value: float, _pos: Any = None) -> str:
+        # escaped: two "$" in one label would otherwise start matplotlib mathtext
+        return (format_usd(value) if value > 0 else "$0").replace("$", r"\$")
+
+    return FuncFormatter(fmt)
+
+
+def price_formatter(decimals: int) -> FuncFormatter:
+    """Axis tick labels ``58,000``."""
+
+    def fmt(value: float, _pos: Any = None) -> str:
+        return format_price(value, decimals)
+
+    return FuncFormatter(fmt)
+
+
+def style_axes(
+    ax: Axes, style: Style, *, grid_axis: Literal["x", "y", "both", "none"] = "y"
+) -> None:
+    """Panel colour, quiet spines, grid and tick colours of ``style``."""
+    ax.set_facecolor(style.panel)
+    for name, spine in ax.spines.items():
+        spine.set_color(style.grid)
+        spine.set_visible(name in ("bottom", "left", "right"))
+    ax.tick_params(
+        colors=style.muted,
+        labelcolor=style.text,
+        labelsize=style.tick_size,
+        length=3,
+        width=0.8,
+    )
+    if grid_axis != "none":
+        ax.grid(True, axis=grid_axis, color=style.grid, linewidth=0.7, alpha=0.9)
+        ax.set_axisbelow(True)

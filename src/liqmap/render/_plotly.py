@@ -1,0 +1,109 @@
+"""Plotly plumbing shared by the HTML renderers: layout from a :class:`Style`, offline HTML files."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from liqmap.io.atomic import write_atomic
+from liqmap.render.style import Style
+
+__all__ = ["PLOTLY_CONFIG", "base_layout", "rgba", "title_block", "usd_axis", "write_html"]
+
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def rgba(color: str, alpha: float) -> str:
+    """``'#ff4d5e', 0.1 -> 'rgba(255,77,94,0.1)'``."""
+    c = color.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def title_block(title: str, subtitle: str, st: Style) -> dict[str, Any]:
+    """A two-line figure title: bold title, muted subtitle."""
+    return {
+        "text": f"<b>{html.escape(title)}</b>",
+        "subtitle": {"text": html.escape(subtitle), "font": {"size": 12, "color": st.muted}},
+        "x": 0.0,
+        "xref": "paper",
+        "xanchor": "left",
+        "y": 0.985,
+        "yref": "container",
+        "yanchor": "top",
+        "font": {"size": 19, "color": st.text},
+    }
+
+
+def usd_axis(st: Style, title: str) -> dict[str, Any]:
+    """A y axis labelled ``$0``, ``$5M``, ``$1.2B`` at any zoom."""
+    return {
+        "title": {"text": title, "font": {"color": st.muted, "size": 12}},
+        "tickprefix": "$",
+        "exponentformat": "B",
+        "tickmode": "auto",
+        "rangemode": "tozero",
+        "gridcolor": st.grid,
+        "zeroline": False,
+        "linecolor": st.grid,
+        "tickfont": {"color": st.text},
+    }
+
+
+def base_layout(st: Style) -> dict[str, Any]:
+    """Colours, fonts, legend and hover label of every figure."""
+    return {
+        "template": "plotly_dark" if st.dark else "plotly_white",
+        "paper_bgcolor": st.background,
+        "plot_bgcolor": st.panel,
+        "font": {"family": st.web_font_family, "color": st.text, "size": 13},
+        "margin": {"l": 80, "r": 90, "t": 108, "b": 40},
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1.01,
+            "yanchor": "bottom",
+            "bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": st.text},
+        },
+        "hoverlabel": {
+            "bgcolor": st.panel,
+            "bordercolor": st.grid,
+            "font": {"family": st.web_font_family, "color": st.text, "size": 12},
+            "align": "left",
+        },
+        "hovermode": "closest",
+        "dragmode": "zoom",
+    }
+
+
+def write_html(fig: go.Figure, path: str | os.PathLike[str], *, title: str, st: Style) -> Path:
+    """Write ``fig`` as one self-contained HTML file (plotly.js inline, works offline)."""
+    text = fig.to_html(
+        include_plotlyjs=True,
+        full_html=True,
+        config=PLOTLY_CONFIG,
+        default_width="100%",
+        default_height="100vh",
+    )
+    charset = '<meta charset="utf-8" />'
+    anchor = charset if charset in text else "<head>"
+    text = text.replace(anchor, f"{anchor}\n<title>{html.escape(title)}</title>", 1)
+    text = text.replace(
+        "<body>", f'<body style="margin:0;background:{st.background};overflow:hidden">', 1
+    )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    return target

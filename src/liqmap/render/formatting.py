@@ -1,0 +1,166 @@
+"""Chart text shared by the PNG and HTML renderers: ``$12.5M`` amounts, prices, UTC times, titles.
+
+Examples
+--------
+>>> format_usd(12_500_000)
+'$12.5M'
+>>> format_usd(999_700)
+'$1M'
+>>> format_price(60123.456)
+'60,123'
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+
+from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
+
+__all__ = [
+    "bin_width_text",
+    "coverage_text",
+    "exchange_name",
+    "format_pct",
+    "format_price",
+    "format_usd",
+    "heatmap_subtitle",
+    "heatmap_title",
+    "leverage_mix_text",
+    "map_subtitle",
+    "map_title",
+    "price_decimals",
+    "utc_text",
+]
+
+_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+_EXCHANGES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "demo": "Demo", "sim": "Sim"}
+
+
+def _sig(x: float, digits: int) -> str:
+    """``x >= 0`` with ``digits`` significant digits, trailing zeros dropped."""
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(x)))
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_usd(value: float, digits: int = 3) -> str:
+    """Compact USD text: ``$950``, ``$12.5k``, ``$12.5M``, ``$1.23B`` (``n/a`` when not finite)."""
+    if not math.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    edge = 1.0 - 0.5 * 10.0 ** (-digits)  # 999.95k rounds up to the next unit
+    for scale, suffix in _UNITS:
+        if v >= scale * edge:
+            return f"{sign}${_sig(v / scale, digits)}{suffix}"
+    return f"{sign}${_sig(v, digits)}"
+
+
+def price_decimals(price: float, step: float | None = None) -> int:
+    """Decimals that show ``price`` to about five significant digits and resolve ``step``."""
+    p = abs(price)
+    dec = 0 if p == 0 or not math.isfinite(p) else max(0, 4 - math.floor(math.log10(p)))
+    if step is not None and step > 0 and math.isfinite(step):
+        dec = max(dec, -math.floor(math.log10(step)) if step < 1 else 0)
+    return min(dec, 10)
+
+
+def format_price(price: float, decimals: int | None = None) -> str:
+    """``60123.4 -> '60,123'``, ``3456.78 -> '3,456.8'``, ``0.123456 -> '0.12346'``."""
+    d = price_decimals(price) if decimals is None else decimals
+    return f"{price:,.{d}f}"
+
+
+def format_pct(value: float) -> str:
+    """Signed percentage: ``-2.5 -> '-2.50%'``."""
+    return f"{value:+.2f}%"
+
+
+def utc_text(ts_ms: int) -> str:
+    """``'2026-02-05 12:00 UTC'``."""
+    return datetime.fromtimestamp(ts_ms / 1000.0, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def exchange_name(exchange: str) -> str:
+    """Display name of an exchange id (``okx -> OKX``); unknown ids are shown as given."""
+    return _EXCHANGES.get(exchange.lower(), exchange)
+
+
+def bin_width_text(edges: np.ndarray, ref_price: float) -> str:
+    """``'bin width 30'`` (uniform edges), ``'bin width 0.05%'`` (log-uniform), else a range."""
+    w = np.diff(edges)
+    if len(w) == 0:
+        return "no bins"
+    if np.allclose(w, w[0], rtol=1e-6):
+        return f"bin width {format_price(float(w[0]), price_decimals(ref_price, float(w[0])))}"
+    ratio = edges[1:] / edges[:-1]
+    if np.all(edges > 0) and np.allclose(ratio, ratio[0], rtol=1e-6):
+        return f"bin width {(float(ratio[0]) - 1.0) * 100:.3g}%"
+    return f"bin width {format_price(float(w.min()))}-{format_price(float(w.max()))}"
+
+
+def coverage_text(cov: Coverage, *, events: bool = True) -> str:
+    """``'coverage 98.2% (9,900/10,080 bars, 2 gaps) · OI: level · taker flow'``."""
+    gaps = len(cov.gaps)
+    parts = [
+        f"coverage {cov.fraction * 100:.1f}% ({cov.bars:,}/{cov.expected_bars:,} bars, "
+        f"{gaps} gap{'' if gaps == 1 else 's'})",
+        f"OI: {cov.oi_source}",
+    ]
+    if cov.taker_flow:
+        parts.append("taker flow")
+    if events and cov.liquidation_events:
+        parts.append(f"{cov.liquidation_events:,} liquidation events")
+    return " · ".join(parts)
+
+
+def leverage_mix_text(leverages: tuple[float, ...], weights: tuple[float, ...]) -> str:
+    """``'5x 10% · 10x 30% · 25x 30%'``."""
+    if len(weights) != len(leverages):
+        return " · ".join(tier_label(lv) for lv in leverages)
+    return " · ".join(
+        f"{tier_label(lv)} {w * 100:.0f}%" for lv, w in zip(leverages, weights, strict=True)
+    )
+
+
+def map_title(m: LiquidationMap) -> str:
+    """``'BTCUSDT · Binance — Liquidation Map (7d) · as of 2026-02-05 12:00 UTC'``."""
+    window = f" ({m.window_label})" if m.window_label else ""
+    return (
+        f"{m.symbol} · {exchange_name(m.exchange)} — Liquidation Map{window}"
+        f" · as of {utc_text(m.as_of_ms)}"
+    )
+
+
+def map_subtitle(m: LiquidationMap) -> str:
+    """Model totals, then the coverage of the input."""
+    totals = f"Longs {format_usd(m.total_long_usd)} · Shorts {format_usd(m.total_short_usd)}"
+    beyond = m.out_of_range_long_usd + m.out_of_range_short_usd
+    if beyond > 0:
+        totals += f" (+{format_usd(beyond)} beyond the chart)"
+    return f"{totals}   |   {coverage_text(m.coverage)}"
+
+
+def heatmap_title(h: LiquidationHeatmap) -> str:
+    """``'BTCUSDT · Binance — Liquidation Heatmap (7d) · 2026-01-29 12:00 → 2026-02-05 12:00 UTC'``."""
+    window = f" ({h.window_label})" if h.window_label else ""
+    span = ""
+    if len(h.ts_ms):
+        start = utc_text(int(h.ts_ms[0])).removesuffix(" UTC")
+        span = f" · {start} → {utc_text(int(h.ts_ms[-1]))}"
+    return f"{h.symbol} · {exchange_name(h.exchange)} — Liquidation Heatmap{window}{span}"
+
+
+def heatmap_subtitle(h: LiquidationHeatmap, vmax: float) -> str:
+    """Colour scale, observed events and coverage."""
+    parts = [f"colour: estimated liquidation USD per bin, saturating at {format_usd(vmax)}"]
+    n_ev = len(h.events_usd)
+    if n_ev:
+        parts.append(f"{n_ev:,} observed liquidations ({format_usd(float(h.events_usd.sum()))})")
+    parts.append(coverage_text(h.coverage, events=False))
+    return "   |   ".join(parts)

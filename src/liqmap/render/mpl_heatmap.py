@@ -1,0 +1,250 @@
+"""Liquidation heatmap as a PNG (matplotlib, Agg): price x time, colour = USD of liquidation levels.
+
+Column ``j`` is the estimator's state as of ``ts_ms[j]`` and is drawn centred on that time. The
+price path goes on top (bar closes as a line, or candles when there are few bars), and observed
+liquidation events as markers sized by USD, long and short liquidations in their side colours.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps, patheffects
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Colormap, LogNorm, Normalize, PowerNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from liqmap.core.results import LiquidationHeatmap, PricePath
+from liqmap.render._heat import (
+    PathMode,
+    color_scale_max,
+    colorbar_ticks,
+    path_close_times,
+    time_step_ms,
+    use_candles,
+)
+from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
+from liqmap.render.formatting import heatmap_subtitle, heatmap_title, price_decimals
+from liqmap.render.style import DARK, Style
+
+__all__ = ["heatmap_matplotlib", "render_heatmap_png"]
+
+_LEFT, _RIGHT, _BOTTOM, _TOP = 0.06, 0.905, 0.085, 0.87
+_MS_PER_DAY = 86_400_000.0
+
+
+def render_heatmap_png(
+    h: LiquidationHeatmap,
+    path: str | os.PathLike[str],
+    *,
+    style: Style | None = None,
+    width_px: int = 1600,
+    height_px: int = 900,
+    price_path: PathMode = "auto",
+    events: bool = True,
+) -> Path:
+    """Draw ``h`` and write it as a ``width_px`` x ``height_px`` PNG to ``path`` (atomically)."""
+    fig = heatmap_matplotlib(
+        h, style=style, width_px=width_px, height_px=height_px, price_path=price_path, events=events
+    )
+    return save_png(fig, path)
+
+
+def heatmap_matplotlib(
+    h: LiquidationHeatmap,
+    *,
+    style: Style | None = None,
+    width_px: int = 1600,
+    height_px: int = 900,
+    price_path: PathMode = "auto",
+    events: bool = True,
+) -> Figure:
+    """The liquidation heatmap as a matplotlib figure (Agg canvas, no pyplot state)."""
+    st = style or DARK
+    fig = new_figure(st, width_px, height_px)
+    ax = fig.add_axes((_LEFT, _BOTTOM, _RIGHT - _LEFT, _TOP - _BOTTOM))
+    style_axes(ax, st, grid_axis="none")
+    cax = fig.add_axes((_RIGHT + 0.012, _BOTTOM, 0.011, _TOP - _BOTTOM))
+
+    vmax = _draw_cells(fig, ax, cax, h, st)
+    handles = _draw_path(ax, h.price_path, st, price_path)
+    if events and len(h.events_usd):
+        handles += _draw_events(ax, h, st)
+    _axes_format(ax, h, st)
+    if handles:
+        leg = ax.legend(
+            handles=handles,
+            loc="upper left",
+            fontsize=st.label_size,
+            labelcolor=st.text,
+            facecolor=st.panel,
+            edgecolor=st.grid,
+            framealpha=0.85,
+        )
+        leg.set_zorder(10)
+    fig.text(
+        _LEFT,
+        0.968,
+        heatmap_title(h),
+        ha="left",
+        va="top",
+        fontsize=st.title_size,
+        fontweight="bold",
+        color=st.text,
+        parse_math=False,
+    )
+    fig.text(
+        _LEFT,
+        0.925,
+        heatmap_subtitle(h, vmax),
+        ha="left",
+        va="top",
+        fontsize=st.subtitle_size,
+        color=st.muted,
+        parse_math=False,
+    )
+    return fig
+
+
+def _date_num(ts_ms: np.ndarray) -> np.ndarray:
+    """Epoch milliseconds -> matplotlib date numbers (days since matplotlib's epoch)."""
+    # matplotlib.dates ships no type annotations, hence the narrow ignores in this module
+    offset = mdates.date2num(np.datetime64("1970-01-01T00:00:00"))  # type: ignore[no-untyped-call]
+    return np.asarray(ts_ms, dtype=np.float64) / _MS_PER_DAY + float(offset)
+
+
+def _draw_cells(fig: Figure, ax: Axes, cax: Axes, h: LiquidationHeatmap, st: Style) -> float:
+    """Draw the USD matrix; return the colour-scale maximum (cells above it saturate)."""
+    usd = np.nan_to_num(h.total_usd, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
+    vmax = color_scale_max(usd, st.heatmap_clip_quantile)
+    step = time_step_ms(h.ts_ms)
+    t_edges = np.append(h.ts_ms - step / 2.0, h.ts_ms[-1] + step / 2.0) if len(h.ts_ms) else None
+    norm: Normalize
+    if st.heatmap_norm == "log":
+        norm = LogNorm(vmin=vmax * 1e-3, vmax=vmax, clip=True)
+        usd = np.ma.masked_less_equal(usd, 0.0)
+    else:
+        norm = PowerNorm(gamma=st.heatmap_gamma, vmin=0.0, vmax=vmax, clip=True)
+    cmap = _cmap(st)
+    ax.set_facecolor(cmap(0.0))
+    if t_edges is not None:
+        mesh = ax.pcolormesh(
+            _date_num(t_edges),
+            h.edges,
+            usd.T,
+            cmap=cmap,
+            norm=norm,
+            shading="flat",
+            antialiased=False,
+            rasterized=True,
+        )
+        cb = fig.colorbar(mesh, cax=cax, extend="max")
+        if st.heatmap_norm == "power":
+            cb.set_ticks(colorbar_ticks(vmax))
+        cb.ax.yaxis.set_major_formatter(usd_formatter())
+        cb.ax.tick_params(colors=st.muted, labelcolor=st.text, labelsize=st.tick_size)
+        cb.outline.set_edgecolor(st.grid)
+        cb.set_label("Liquidation USD per bin", color=st.muted, fontsize=st.label_size)
+    return vmax
+
+
+def _cmap(st: Style) -> Colormap:
+    return colormaps[st.heatmap_cmap]
+
+
+def _draw_path(ax: Axes, pp: PricePath, st: Style, mode: PathMode) -> list[Line2D]:
+    if len(pp.ts_ms) == 0:
+        return []
+    if use_candles(len(pp.ts_ms), mode):
+        _draw_candles(ax, pp, st)
+        return [Line2D([], [], color=st.candle_up, lw=4, label="Price (candles)")]
+    outline = [
+        patheffects.Stroke(linewidth=3.2, foreground="#000000", alpha=0.55),
+        patheffects.Normal(),
+    ]
+    ax.plot(
+        _date_num(path_close_times(pp.ts_ms)),
+        pp.close,
+        color=st.path_color,
+        lw=1.4,
+        path_effects=outline,
+        zorder=4,
+    )
+    return [Line2D([], [], color=st.path_color, lw=1.4, label="Price (close)")]
+
+
+def _draw_candles(ax: Axes, pp: PricePath, st: Style) -> None:
+    step = time_step_ms(pp.ts_ms)
+    mid = _date_num(pp.ts_ms + step / 2.0)
+    half = 0.34 * step / _MS_PER_DAY
+    up = pp.close >= pp.open
+    colors = np.where(up, st.candle_up, st.candle_down)
+    wicks = np.stack([np.column_stack([mid, pp.low]), np.column_stack([mid, pp.high])], axis=1)
+    ax.add_collection(LineCollection(list(wicks), colors=list(colors), linewidths=1.0, zorder=4))
+    lo, hi = np.minimum(pp.open, pp.close), np.maximum(pp.open, pp.close)
+    corners = [(mid - half, lo), (mid - half, hi), (mid + half, hi), (mid + half, lo)]
+    bodies = np.stack([np.column_stack(c) for c in corners], axis=1)
+    ax.add_collection(
+        PolyCollection(
+            list(bodies), facecolors=list(colors), edgecolors="#000000", linewidths=0.4, zorder=5
+        )
+    )
+
+
+def _draw_events(ax: Axes, h: LiquidationHeatmap, st: Style) -> list[Line2D]:
+    usd = np.nan_to_num(h.events_usd, nan=0.0).clip(min=0.0)
+    top = float(usd.max()) if len(usd) else 0.0
+    sizes = 14.0 + 420.0 * np.sqrt(usd / top) if top > 0 else np.full(len(usd), 14.0)
+    x = _date_num(h.events_ts_ms)
+    handles: list[Line2D] = []
+    for is_long, color, label in (
+        (True, st.long_color, "Long liquidations (observed)"),
+        (False, st.short_color, "Short liquidations (observed)"),
+    ):
+        sel = (h.events_side > 0) == is_long
+        if sel.any():
+            ax.scatter(
+                x[sel],
+                h.events_price[sel],
+                s=sizes[sel],
+                c=color,
+                alpha=0.85,
+                edgecolors="#ffffff",
+                linewidths=0.7,
+                zorder=6,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="o",
+                    markersize=8,
+                    color=color,
+                    markeredgecolor="#ffffff",
+                    label=label,
+                )
+            )
+    return handles
+
+
+def _axes_format(ax: Axes, h: LiquidationHeatmap, st: Style) -> None:
+    if len(h.ts_ms):
+        step = time_step_ms(h.ts_ms)
+        ax.set_xlim(*_date_num(np.array([h.ts_ms[0] - step / 2.0, h.ts_ms[-1] + step / 2.0])))
+    ax.set_ylim(float(h.edges[0]), float(h.edges[-1]))
+    locator = mdates.AutoDateLocator(tz=UTC, minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    concise = mdates.ConciseDateFormatter(locator, tz=UTC)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(concise)
+    ref = float(np.median(h.edges))
+    step_p = float(np.median(np.diff(h.edges))) if len(h.edges) > 1 else None
+    ax.yaxis.set_major_formatter(price_formatter(price_decimals(ref, step_p)))
+    ax.set_xlabel("Time (UTC)", color=st.muted, fontsize=st.label_size)
+    ax.set_ylabel("Price", color=st.muted, fontsize=st.label_size)

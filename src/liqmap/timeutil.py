@@ -1,0 +1,54 @@
+"""Parsing of user-facing times and durations into epoch milliseconds (UTC)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from liqmap.errors import ParameterError
+
+__all__ = ["WINDOWS", "format_duration", "parse_duration_ms", "parse_time_ms"]
+
+_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+WINDOWS = ("12h", "24h", "3d", "7d", "30d")
+_DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
+
+
+def parse_duration_ms(text: str, *, name: str = "--window") -> int:
+    """``'12h'`` -> 43,200,000. Units: m (minutes), h, d, w."""
+    m = _DUR.match(text)
+    if not m:
+        raise ParameterError(
+            f"{name}: cannot read {text!r}; use a number and a unit m/h/d/w, e.g. {', '.join(WINDOWS)}"
+        )
+    ms = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    if ms <= 0:
+        raise ParameterError(f"{name}: must be positive, got {text!r}")
+    return ms
+
+
+def parse_time_ms(text: str, *, name: str = "--at") -> int:
+    """An ISO-8601 time (``2026-02-05``, ``2026-02-05T12:00``, ``...Z`` or with offset; naive
+    means UTC) or epoch milliseconds/seconds -> epoch milliseconds."""
+    s = text.strip()
+    if re.fullmatch(r"\d{9,16}", s):
+        v = int(s)
+        return v if v >= 10**11 else v * 1000
+    try:
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        raise ParameterError(
+            f"{name}: cannot read {text!r}; use ISO time like 2026-02-05T12:00Z or epoch ms"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)
+
+
+def format_duration(ms: int) -> str:
+    """``22_320_000 -> '6h 12m'``."""
+    minutes = ms // 60_000
+    d, rem = divmod(minutes, 1440)
+    h, m = divmod(rem, 60)
+    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m or not (d or h) else ""]
+    return " ".join(p for p in parts if p)

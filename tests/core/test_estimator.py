@@ -1,0 +1,185 @@
+"""The estimator's rules: worked examples and invariants (docs/model.md section 2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import MINUTE, T0, make_candles
+
+from liqmap.config import EstimatorParams
+from liqmap.core.maps import estimate_heatmap, estimate_map
+from liqmap.core.margin import liq_price_ratio
+from liqmap.domain.enums import Side, Venue
+from liqmap.domain.margin import MarginTable
+from liqmap.domain.market import Candles, OpenInterest
+from liqmap.errors import EmptyWindowError, ParameterError
+
+HOUR = 3_600_000
+NO_DECAY = (math.inf,) * 5
+
+
+def _one_bar(high: float, low: float, close: float, vol: float, buy: float) -> Candles:
+    return Candles("BTCUSDT", MINUTE, [T0], [close], [high], [low], [close], [vol], [buy])
+
+
+def test_worked_example_one_bar_with_oi(table: MarginTable) -> None:
+    # one bar H=60,300 L=59,700 C=60,000; OI grows by 1,000,000 USD; taker buys 60% of volume
+    bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, 6.0)
+    oi = OpenInterest([T0, T0 + MINUTE], [50e6, 51e6])
+    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,))
+    m = estimate_map(bars, window_ms=HOUR, table=table, oi=oi, params=params, bins=2000, range_pct=20)
+    # imbalance = (2*6 - 10)/10 = 0.2 -> long share 0.5 + 0.2/2 = 0.6
+    assert m.total_long_usd == pytest.approx(600_000.0, rel=1e-9)
+    assert m.total_short_usd == pytest.approx(400_000.0, rel=1e-9)
+    # entries uniform over [L, H]; 10x long ratio (1 - 1/10)/(1 - 0.004) from Binance bracket 1
+    r = (1 - 0.1) / (1 - 0.004)
+    assert liq_price_ratio(Venue.BINANCE, Side.LONG, 10.0, 10_000.0, table) == pytest.approx(r)
+    lo, hi = 59_700.0 * r, 60_300.0 * r
+    c = m.centers
+    inside = (c > lo + 30) & (c < hi - 30)
+    density = m.long_total[inside] / np.diff(m.edges)[inside]
+    np.testing.assert_allclose(density, 600_000.0 / (hi - lo), rtol=1e-9)
+    assert m.long_total[(c < lo - 30) | (c > hi + 30)].sum() == 0.0
+    assert m.coverage.oi_source == "level" and m.coverage.taker_flow
+
+
+def test_volume_fallback_without_oi(table: MarginTable) -> None:
+    bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, math.nan)
+    params = EstimatorParams(volume_open_fraction=0.1, half_life_hours=NO_DECAY)
+    m = estimate_map(bars, window_ms=HOUR, table=table, params=params)
+    typical = (60_300 + 59_700 + 60_000) / 3
+    total = m.total_long_usd + m.total_short_usd + m.out_of_range_long_usd + m.out_of_range_short_usd
+    assert total == pytest.approx(10.0 * typical * 0.1, rel=1e-9)
+    assert m.total_long_usd == pytest.approx(m.total_short_usd)  # unknown flow: neutral split
+    assert m.coverage.oi_source == "none" and not m.coverage.taker_flow
+    assert any("volume" in note for note in m.notes)
+
+
+def test_longs_below_and_shorts_above(candles: Candles, table: MarginTable) -> None:
+    m = estimate_map(candles, window_ms=24 * HOUR, table=table, bins=1000)
+    last_high, last_low = candles.high[-1], candles.low[-1]
+    assert m.long_total[m.edges[:-1] >= last_high].sum() == 0.0
+    assert m.short_total[m.edges[1:] <= last_low].sum() == 0.0
+    assert m.total_long_usd > 0 and m.total_short_usd > 0
+
+
+def test_more_leverage_sits_closer_to_price(candles: Candles, table: MarginTable) -> None:
+    m = estimate_map(candles, window_ms=24 * HOUR, table=table, bins=2000)
+    c = m.centers
+
+    def mean_distance(usd: np.ndarray) -> float:
+        return float(np.sum(np.abs(c - m.price) * usd) / usd.sum())
+
+    long_d = [mean_distance(m.long_usd[t]) for t in range(len(m.leverages))]
+    short_d = [mean_distance(m.short_usd[t]) for t in range(len(m.leverages))]
+    assert long_d == sorted(long_d, reverse=True)
+    assert short_d == sorted(short_d, reverse=True)
+
+
+def test_no_look_ahead(candles: Candles, table: MarginTable) -> None:
+    at = int(candles.ts_ms[400])
+    full = estimate_map(candles, window_ms=4 * HOUR, as_of_ms=at, table=table)
+    cut = estimate_map(candles.take(slice(0, 400)), window_ms=4 * HOUR, as_of_ms=at, table=table)
+    np.testing.assert_array_equal(full.long_usd, cut.long_usd)
+    np.testing.assert_array_equal(full.short_usd, cut.short_usd)
+    assert full.price == candles.close[399]
+    assert full.as_of_ms == at
+
+
+def test_levels_crossed_later_are_removed(table: MarginTable) -> None:
+    # bar 0 opens positions around 60,000; bar 1 falls 20%: every long level is crossed
+    c = Candles(
+        "BTCUSDT", MINUTE, [T0, T0 + MINUTE], [60_000.0, 60_000.0], [60_100.0, 60_000.0],
+        [59_900.0, 47_000.0], [60_000.0, 48_000.0], [10.0, 0.0], [5.0, math.nan],
+    )  # fmt: skip
+    params = EstimatorParams(half_life_hours=NO_DECAY)
+    m = estimate_map(c, window_ms=HOUR, table=table, params=params, range_pct=80)
+    assert m.total_long_usd == 0.0
+    assert m.total_short_usd == pytest.approx(10 * (60_100 + 59_900 + 60_000) / 3 * 0.1 / 2)
+    # on the default grid (centred on 48,000) the shorts fall outside and are counted, not lost
+    narrow = estimate_map(c, window_ms=HOUR, table=table, params=params)
+    assert narrow.total_short_usd == 0.0
+    assert narrow.out_of_range_short_usd == pytest.approx(m.total_short_usd)
+
+
+def test_oi_decrease_closes_pro_rata(table: MarginTable) -> None:
+    n = 3
+    ts = T0 + MINUTE * np.arange(n)
+    flat = np.full(n, 60_000.0)
+    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5))
+    params = EstimatorParams(half_life_hours=NO_DECAY)
+    # +1M, then -10% of a 10M OI (1M closes: 10% of every level), then flat
+    oi = OpenInterest(T0 + MINUTE * np.arange(n + 1), [9e6, 10e6, 9e6, 9e6])
+    m = estimate_map(c, window_ms=HOUR, table=table, oi=oi, params=params)
+    assert m.total_long_usd + m.total_short_usd == pytest.approx(1e6 * (1 - 0.1), rel=1e-9)
+
+
+def test_decay_halves_after_one_half_life(table: MarginTable) -> None:
+    n = 121
+    ts = T0 + MINUTE * np.arange(n)
+    flat = np.full(n, 60_000.0)
+    vol = np.zeros(n)
+    vol[0] = 10.0
+    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, vol, vol / 2)
+    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(2.0,))
+    m = estimate_map(c, window_ms=3 * HOUR, table=table, params=params)
+    opened = 10.0 * 60_000.0 * params.volume_open_fraction
+    # 120 bars after the opening bar = 2 hours = one half-life
+    assert m.total_long_usd + m.total_short_usd == pytest.approx(opened / 2, rel=1e-9)
+
+
+def test_gaps_are_reported_not_filled(table: MarginTable) -> None:
+    c = make_candles(300)
+    keep = np.r_[0:100, 160:300]
+    holed = Candles(
+        c.symbol, c.interval_ms, c.ts_ms[keep], c.open[keep], c.high[keep], c.low[keep],
+        c.close[keep], c.volume[keep], c.taker_buy_volume[keep],
+    )  # fmt: skip
+    m = estimate_map(holed, window_ms=300 * MINUTE, table=table)
+    assert [(g.start_ms, g.missing) for g in m.coverage.gaps] == [(T0 + 100 * MINUTE, 60)]
+    assert m.coverage.bars == 240 and m.coverage.expected_bars == 300
+    assert "80%" in m.reading or "gap" in m.reading
+
+
+def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginTable) -> None:
+    params = EstimatorParams(half_life_hours=NO_DECAY)
+    h = estimate_heatmap(candles, window_ms=6 * HOUR, table=table, params=params, columns=50, warmup_ms=0)
+    m = estimate_map(candles, window_ms=6 * HOUR, table=table, params=params, range_pct=60)
+    assert h.long_usd.shape == (50, 400)
+    assert h.ts_ms[-1] == m.as_of_ms
+    # different grids: partial clearing treats levels as uniform inside a bin (docs/model.md 2.6),
+    # so the totals agree to the bin resolution, not to the last digit
+    assert h.long_usd[-1].sum() == pytest.approx(m.total_long_usd, rel=5e-3)
+    assert h.short_usd[-1].sum() == pytest.approx(m.total_short_usd, rel=5e-3)
+    assert np.all(np.diff(h.ts_ms) > 0)
+
+
+def test_heatmap_columns_use_only_earlier_bars(candles: Candles, table: MarginTable) -> None:
+    from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
+
+    params, bars, ev = prepare(candles, None, None, None)
+    f_long, f_short = tier_ratios(Venue.BINANCE, params, table)
+    grid = Grid.around(float(candles.close[-1]), 30.0, 300)
+    snaps = np.array([50, 200, 420], dtype=np.int64)
+    full = KernelState(grid, len(params.leverages))
+    cols_long, cols_short = run_kernel(full, bars, params, f_long, f_short, snap_bar=snaps)
+    for c, j in enumerate(snaps):
+        cut_params, cut_bars, _ = prepare(candles.take(slice(0, int(j) + 1)), None, None, None)
+        cut = KernelState(grid, len(params.leverages))
+        run_kernel(cut, cut_bars, cut_params, f_long, f_short)
+        long_usd, short_usd = cut.usd()
+        np.testing.assert_allclose(cols_long[c], long_usd.sum(axis=0), rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(cols_short[c], short_usd.sum(axis=0), rtol=1e-12, atol=1e-6)
+
+
+def test_errors_name_the_problem(candles: Candles, table: MarginTable) -> None:
+    with pytest.raises(EmptyWindowError, match="no bars in the window"):
+        estimate_map(candles, window_ms=HOUR, as_of_ms=T0 - 10 * HOUR, table=table)
+    with pytest.raises(ParameterError, match="bins"):
+        estimate_map(candles, window_ms=HOUR, table=table, bins=5)
+    with pytest.raises(ParameterError, match="range_pct"):
+        estimate_map(candles, window_ms=HOUR, table=table, range_pct=0.0)
+    with pytest.raises(ParameterError, match="columns"):
+        estimate_heatmap(candles, window_ms=HOUR, table=table, columns=0)
