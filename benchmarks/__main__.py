@@ -19,7 +19,9 @@ def _memory() -> Result:
     )  # fmt: skip
     peak_mb = float(out.stdout.strip().splitlines()[-1])
     # reported in "seconds" columns as MB / 1000 so the ratio reads the same way
-    return Result("peak RSS of a one-year map process (MB)", peak_mb / 1000, 0.5, f"{peak_mb:.0f} MB")
+    return Result(
+        "peak RSS of a one-year map process (MB)", peak_mb / 1000, 0.5, f"{peak_mb:.0f} MB"
+    )
 
 
 def main() -> None:
@@ -31,7 +33,12 @@ def main() -> None:
         mem = "MB" in r.name
         fmt = (lambda x: f"{x * 1000:.0f} MB") if mem else _fmt_time
         table.add_row(
-            r.name, fmt(r.median_s), fmt(r.target_s), f"{r.ratio:.2f}", "yes" if r.ok else "NO", r.detail
+            r.name,
+            fmt(r.median_s),
+            fmt(r.target_s),
+            f"{r.ratio:.2f}",
+            "yes" if r.ok else "NO",
+            r.detail,
         )
     Console().print(table)
     sys.exit(0 if all(r.ok for r in results) else 1)

@@ -35,7 +35,9 @@ def run() -> list[Result]:
     out.append(
         Result(
             f"map: one year of 1m bars ({len(year):,}), 2,000 bins",
-            measure(lambda: estimate_map(year, window_ms=366 * DAY, table=table, bins=2000), repeat=5),
+            measure(
+                lambda: estimate_map(year, window_ms=366 * DAY, table=table, bins=2000), repeat=5
+            ),
             0.500,
         )
     )

@@ -26,5 +26,7 @@ def run() -> list[Result]:
             measure(lambda: detect_clusters(m.edges, m.long_usd, m.short_usd, m.price), repeat=51),
             0.002,
         ),
-        Result("render a 2,000-bin map to PNG", measure(lambda: render_map_png(m, out), repeat=3), 1.5),
+        Result(
+            "render a 2,000-bin map to PNG", measure(lambda: render_map_png(m, out), repeat=3), 1.5
+        ),
     ]

@@ -15,7 +15,9 @@ MINUTE = 60_000
 
 def btc_1m_30d() -> Candles:
     """30 days of real Binance USD-M BTCUSDT 1m bars (43,198 rows)."""
-    return load_candles(require_shared() / "bars" / "binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz")
+    return load_candles(
+        require_shared() / "bars" / "binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
+    )
 
 
 def btc_table() -> MarginTable:
@@ -30,7 +32,9 @@ def btc_1m_from_5m(n_minutes: int = 525_600, seed: int = 0) -> Candles:
     Each 5m bar becomes five 1m bars whose path goes open -> (high, low in random order) -> close,
     so the 1m highs and lows reach exactly the 5m high and low; volume is split evenly.
     """
-    src = load_candles(require_shared() / "bars" / "binance-um-5m-BTCUSDT-2023-11-01_2024-12-30.csv.gz")
+    src = load_candles(
+        require_shared() / "bars" / "binance-um-5m-BTCUSDT-2023-11-01_2024-12-30.csv.gz"
+    )
     k = min(len(src), -(-n_minutes // 5))
     rng = np.random.default_rng(seed)
     o, h, lo, c = src.open[:k], src.high[:k], src.low[:k], src.close[:k]

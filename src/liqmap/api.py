@@ -13,25 +13,25 @@ from pathlib import Path
 
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core import maps as _maps
-from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.core import margin as _margin
 from liqmap.core.margin import LiquidationQuote
+from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.domain.enums import Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import DataFileError, ParameterError
+from liqmap.errors import DataFileError, ParameterError, UnknownSymbolError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = [
     "MarketData",
     "estimate_heatmap",
     "estimate_map",
+    "liquidation_price",
     "load_market",
     "load_params",
     "margin_table",
-    "resolve_params",
-    "liquidation_price",
     "plot",
+    "resolve_params",
     "true_map",
 ]
 
@@ -82,8 +82,9 @@ def load_market(
     path = Path(source)
     if not path.exists():
         raise DataFileError(
-            f"no such file; --source takes 'demo' or a path to a bars file (CSV, .csv.gz, .parquet, "
-            f".zip)", path=str(path)
+            "no such file; --source takes 'demo' or a path to a bars file (CSV, .csv.gz, .parquet, "
+            ".zip)",
+            path=str(path),
         )
     candles = files.load_candles(path, symbol=symbol)
     oi_rec = files.load_open_interest(Path(oi), symbol=symbol) if oi else None
@@ -95,17 +96,22 @@ def load_market(
     return MarketData(candles, oi_rec, events, None, str(path))
 
 
-_DEMO_PRICES = {"BTC": 60_000.0, "ETH": 2_500.0, "SOL": 150.0, "BNB": 600.0, "XRP": 2.0}
+_DEMO_PRICES = {"BTC": 60_000.0, "ETH": 2_500.0}  # the symbols with shipped Binance brackets
 
 
 def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketData:
     from liqmap.sim import SimConfig, simulate
 
     base = symbol.upper().removesuffix("USDT").removesuffix("USD").split("-")[0]
+    if base not in _DEMO_PRICES:
+        raise UnknownSymbolError(
+            f"the demo market simulates {', '.join(k + 'USDT' for k in _DEMO_PRICES)} (the symbols "
+            f"with shipped Binance bracket tables), not {symbol!r}"
+        )
     cfg = replace(
         SimConfig.preset("mixed"),
         symbol=symbol.upper(),
-        start_price=_DEMO_PRICES.get(base, 100.0),
+        start_price=_DEMO_PRICES[base],
     )
     if days is not None:
         cfg = replace(cfg, duration_minutes=round(days * 1440))
@@ -115,7 +121,9 @@ def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketDat
     return MarketData(result.candles, result.open_interest, result.liquidations, result, DEMO)
 
 
-def margin_table(venue: Venue, symbol: str, brackets: str | Path | None = None) -> MarginTable | None:
+def margin_table(
+    venue: Venue, symbol: str, brackets: str | Path | None = None
+) -> MarginTable | None:
     """The bracket table from ``brackets`` (a file) or liqmap's dated default for the symbol."""
     from liqmap.io import brackets as br
 
@@ -132,7 +140,9 @@ def load_params(path: str | Path) -> EstimatorParams:
     except FileNotFoundError:
         raise DataFileError("parameter file not found", path=str(p)) from None
     except json.JSONDecodeError as exc:
-        raise DataFileError(f"not valid JSON ({exc.msg} at line {exc.lineno})", path=str(p)) from None
+        raise DataFileError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno})", path=str(p)
+        ) from None
     if isinstance(data, dict) and "params" in data and isinstance(data["params"], dict):
         data = data["params"]
     if not isinstance(data, dict):
@@ -173,7 +183,11 @@ def estimate_map(
     """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`)."""
     md = data if isinstance(data, MarketData) else MarketData(data)
     venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
-    table = brackets if isinstance(brackets, MarginTable) else margin_table(venue, md.candles.symbol, brackets)
+    table = (
+        brackets
+        if isinstance(brackets, MarginTable)
+        else margin_table(venue, md.candles.symbol, brackets)
+    )
     w = window if isinstance(window, str) else ""
     return _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
@@ -197,7 +211,11 @@ def estimate_heatmap(
     """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
     md = data if isinstance(data, MarketData) else MarketData(data)
     venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
-    table = brackets if isinstance(brackets, MarginTable) else margin_table(venue, md.candles.symbol, brackets)
+    table = (
+        brackets
+        if isinstance(brackets, MarginTable)
+        else margin_table(venue, md.candles.symbol, brackets)
+    )
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_heatmap(
@@ -220,10 +238,14 @@ def true_map(data: MarketData, like: LiquidationMap) -> LiquidationMap:
         raise ParameterError("the true map exists only for the demo source (the simulator)")
     positions = sim.positions_at(like.as_of_ms)
     long_usd, short_usd = true_liquidation_profile(positions, like.edges, like.leverages)
+    lp = positions.liquidation_price
+    outside = (lp < like.edges[0]) | (lp >= like.edges[-1])
     return replace(
         like,
         long_usd=long_usd,
         short_usd=short_usd,
+        out_of_range_long_usd=float(positions.notional_usd[outside & (positions.side > 0)].sum()),
+        out_of_range_short_usd=float(positions.notional_usd[outside & (positions.side < 0)].sum()),
         clusters=(),
         reading="True open positions of the simulated market (known only in the demo).",
         notes=("true map: every open position binned at its exact liquidation price",),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from liqmap.errors import ParameterError
 
-__all__ = ["WINDOWS", "format_duration", "parse_duration_ms", "parse_time_ms"]
+__all__ = ["WINDOWS", "parse_duration_ms", "parse_time_ms"]
 
 _UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 WINDOWS = ("12h", "24h", "3d", "7d", "30d")
@@ -43,12 +43,3 @@ def parse_time_ms(text: str, *, name: str = "--at") -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp() * 1000)
-
-
-def format_duration(ms: int) -> str:
-    """``22_320_000 -> '6h 12m'``."""
-    minutes = ms // 60_000
-    d, rem = divmod(minutes, 1440)
-    h, m = divmod(rem, 60)
-    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m or not (d or h) else ""]
-    return " ".join(p for p in parts if p)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import MINUTE, T0, make_candles
+from _markets import MINUTE, T0, make_candles
 
 from liqmap.config import EstimatorParams
 from liqmap.core.maps import estimate_heatmap, estimate_map
@@ -29,7 +29,9 @@ def test_worked_example_one_bar_with_oi(table: MarginTable) -> None:
     bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, 6.0)
     oi = OpenInterest([T0, T0 + MINUTE], [50e6, 51e6])
     params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,))
-    m = estimate_map(bars, window_ms=HOUR, table=table, oi=oi, params=params, bins=2000, range_pct=20)
+    m = estimate_map(
+        bars, window_ms=HOUR, table=table, oi=oi, params=params, bins=2000, range_pct=20
+    )
     # imbalance = (2*6 - 10)/10 = 0.2 -> long share 0.5 + 0.2/2 = 0.6
     assert m.total_long_usd == pytest.approx(600_000.0, rel=1e-9)
     assert m.total_short_usd == pytest.approx(400_000.0, rel=1e-9)
@@ -50,7 +52,9 @@ def test_volume_fallback_without_oi(table: MarginTable) -> None:
     params = EstimatorParams(volume_open_fraction=0.1, half_life_hours=NO_DECAY)
     m = estimate_map(bars, window_ms=HOUR, table=table, params=params)
     typical = (60_300 + 59_700 + 60_000) / 3
-    total = m.total_long_usd + m.total_short_usd + m.out_of_range_long_usd + m.out_of_range_short_usd
+    total = (
+        m.total_long_usd + m.total_short_usd + m.out_of_range_long_usd + m.out_of_range_short_usd
+    )
     assert total == pytest.approx(10.0 * typical * 0.1, rel=1e-9)
     assert m.total_long_usd == pytest.approx(m.total_short_usd)  # unknown flow: neutral split
     assert m.coverage.oi_source == "none" and not m.coverage.taker_flow
@@ -98,8 +102,9 @@ def test_levels_crossed_later_are_removed(table: MarginTable) -> None:
     m = estimate_map(c, window_ms=HOUR, table=table, params=params, range_pct=80)
     assert m.total_long_usd == 0.0
     assert m.total_short_usd == pytest.approx(10 * (60_100 + 59_900 + 60_000) / 3 * 0.1 / 2)
-    # on the default grid (centred on 48,000) the shorts fall outside and are counted, not lost
-    narrow = estimate_map(c, window_ms=HOUR, table=table, params=params)
+    # the default grid reaches them; a narrow one centred on 48,000 does not: counted, not lost
+    assert estimate_map(c, window_ms=HOUR, table=table, params=params).out_of_range_short_usd == 0
+    narrow = estimate_map(c, window_ms=HOUR, table=table, params=params, range_pct=10)
     assert narrow.total_short_usd == 0.0
     assert narrow.out_of_range_short_usd == pytest.approx(m.total_short_usd)
 
@@ -108,7 +113,9 @@ def test_oi_decrease_closes_pro_rata(table: MarginTable) -> None:
     n = 3
     ts = T0 + MINUTE * np.arange(n)
     flat = np.full(n, 60_000.0)
-    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5))
+    c = Candles(
+        "BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5)
+    )
     params = EstimatorParams(half_life_hours=NO_DECAY)
     # +1M, then -10% of a 10M OI (1M closes: 10% of every level), then flat
     oi = OpenInterest(T0 + MINUTE * np.arange(n + 1), [9e6, 10e6, 9e6, 9e6])
@@ -145,7 +152,9 @@ def test_gaps_are_reported_not_filled(table: MarginTable) -> None:
 
 def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginTable) -> None:
     params = EstimatorParams(half_life_hours=NO_DECAY)
-    h = estimate_heatmap(candles, window_ms=6 * HOUR, table=table, params=params, columns=50, warmup_ms=0)
+    h = estimate_heatmap(
+        candles, window_ms=6 * HOUR, table=table, params=params, columns=50, warmup_ms=0
+    )
     m = estimate_map(candles, window_ms=6 * HOUR, table=table, params=params, range_pct=60)
     assert h.long_usd.shape == (50, 400)
     assert h.ts_ms[-1] == m.as_of_ms
@@ -159,8 +168,8 @@ def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginT
 def test_heatmap_columns_use_only_earlier_bars(candles: Candles, table: MarginTable) -> None:
     from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
 
-    params, bars, ev = prepare(candles, None, None, None)
-    f_long, f_short = tier_ratios(Venue.BINANCE, params, table)
+    params, bars, _ = prepare(candles, None, None, None)
+    f_long, f_short = tier_ratios(Venue.BINANCE, params, table, 60_000.0)
     grid = Grid.around(float(candles.close[-1]), 30.0, 300)
     snaps = np.array([50, 200, 420], dtype=np.int64)
     full = KernelState(grid, len(params.leverages))
@@ -183,3 +192,20 @@ def test_errors_name_the_problem(candles: Candles, table: MarginTable) -> None:
         estimate_map(candles, window_ms=HOUR, table=table, range_pct=0.0)
     with pytest.raises(ParameterError, match="columns"):
         estimate_heatmap(candles, window_ms=HOUR, table=table, columns=0)
+
+
+def test_mark_valued_oi_change_from_price_alone_opens_nothing(table: MarginTable) -> None:
+    # OI 50M at open 60,000 -> 50.5M at close 60,600: the same contracts, revalued (+1%)
+    bars = Candles(
+        "BTCUSDT", MINUTE, [T0], [60_000.0], [60_600.0], [60_000.0], [60_600.0], [1.0], [0.5]
+    )
+    oi = OpenInterest([T0, T0 + MINUTE], [50e6, 50.5e6])
+    m = estimate_map(bars, window_ms=HOUR, table=table, oi=oi)
+    assert m.total_long_usd + m.total_short_usd == pytest.approx(0.0, abs=1e-6)
+    # while 51M at the same close is 0.5M / 60,600 more contracts, valued at the typical price
+    oi2 = OpenInterest([T0, T0 + MINUTE], [50e6, 51e6])
+    params = EstimatorParams(half_life_hours=NO_DECAY)
+    m2 = estimate_map(bars, window_ms=HOUR, table=table, oi=oi2, params=params, range_pct=50)
+    typical = (60_600 + 60_000 + 60_600) / 3
+    opened = (51e6 / 60_600 - 50e6 / 60_000) * typical
+    assert m2.total_long_usd + m2.total_short_usd == pytest.approx(opened, rel=1e-9)

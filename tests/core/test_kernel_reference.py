@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from liqmap.config import EstimatorParams
 from liqmap.core._reference import ReferenceInputs, reference_run
-from liqmap.core.estimator import Grid, KernelState, run_kernel
 from liqmap.core.bars import BarInputs
+from liqmap.core.estimator import Grid, KernelState, run_kernel
 
 
 def _random_bars(rng: np.random.Generator, n: int, with_oi: bool) -> BarInputs:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_candles
+from _markets import make_candles
 
+from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.bars import prepare_bars
 from liqmap.core.estimator import Grid, KernelState, run_kernel, tier_ratios
 from liqmap.core.live import LiveMap
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import OpenInterest
@@ -28,7 +28,7 @@ def test_live_equals_batch_without_recentring(table: MarginTable) -> None:
             c.taker_buy_volume[i], oi_usd=float(oi_levels[i + 1]),
         )  # fmt: skip
     oi = OpenInterest(np.r_[c.ts_ms, c.ts_ms[-1] + c.interval_ms], oi_levels)
-    f_long, f_short = tier_ratios(Venue.BINANCE, DEFAULT_PARAMS, table)
+    f_long, f_short = tier_ratios(Venue.BINANCE, DEFAULT_PARAMS, table, p0)
     state = KernelState(Grid.around(p0, 90, 400), len(DEFAULT_PARAMS.leverages))
     run_kernel(state, prepare_bars(c, oi, DEFAULT_PARAMS), DEFAULT_PARAMS, f_long, f_short)
     snap = live.snapshot()

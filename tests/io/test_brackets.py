@@ -14,7 +14,8 @@ import pytest
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.errors import DataFileError, UnknownSymbolError
-from liqmap.io.brackets import PackageFile, default_table, known_symbols, load_brackets
+from liqmap.io.bracket_schemas import PackageFile
+from liqmap.io.brackets import default_table, known_symbols, load_brackets
 
 SHARED_BRACKETS = "brackets/binance-um-leverage-brackets-BTCUSDT-ETHUSDT.json"
 

@@ -24,7 +24,9 @@ def demo_cmd(
     ] = Path("liqmap-out"),
     symbol: Annotated[str, typer.Option("--symbol", help="Simulated symbol.")] = "BTCUSDT",
     days: Annotated[float, typer.Option("--days", help="Simulated days (>= 2).")] = 7.0,
-    seed: Annotated[int, typer.Option("--seed", help="Simulator seed (same seed, same market).")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Simulator seed (same seed, same market).")
+    ] = 7,
     window: Annotated[str, typer.Option("--window", help="Map window.")] = "24h",
 ) -> None:
     """Simulate a leveraged market, estimate its liquidation map and heatmap, compare with the truth."""
@@ -42,14 +44,18 @@ def demo_cmd(
         progress.update(task, advance=1, description="building the true map")
         truth = api.true_map(data, m)
         truth = replace(
-            truth, clusters=detect_clusters(truth.edges, truth.long_usd, truth.short_usd, truth.price)
+            truth,
+            clusters=detect_clusters(truth.edges, truth.long_usd, truth.short_usd, truth.price),
         )
         progress.update(task, advance=1, description="drawing the map")
         paths = [write_result(m, out_dir / "map.png"), write_result(m, out_dir / "map.html")]
         paths.append(write_result(truth, out_dir / "true-map.png"))
         paths.append(write_result(m, out_dir / "map.json"))
         progress.update(task, advance=1, description="drawing the heatmap")
-        paths += [write_result(h, out_dir / "heatmap.png"), write_result(h, out_dir / "heatmap.html")]
+        paths += [
+            write_result(h, out_dir / "heatmap.png"),
+            write_result(h, out_dir / "heatmap.html"),
+        ]
         progress.update(task, advance=1, description="done")
     show.print_map(m)
     sim = profile_similarity(

@@ -35,9 +35,7 @@ SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
 SourceOpt = Annotated[
     str, typer.Option("--source", help="'demo' (built-in simulated market) or a bars file path.")
 ]
-OiOpt = Annotated[
-    Path | None, typer.Option("--oi", help="Open-interest file (levels or changes).")
-]
+OiOpt = Annotated[Path | None, typer.Option("--oi", help="Open-interest file (levels or changes).")]
 FlowOpt = Annotated[
     Path | None,
     typer.Option("--flow", help="Per-minute taker buy/sell + OI-change file (recorder layout)."),
@@ -51,7 +49,9 @@ WindowOpt = Annotated[
 ]
 AtOpt = Annotated[
     str | None,
-    typer.Option("--at", help="Evaluate as of this UTC time (ISO or epoch ms); uses earlier data only."),
+    typer.Option(
+        "--at", help="Evaluate as of this UTC time (ISO or epoch ms); uses earlier data only."
+    ),
 ]
 BinsOpt = Annotated[int, typer.Option("--bins", help="Number of price bins (10..20000).")]
 RangeOpt = Annotated[
@@ -67,7 +67,9 @@ LeverageOpt = Annotated[
 ]
 BracketsOpt = Annotated[
     Path | None,
-    typer.Option("--brackets", help="Bracket table JSON (Binance leverageBracket or liqmap layout)."),
+    typer.Option(
+        "--brackets", help="Bracket table JSON (Binance leverageBracket or liqmap layout)."
+    ),
 ]
 ParamsOpt = Annotated[
     Path | None, typer.Option("--params", help="Estimator parameter file (JSON).")

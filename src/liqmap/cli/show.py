@@ -5,9 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from liqmap.core.reading import format_price, format_usd
+from liqmap.core.reading import format_duration, format_price, format_usd
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, iso_ms, tier_label
-from liqmap.timeutil import format_duration
 
 __all__ = ["console", "print_heatmap", "print_levels", "print_map"]
 
@@ -43,7 +42,10 @@ def _cluster_table(m: LiquidationMap, limit: int) -> Table:
         total = sum(c.usd_by_tier) or 1.0
         tiers = ", ".join(
             f"{tier_label(lv)} {100 * u / total:.0f}%"
-            for lv, u in sorted(zip(m.leverages, c.usd_by_tier, strict=True), key=lambda x: -x[1])[:2]
+            for lv, u in sorted(zip(m.leverages, c.usd_by_tier, strict=True), key=lambda x: -x[1])[
+                :2
+            ]
+            if u >= 0.005 * total
         )
         colour = "green" if c.side == "long" else "red"
         table.add_row(

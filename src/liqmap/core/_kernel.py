@@ -50,6 +50,7 @@ ACC_SIZE = 8
 
 _RENORM_BELOW = 1e-200
 _EPS_LEN = 1e-12
+_RESIDUE = 1e-9  # relative share of a deposit below which the outside part is rounding
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -72,13 +73,13 @@ def _deposit(
     u1 = (x1 - lo) * inv_w
     length = u1 - u0
     if length < _EPS_LEN:
-        b = int(math.floor(u0))
+        b = math.floor(u0)
         if 0 <= b < n:
             stored[s, t, b] += amount
             return 0.0, b, b
         return amount, -1, -1
-    first = int(math.floor(max(u0, 0.0)))
-    last = int(math.floor(min(u1, n - 1e-9)))
+    first = math.floor(max(u0, 0.0))
+    last = math.floor(min(u1, n - 1e-9))
     inside = 0.0
     for b in range(first, last + 1):
         overlap = min(u1, b + 1.0) - max(u0, float(b))
@@ -88,7 +89,9 @@ def _deposit(
             inside += part
     if last < first:
         return amount, -1, -1
-    return max(amount - inside, 0.0), first, last
+    rest = amount - inside
+    # rounding residue of the overlap sum is not "out of range"
+    return (rest if rest > _RESIDUE * amount else 0.0), first, last
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -108,7 +111,7 @@ def _clear_longs(
     if top < 0:
         return 0.0
     u = (low - lo) * inv_w
-    k = int(math.floor(u)) if u > -1.0 else -1
+    k = math.floor(u) if u > -1.0 else -1
     if k >= n or k > top:
         return 0.0
     cleared = 0.0
@@ -123,7 +126,7 @@ def _clear_longs(
     ptr[0, t] = k
     cleared *= scale[0, t]
     total[0, t] = max(total[0, t] - cleared, 0.0)
-    return cleared
+    return float(cleared)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -143,7 +146,7 @@ def _clear_shorts(
     if bot >= n:
         return 0.0
     u = (high - lo) * inv_w
-    k = int(math.floor(u)) if u < n + 1.0 else n
+    k = math.floor(u) if u < n + 1.0 else n
     if k < 0 or k < bot:
         return 0.0
     cleared = 0.0
@@ -158,7 +161,7 @@ def _clear_shorts(
     ptr[1, t] = k
     cleared *= scale[1, t]
     total[1, t] = max(total[1, t] - cleared, 0.0)
-    return cleared
+    return float(cleared)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -182,7 +185,7 @@ def _close_pro_rata(
     tracked = total.sum()
     if excess <= 0.0 or tracked <= 0.0:
         return 0.0
-    base = oi_prev if (oi_prev == oi_prev and oi_prev > 0.0) else tracked
+    base = oi_prev if (not math.isnan(oi_prev) and oi_prev > 0.0) else tracked
     f = min(excess / base, 1.0)
     for s in range(2):
         for t in range(scale.shape[1]):
@@ -193,7 +196,7 @@ def _close_pro_rata(
                 scale[s, t] *= 1.0 - f
                 _renormalise(stored, scale, s, t)
             total[s, t] *= 1.0 - f
-    return f * tracked
+    return float(f * tracked)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -209,7 +212,7 @@ def _subtract_event(
     n: int,
 ) -> float:
     """Remove an observed liquidation from the levels in its bin; returns the unmatched USD."""
-    k = int(math.floor((price - lo) * inv_w))
+    k = math.floor((price - lo) * inv_w)
     if k < 0 or k >= n:
         return usd
     avail = 0.0
@@ -243,6 +246,57 @@ def _snapshot(
         for b in range(n):
             out_long[c, b] += stored[0, t, b] * fl
             out_short[c, b] += stored[1, t, b] * fs
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _decay_all(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    total: NDArray[np.float64],
+    decay: NDArray[np.float64],
+) -> None:
+    for t in range(stored.shape[1]):
+        if decay[t] < 1.0:
+            for s in range(2):
+                scale[s, t] *= decay[t]
+                total[s, t] *= decay[t]
+                _renormalise(stored, scale, s, t)
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _open_all(
+    stored: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    ptr: NDArray[np.int64],
+    total: NDArray[np.float64],
+    acc: NDArray[np.float64],
+    usd_side: tuple[float, float],
+    entry: tuple[float, float],
+    weights: NDArray[np.float64],
+    f_side: tuple[NDArray[np.float64], NDArray[np.float64]],
+    lo: float,
+    inv_w: float,
+) -> None:
+    """Deposit a bar's new long and short notional, every tier at its liquidation ratio."""
+    n = stored.shape[2]
+    for t in range(stored.shape[1]):
+        for s in range(2):
+            usd = usd_side[s] * weights[t]
+            if usd <= 0.0:
+                continue
+            f = f_side[s][t]
+            oor, b0, b1 = _deposit(
+                stored, s, t, entry[0] * f, entry[1] * f, usd / scale[s, t], lo, inv_w, n
+            )
+            oor *= scale[s, t]
+            acc[ACC_OOR_LONG + s] += oor
+            acc[ACC_OPEN_LONG + s] += usd
+            total[s, t] += usd - oor
+            if b0 >= 0:
+                if s == 0:
+                    ptr[0, t] = max(ptr[0, t], b1)
+                else:
+                    ptr[1, t] = min(ptr[1, t], b0)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -288,12 +342,7 @@ def run_bars(
             last_dt = dt_hours[i]
             for t in range(n_t):
                 decay[t] = math.exp(-lam_per_hour[t] * last_dt)
-        for t in range(n_t):
-            if decay[t] < 1.0:
-                for s in range(2):
-                    scale[s, t] *= decay[t]
-                    total[s, t] *= decay[t]
-                    _renormalise(stored, scale, s, t)
+        _decay_all(stored, scale, total, decay)
         # 2. levels crossed by this bar's low (longs) and high (shorts)
         liq_bar = 0.0
         for t in range(n_t):
@@ -303,7 +352,7 @@ def run_bars(
             acc[ACC_LIQ_SHORT] += cs
             liq_bar += cl + cs
         # 3. open-interest decrease beyond what liquidations explain closes positions pro rata
-        if oi_delta[i] == oi_delta[i] and oi_delta[i] < 0.0:
+        if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
             acc[ACC_CLOSED_OI] += _close_pro_rata(
                 scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
             )
@@ -316,24 +365,10 @@ def run_bars(
                 )
             e += 1
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
-        for t in range(n_t):
-            for s in range(2):
-                usd = (new_long[i] if s == 0 else new_short[i]) * weights[t]
-                if usd <= 0.0:
-                    continue
-                f = f_long[t] if s == 0 else f_short[t]
-                oor, b0, b1 = _deposit(
-                    stored, s, t, entry_lo[i] * f, entry_hi[i] * f, usd / scale[s, t], lo, inv_w, n
-                )
-                oor *= scale[s, t]
-                acc[ACC_OOR_LONG + s] += oor
-                acc[ACC_OPEN_LONG + s] += usd
-                total[s, t] += usd - oor
-                if b0 >= 0:
-                    if s == 0:
-                        ptr[0, t] = max(ptr[0, t], b1)
-                    else:
-                        ptr[1, t] = min(ptr[1, t], b0)
+        _open_all(
+            stored, scale, ptr, total, acc, (new_long[i], new_short[i]),
+            (entry_lo[i], entry_hi[i]), weights, (f_long, f_short), lo, inv_w,
+        )  # fmt: skip
         # 6. heatmap column
         while c < snap_bar.shape[0] and snap_bar[c] == i:
             _snapshot(stored, scale, out_long, out_short, c)

@@ -17,8 +17,8 @@ Every function takes a :class:`Position` (validated by the facade) and the tier'
 
 Each formula is derived in ``docs/model.md`` section 1 and cites the exchange document it
 reproduces. A long whose margin covers the whole notional can never be liquidated: its formula
-gives a price <= 0, returned as ``0.0``. An inverse short with margin >= its coin value can never
-be liquidated either: returned as ``inf``.
+gives a price <= 0, returned as ``0.0``. An inverse short whose margin plus maintenance amount
+covers its coin value can never be liquidated either: returned as ``inf``.
 """
 
 from __future__ import annotations

@@ -73,13 +73,14 @@ def _spread_uniform(
         overlap = min(x1, edges[b + 1]) - max(x0, edges[b])
         if overlap > 0:
             out[b] = amount * overlap / (x1 - x0)
-    return out, max(amount - out.sum(), 0.0)
+    rest = amount - out.sum()
+    return out, (rest if rest > 1e-9 * amount else 0.0)
 
 
 def _fraction_at_or_above(edges: FloatArray, price: float) -> FloatArray:
     """Per bin, the share of a uniform bin lying at or above ``price``."""
     width = edges[1] - edges[0]
-    return np.clip((edges[1:] - price) / width, 0.0, 1.0)
+    return np.asarray(np.clip((edges[1:] - price) / width, 0.0, 1.0), dtype=np.float64)
 
 
 def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:

@@ -55,7 +55,9 @@ def align_open_interest(
     Levels are read at each bar's open and close time by linear interpolation between
     observations; a bar whose neighbouring observations are more than ``max_stale_ms`` apart
     (default: 3 observation intervals or 3 bars, whichever is longer) gets NaN, never a guess.
-    Changes (``kind='change'``) are summed over the observations inside each bar.
+    USD levels are mark-valued, so the change is taken in contracts (level / open at the bar's
+    start, level / close at its end) and valued at the typical price: a price move alone opens
+    nothing. Changes (``kind='change'``) are summed over the observations inside each bar.
     """
     n = len(candles)
     nan = np.full(n, np.nan)
@@ -81,7 +83,11 @@ def align_open_interest(
     stale = max_stale_ms if max_stale_ms is not None else 3.0 * max(step, candles.interval_ms)
     lvl0 = _interp_level(ts, val, t0, stale)
     lvl1 = _interp_level(ts, val, t1, stale)
-    return lvl1 - lvl0, lvl0
+    # USD open interest is mark-valued: a price move alone changes it. Positions opened are the
+    # change in contracts (USD / price at each end of the bar), valued at the typical price.
+    typical = (candles.high + candles.low + candles.close) / 3.0
+    contracts_delta = lvl1 / candles.close - lvl0 / candles.open
+    return contracts_delta * typical, lvl0
 
 
 def _interp_level(

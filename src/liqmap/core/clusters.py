@@ -1,6 +1,6 @@
 """Cluster detection: dense, tall runs of liquidation levels on each side of the price.
 
-The rules are derived in ``docs/clusters.md``; in short, per side:
+The rules are derived in ``docs/model.md`` section 3; in short, per side:
 
 1. Only bins on the side's own side of the price count: longs in bins whose centre is below the
    price, shorts in bins whose centre is above it. Levels on the wrong side (about 0 in a correct
@@ -41,7 +41,7 @@ SideName = Literal["long", "short"]
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    """Parameters of cluster detection and ranking (defaults documented in ``docs/clusters.md``).
+    """Parameters of cluster detection and ranking (defaults documented in ``docs/model.md`` section 3).
 
     Attributes
     ----------

@@ -14,12 +14,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core import _kernel as K
+from liqmap.core import _kernel as kern
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.core.gaps import detect_gaps
 from liqmap.core.margin import liq_price_ratio
 from liqmap.core.results import Coverage
-from liqmap.domain.enums import Side, Venue
+from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, LeverageError, ParameterError
@@ -116,18 +116,21 @@ def _iso(ts_ms: int) -> str:
 
 
 def tier_ratios(
-    venue: Venue, params: EstimatorParams, table: MarginTable | None
+    venue: Venue, params: EstimatorParams, table: MarginTable | None, price: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Liquidation/entry price ratios per tier for longs and shorts (exact margin math)."""
+    """Liquidation/entry price ratios per tier for longs and shorts (exact margin math).
+
+    The representative position is ``params.position_notional_usd``; inverse (COIN-M) tables are
+    in coin, so it is converted at ``price`` there.
+    """
+    size = params.position_notional_usd
+    if venue.contract_kind is ContractKind.INVERSE:
+        size /= price
     f_long, f_short = [], []
     for lev in params.leverages:
         try:
-            f_long.append(
-                liq_price_ratio(venue, Side.LONG, lev, params.position_notional_usd, table)
-            )
-            f_short.append(
-                liq_price_ratio(venue, Side.SHORT, lev, params.position_notional_usd, table)
-            )
+            f_long.append(liq_price_ratio(venue, Side.LONG, lev, size, table))
+            f_short.append(liq_price_ratio(venue, Side.SHORT, lev, size, table))
         except LeverageError as exc:
             raise LeverageError(
                 f"leverage tier {lev:g}x is not allowed for a {params.position_notional_usd:,.0f} USD "
@@ -136,10 +139,24 @@ def tier_ratios(
     return np.array(f_long), np.array(f_short)
 
 
-def auto_range_pct(f_long: FloatArray, f_short: FloatArray) -> float:
-    """Half-width of a map grid that holds every tier's levels: 110% of the farthest tier."""
-    far = max(float(np.max(1.0 - f_long)), float(np.max(f_short - 1.0)))
-    return float(min(max(110.0 * far, 1.0), 90.0))
+def auto_range_pct(
+    f_long: FloatArray,
+    f_short: FloatArray,
+    *,
+    price: float = 1.0,
+    low: float | None = None,
+    high: float | None = None,
+) -> float:
+    """Half-width (%) of a map grid centred on ``price`` that holds every level of the window.
+
+    The lowest possible long level is ``low * min(f_long)`` and the highest short level
+    ``high * max(f_short)`` (``low``/``high``: the window's extremes, default ``price``); the grid
+    spans 105% of the farther of the two, between 1% and 90%.
+    """
+    lo = price if low is None else low
+    hi = price if high is None else high
+    far = max(1.0 - lo * float(np.min(f_long)) / price, hi * float(np.max(f_short)) / price - 1.0)
+    return float(min(max(105.0 * far, 1.0), 90.0))
 
 
 class KernelState:
@@ -153,7 +170,7 @@ class KernelState:
         self.ptr[0, :] = -1
         self.ptr[1, :] = grid.n
         self.total = np.zeros((2, n_tiers))
-        self.acc = np.zeros(K.ACC_SIZE)
+        self.acc = np.zeros(kern.ACC_SIZE)
 
     def usd(self) -> tuple[FloatArray, FloatArray]:
         """(long, short) USD per tier and bin, in true units."""
@@ -196,7 +213,7 @@ def run_kernel(
     snaps = np.zeros(0, dtype=np.int64) if snap_bar is None else snap_bar
     out_long = np.zeros((len(snaps), state.grid.n))
     out_short = np.zeros((len(snaps), state.grid.n))
-    K.run_bars(
+    kern.run_bars(
         state.stored, state.scale, state.ptr, state.total, state.acc,
         bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
         bars.oi_delta, bars.oi_prev, bars.dt_hours,

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core import _kernel as K
+from liqmap.core import _kernel as kern
 from liqmap.core.bars import prepare_bars
 from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
@@ -60,7 +60,7 @@ class LiveMap:
         self.interval_ms = interval_ms
         self.venue = venue
         self.params = params or DEFAULT_PARAMS
-        self.f_long, self.f_short = tier_ratios(venue, self.params, table)
+        self.f_long, self.f_short = tier_ratios(venue, self.params, table, price)
         self.half_pct = (
             auto_range_pct(self.f_long, self.f_short) if range_pct is None else range_pct
         )
@@ -159,7 +159,7 @@ class LiveMap:
             symbol=self.symbol, exchange=self.venue.value, price=self.price, as_of_ms=end,
             window_start_ms=start, window_label="live", leverages=p.leverages, edges=edges,
             long_usd=long_usd, short_usd=short_usd, params=p, coverage=coverage,
-            out_of_range_long_usd=float(acc[K.ACC_OOR_LONG] + self.shifted_out_usd[0]),
-            out_of_range_short_usd=float(acc[K.ACC_OOR_SHORT] + self.shifted_out_usd[1]),
+            out_of_range_long_usd=float(acc[kern.ACC_OOR_LONG] + self.shifted_out_usd[0]),
+            out_of_range_short_usd=float(acc[kern.ACC_OOR_SHORT] + self.shifted_out_usd[1]),
             clusters=clusters, reading=reading,
         )  # fmt: skip

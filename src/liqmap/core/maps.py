@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.config import EstimatorParams
-from liqmap.core import _kernel as K
+from liqmap.core import _kernel as kern
 from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.estimator import (
     Grid,
@@ -69,9 +69,16 @@ def estimate_map(
     """
     window = select_window(candles, as_of_ms, window_ms)
     p, bars, ev = prepare(window.candles, oi, liquidations, params)
-    f_long, f_short = tier_ratios(venue, p, table)
     price = float(window.candles.close[-1])
-    half = auto_range_pct(f_long, f_short) if range_pct is None else _check_range(range_pct)
+    f_long, f_short = tier_ratios(venue, p, table, price)
+    w = window.candles
+    half = (
+        auto_range_pct(
+            f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
+        )
+        if range_pct is None
+        else _check_range(range_pct)
+    )
     grid = Grid.around(price, half, bins)
     state = KernelState(grid, len(p.leverages))
     run_kernel(state, bars, p, f_long, f_short, events=ev)
@@ -102,11 +109,11 @@ def estimate_map(
         short_usd=short_usd,
         params=p,
         coverage=coverage,
-        out_of_range_long_usd=float(state.acc[K.ACC_OOR_LONG]),
-        out_of_range_short_usd=float(state.acc[K.ACC_OOR_SHORT]),
+        out_of_range_long_usd=float(state.acc[kern.ACC_OOR_LONG]),
+        out_of_range_short_usd=float(state.acc[kern.ACC_OOR_SHORT]),
         clusters=clusters,
         reading=reading,
-        notes=_notes(coverage, state, p, bars.bars_unsized),
+        notes=_notes(coverage, state, p, bars.bars_unsized) + _table_notes(table),
     )
 
 
@@ -137,7 +144,7 @@ def estimate_heatmap(
     warm = _DAY_MS if warmup_ms is None else max(int(warmup_ms), 0)
     run = candles.between(window.start_ms - warm, window.end_ms - candles.interval_ms + 1)
     p, bars, ev = prepare(run, oi, liquidations, params)
-    f_long, f_short = tier_ratios(venue, p, table)
+    f_long, f_short = tier_ratios(venue, p, table, float(run.close[-1]))
     grid = Grid(
         float(run.low.min() * f_long.min() * 0.995),
         float(run.high.max() * f_short.max() * 1.005),
@@ -189,6 +196,15 @@ def _label(window_ms: int) -> str:
     return f"{hours:g}h"
 
 
+def _table_notes(table: MarginTable | None) -> tuple[str, ...]:
+    if table is not None and "UNCONFIRMED" in table.source.upper():
+        return (
+            f"the {table.venue} bracket table for {table.symbol} is an unconfirmed placeholder: "
+            "pass --brackets with the exchange's published tiers for exact liquidation prices",
+        )
+    return ()
+
+
 def _notes(
     coverage: Coverage, state: KernelState, p: EstimatorParams, unsized: int
 ) -> tuple[str, ...]:
@@ -203,11 +219,11 @@ def _notes(
     if not coverage.taker_flow:
         notes.append("no taker buy/sell flow: new notional split evenly between longs and shorts")
     acc = state.acc
-    oor = acc[K.ACC_OOR_LONG] + acc[K.ACC_OOR_SHORT]
-    if oor > 0:
+    oor = acc[kern.ACC_OOR_LONG] + acc[kern.ACC_OOR_SHORT]
+    if oor >= 1.0:
         notes.append(f"{oor:,.0f} USD of levels fell outside the price range (widen --range)")
-    if acc[K.ACC_UNMATCHED] > 0:
+    if acc[kern.ACC_UNMATCHED] > 0:
         notes.append(
-            f"{acc[K.ACC_UNMATCHED]:,.0f} USD of observed liquidations matched no estimated level"
+            f"{acc[kern.ACC_UNMATCHED]:,.0f} USD of observed liquidations matched no estimated level"
         )
     return tuple(notes)

@@ -1,7 +1,7 @@
 """The plain-language reading of a liquidation map, derived deterministically from its numbers.
 
 Same input, same text; every number in the text is a formatted input number (rules in
-``docs/clusters.md``):
+``docs/model.md`` section 3):
 
 1. Headline: the rank-1 cluster with its USD, price, signed distance, share of its side and its
    dominant tiers (tiers holding >= ``DOMINANT_TIER_SHARE`` of its USD). No clusters: the side
@@ -54,7 +54,7 @@ def format_usd(x: float) -> str:
     to the next unit (``999,960 -> $1.0M``).
     """
     if not math.isfinite(x):
-        return f"${x}"
+        return "n/a"
     a = abs(x)
     text = ""
     for i, (suffix, scale) in enumerate(_USD_UNITS):

@@ -1,4 +1,3 @@
-# ruff: noqa: N815  (the wire schemas copy the exchanges' camelCase field names exactly)
 """Maintenance-margin bracket tables: files and the dated defaults shipped with liqmap.
 
 :func:`load_brackets` reads three JSON layouts:
@@ -28,118 +27,24 @@ from functools import cache
 from importlib.resources import files
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import DataFileError, LiqmapError, UnknownSymbolError
+from liqmap.io.bracket_schemas import (
+    BinanceCoinmSymbolBrackets,
+    BinanceSymbolBrackets,
+    PackageFile,
+    Row,
+    SharedBracketFile,
+)
 
-__all__ = [
-    "BinanceBracket", "BinanceCoinmBracket", "BinanceCoinmSymbolBrackets", "BinanceSymbolBrackets",
-    "PackageFile", "PackageTable", "PackageTier", "SharedBracketFile",
-    "default_table", "known_symbols", "load_brackets",
-]  # fmt: skip
+__all__ = ["default_table", "known_symbols", "load_brackets"]
 
 SHARED_FIELDS = ("bracket", "notional_floor", "notional_cap", "maint_margin_ratio", "cum", "initial_leverage")  # fmt: skip
-
-
-_Row = tuple[int, float, float | None, float, float, float]  # tier, floor, cap, mmr, amount, lev
-
-
-# --- wire schemas (field names exactly as the exchanges and files spell them) -------------------
-
-
-class BinanceBracket(msgspec.Struct, frozen=True):
-    """One bracket of Binance USD-M ``GET /fapi/v1/leverageBracket``."""
-
-    bracket: int
-    initialLeverage: float
-    notionalCap: float
-    notionalFloor: float
-    maintMarginRatio: float
-    cum: float = 0.0
-
-    def row(self) -> _Row:
-        """(tier, floor, cap, mmr, amount, max leverage)."""
-        return (self.bracket, self.notionalFloor, self.notionalCap, self.maintMarginRatio, self.cum, self.initialLeverage)  # fmt: skip
-
-
-class BinanceSymbolBrackets(msgspec.Struct, frozen=True):
-    """One symbol of Binance USD-M ``GET /fapi/v1/leverageBracket``."""
-
-    symbol: str
-    brackets: list[BinanceBracket]
-    notionalCoef: float | None = None
-
-
-class BinanceCoinmBracket(msgspec.Struct, frozen=True):
-    """One bracket of Binance COIN-M ``GET /dapi/v2/leverageBracket`` (bounds in coin).
-
-    Binance's documentation spells the floor ``qtylFloor``; ``qtyFloor`` is accepted too.
-    """
-
-    bracket: int
-    initialLeverage: float
-    qtyCap: float
-    maintMarginRatio: float
-    cum: float = 0.0
-    qtylFloor: float | None = None
-    qtyFloor: float | None = None
-
-
-class BinanceCoinmSymbolBrackets(msgspec.Struct, frozen=True):
-    """One symbol (v2: ``symbol``) or pair (v1: ``pair``) of Binance COIN-M leverage brackets."""
-
-    brackets: list[BinanceCoinmBracket]
-    symbol: str | None = None
-    pair: str | None = None
-    notionalCoef: float | None = None
-
-
-class SharedBracketFile(msgspec.Struct, frozen=True):
-    """The shared-data layout: column names in ``fields``, one row per bracket."""
-
-    source: str
-    fields: list[str]
-    symbols: dict[str, list[list[float]]]
-
-
-class PackageTier(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One tier of liqmap's package layout (``cap`` null = unbounded)."""
-
-    tier: int
-    floor: float
-    cap: float | None
-    mmr: float
-    maint_amount: float
-    max_leverage: float
-
-    def row(self) -> _Row:
-        """(tier, floor, cap, mmr, amount, max leverage)."""
-        return (self.tier, self.floor, self.cap, self.mmr, self.maint_amount, self.max_leverage)
-
-
-class PackageTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One symbol of liqmap's package layout."""
-
-    symbol: str
-    tiers: list[PackageTier]
-    aliases: list[str] = []
-    as_of: str = ""
-    source: str = ""
-    confirmed: bool = True
-    unit: str = ""
-
-
-class PackageFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A ``liqmap-brackets/1`` file: the tables of one venue."""
-
-    format: Literal["liqmap-brackets/1"]
-    venue: str
-    tables: list[PackageTable]
-    description: str = ""
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -203,7 +108,7 @@ def known_symbols(venue: Venue | str) -> tuple[str, ...]:
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     symbol: str
-    rows: list[_Row]
+    rows: list[Row]
     source: str
     field: str  # JSON path of the tiers, for error messages
     aliases: Sequence[str] = ()
@@ -242,7 +147,7 @@ def _coinm(i: int, x: BinanceCoinmSymbolBrackets, path: Path, source: str) -> _C
     if not name:
         msg = "entry has neither 'symbol' nor 'pair'"
         raise DataFileError(msg, path=str(path), field=f"$[{i}]")
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for j, b in enumerate(x.brackets):
         floor = b.qtylFloor if b.qtylFloor is not None else b.qtyFloor
         if floor is None:
@@ -270,7 +175,7 @@ def _shared_candidates(f: SharedBracketFile, path: Path) -> list[_Candidate]:
                     path=str(path),
                     field=f"$.symbols.{sym}[{j}]",
                 )
-        rows: list[_Row] = [
+        rows: list[Row] = [
             (int(r[col[0]]), r[col[1]], r[col[2]], r[col[3]], r[col[4]], r[col[5]]) for r in table
         ]
         cands.append(_Candidate(sym, rows, f.source, f"$.symbols.{sym}"))

@@ -5,7 +5,7 @@ Examples
 >>> format_usd(12_500_000)
 '$12.5M'
 >>> format_usd(999_700)
-'$1M'
+'$1.0M'
 >>> format_price(60123.456)
 '60,123'
 """
@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from liqmap.core.reading import format_price as _format_price
+from liqmap.core.reading import format_usd
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
 
 __all__ = [
@@ -35,30 +37,7 @@ __all__ = [
     "utc_text",
 ]
 
-_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 _EXCHANGES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "demo": "Demo", "sim": "Sim"}
-
-
-def _sig(x: float, digits: int) -> str:
-    """``x >= 0`` with ``digits`` significant digits, trailing zeros dropped."""
-    if x == 0:
-        return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(x)))
-    text = f"{x:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_usd(value: float, digits: int = 3) -> str:
-    """Compact USD text: ``$950``, ``$12.5k``, ``$12.5M``, ``$1.23B`` (``n/a`` when not finite)."""
-    if not math.isfinite(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    edge = 1.0 - 0.5 * 10.0 ** (-digits)  # 999.95k rounds up to the next unit
-    for scale, suffix in _UNITS:
-        if v >= scale * edge:
-            return f"{sign}${_sig(v / scale, digits)}{suffix}"
-    return f"{sign}${_sig(v, digits)}"
 
 
 def price_decimals(price: float, step: float | None = None) -> int:
@@ -71,9 +50,9 @@ def price_decimals(price: float, step: float | None = None) -> int:
 
 
 def format_price(price: float, decimals: int | None = None) -> str:
-    """``60123.4 -> '60,123'``, ``3456.78 -> '3,456.8'``, ``0.123456 -> '0.12346'``."""
-    d = price_decimals(price) if decimals is None else decimals
-    return f"{price:,.{d}f}"
+    """Prices as everywhere in liqmap (:func:`liqmap.core.reading.format_price`), or with a fixed
+    number of ``decimals`` so that neighbouring labels (bin edges, ticks) line up."""
+    return _format_price(price) if decimals is None else f"{price:,.{decimals}f}"
 
 
 def format_pct(value: float) -> str:
@@ -141,7 +120,7 @@ def map_subtitle(m: LiquidationMap) -> str:
     """Model totals, then the coverage of the input."""
     totals = f"Longs {format_usd(m.total_long_usd)} · Shorts {format_usd(m.total_short_usd)}"
     beyond = m.out_of_range_long_usd + m.out_of_range_short_usd
-    if beyond > 0:
+    if beyond >= 1.0:  # below a dollar is rounding, not levels off the chart
         totals += f" (+{format_usd(beyond)} beyond the chart)"
     return f"{totals}   |   {coverage_text(m.coverage)}"
 

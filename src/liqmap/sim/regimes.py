@@ -68,9 +68,9 @@ def _add_shock(s: _Schedule, m0: int, pct: float, minutes: int, depth_factor: fl
         return
     s.shock[m0:m1] += math.log1p(pct / 100.0) / minutes
     after = np.arange(n - m0, dtype=np.float64)
-    fade = np.exp(-after / _SHOCK_DECAY_MIN)
-    s.vol_mult[m0:] *= 1.0 + _SHOCK_VOL_BOOST * fade
-    s.depth_mult[m0:] *= 1.0 - (1.0 - depth_factor) * fade
+    fade = np.exp(-after / _SHOCK_DECAY_MIN)  # overlapping shocks: the strongest effect holds
+    np.maximum(s.vol_mult[m0:], 1.0 + _SHOCK_VOL_BOOST * fade, out=s.vol_mult[m0:])
+    np.minimum(s.depth_mult[m0:], 1.0 - (1.0 - depth_factor) * fade, out=s.depth_mult[m0:])
     if m1 < n:
         s.new_segment[m1] = True
 
