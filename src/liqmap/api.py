@@ -225,11 +225,15 @@ def estimate_heatmap(
     )  # fmt: skip
 
 
-def true_map(data: MarketData, like: LiquidationMap) -> LiquidationMap:
+def true_map(
+    data: MarketData, like: LiquidationMap, *, opened_in_window: bool = False
+) -> LiquidationMap:
     """The simulator's *true* liquidation map on the grid and as-of time of an estimated map.
 
     Only for ``source='demo'``: the simulator knows every open position and its exact liquidation
-    price. The result has the same type as an estimate, so it renders and compares the same way.
+    price. With ``opened_in_window`` only positions opened inside the map's window count (what a
+    window's map models); otherwise every open position does. The result has the same type as an
+    estimate, so it renders and compares the same way.
     """
     from liqmap.sim import SimulationResult, true_liquidation_profile
 
@@ -237,6 +241,8 @@ def true_map(data: MarketData, like: LiquidationMap) -> LiquidationMap:
     if not isinstance(sim, SimulationResult):
         raise ParameterError("the true map exists only for the demo source (the simulator)")
     positions = sim.positions_at(like.as_of_ms)
+    if opened_in_window:
+        positions = positions.take(positions.open_ts_ms >= like.window_start_ms)
     long_usd, short_usd = true_liquidation_profile(positions, like.edges, like.leverages)
     lp = positions.liquidation_price
     outside = (lp < like.edges[0]) | (lp >= like.edges[-1])
@@ -247,7 +253,11 @@ def true_map(data: MarketData, like: LiquidationMap) -> LiquidationMap:
         out_of_range_long_usd=float(positions.notional_usd[outside & (positions.side > 0)].sum()),
         out_of_range_short_usd=float(positions.notional_usd[outside & (positions.side < 0)].sum()),
         clusters=(),
-        reading="True open positions of the simulated market (known only in the demo).",
+        reading=(
+            "True positions of the simulated market "
+            + ("opened in the window" if opened_in_window else "open at this time")
+            + " (known only in the demo)."
+        ),
         notes=("true map: every open position binned at its exact liquidation price",),
     )
 

@@ -58,14 +58,17 @@ def demo_cmd(
         ]
         progress.update(task, advance=1, description="done")
     show.print_map(m)
-    sim = profile_similarity(
-        m.edges, m.price, m.long_total, m.short_total, truth.long_total, truth.short_total
-    )
-    show.console.print(
-        "[bold]estimate vs truth[/] (the simulator knows every position): "
-        f"bin correlation longs {sim.corr_long:.2f}, shorts {sim.corr_short:.2f}; "
-        f"earth mover's distance longs {sim.emd_long_pct:.2f}%, shorts {sim.emd_short_pct:.2f}% of price"
-    )
+    in_window = api.true_map(data, m, opened_in_window=True)
+    for label, t in (("positions opened in the window", in_window), ("all open positions", truth)):
+        sim = profile_similarity(
+            m.edges, m.price, m.long_total, m.short_total, t.long_total, t.short_total
+        )
+        show.console.print(
+            f"[bold]estimate vs truth[/] ({label}): bin correlation longs {sim.corr_long:.2f}, "
+            f"shorts {sim.corr_short:.2f}; earth mover's distance longs {sim.emd_long_pct:.2f}%, "
+            f"shorts {sim.emd_short_pct:.2f}% of price; USD ratio longs {sim.mass_ratio_long:.2f}, "
+            f"shorts {sim.mass_ratio_short:.2f}"
+        )
     for p in paths:
         show.console.print(f"wrote [bold]{p}[/]")
 
