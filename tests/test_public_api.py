@@ -24,7 +24,7 @@ def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code = block.group(1)
     assert len([ln for ln in code.splitlines() if ln.strip()]) <= 12
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+    exec(compile(code, "README.md", "exec"), {})
     assert (tmp_path / "map.png").stat().st_size > 10_000
     assert "plotly" in (tmp_path / "heatmap.html").read_text(encoding="utf-8")[:500_000].lower()
 
