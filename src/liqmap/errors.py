@@ -15,6 +15,17 @@ type. Errors caused by what the user supplied (files, flags, parameters) derive 
      │    ├── UnknownSymbolError         symbol not known for that exchange / bracket table
      │    ├── UnknownExchangeError       exchange name not supported
      │    └── EmptyWindowError           no data inside the requested window
+     ├── ExchangeError                   talking to an exchange or its archive failed
+     │    ├── ExchangeClientError        4xx: the request is wrong (fatal)
+     │    │    └── GeoBlockedError       451: the venue refuses this location (fatal; use a proxy URL)
+     │    ├── RateLimitError             429/418: slow down (retryable; ``retry_after_s``)
+     │    ├── ExchangeServerError        5xx (retryable)
+     │    ├── ExchangeTimeoutError       connect/read timeout or dropped connection (retryable)
+     │    ├── MalformedResponseError     not JSON, or not the documented shape (raw payload kept)
+     │    └── DownloadError              truncated file or checksum mismatch (retryable)
+     ├── StoreError                      the embedded store cannot be used
+     │    ├── StoreVersionError          written by a newer liqmap (schema version too high)
+     │    └── DiskFullError              no space left; nothing half-written was kept
      └── ComputationError                an internal numerical failure (a bug: please report)
 
 Warnings are named classes whose text says what to do next::
@@ -31,13 +42,24 @@ __all__ = [
     "CoverageWarning",
     "DataFileError",
     "DataGapWarning",
+    "DiskFullError",
+    "DownloadError",
     "EmptyWindowError",
+    "ExchangeClientError",
+    "ExchangeError",
+    "ExchangeServerError",
+    "ExchangeTimeoutError",
+    "GeoBlockedError",
     "InputError",
     "LeverageError",
     "LiqmapError",
     "LiqmapWarning",
+    "MalformedResponseError",
     "MissingColumnError",
     "ParameterError",
+    "RateLimitError",
+    "StoreError",
+    "StoreVersionError",
     "UnknownExchangeError",
     "UnknownSymbolError",
 ]
@@ -110,6 +132,79 @@ class UnknownExchangeError(InputError):
 
 class EmptyWindowError(InputError):
     """The requested window holds no data."""
+
+
+class ExchangeError(LiqmapError):
+    """Talking to an exchange (REST, WebSocket) or its archive failed.
+
+    ``retryable`` says whether trying again later may succeed.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class ExchangeClientError(ExchangeError):
+    """HTTP 4xx: the request is wrong (bad symbol, bad parameter)."""
+
+
+class GeoBlockedError(ExchangeClientError):
+    """HTTP 451: the venue refuses requests from this location; set LIQMAP_<VENUE>_REST_URL."""
+
+
+class RateLimitError(ExchangeError):
+    """HTTP 429/418: rate limited; wait ``retry_after_s`` seconds."""
+
+    retryable = True
+
+    def __init__(
+        self, message: str, *, url: str | None = None, status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:  # fmt: skip
+        self.retry_after_s = retry_after_s
+        super().__init__(message, url=url, status=status)
+
+
+class ExchangeServerError(ExchangeError):
+    """HTTP 5xx from the venue."""
+
+    retryable = True
+
+
+class ExchangeTimeoutError(ExchangeError):
+    """Connect/read timeout or a dropped connection."""
+
+    retryable = True
+
+
+class MalformedResponseError(ExchangeError):
+    """The response is not JSON or not in the documented shape; ``raw`` keeps the payload."""
+
+    def __init__(self, message: str, *, raw: bytes | str = b"", url: str | None = None) -> None:
+        self.raw = raw
+        super().__init__(message, url=url)
+
+
+class DownloadError(ExchangeError):
+    """A downloaded file is truncated or fails its published checksum."""
+
+    retryable = True
+
+
+class StoreError(LiqmapError):
+    """The embedded store cannot be used."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer liqmap; upgrade liqmap or use another LIQMAP_HOME."""
+
+
+class DiskFullError(StoreError):
+    """No space left on the device; nothing half-written was kept."""
 
 
 class ComputationError(LiqmapError):

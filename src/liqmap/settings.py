@@ -1,0 +1,137 @@
+"""Frozen runtime settings from ``LIQMAP_*`` environment variables (validated; unknown keys rejected).
+
+=============================  =====================================================================
+variable                       meaning (default)
+=============================  =====================================================================
+``LIQMAP_HOME``                data folder: the store, recordings (per-user data dir)
+``LIQMAP_<VENUE>_REST_URL``    REST base URL; VENUE = BINANCE, BINANCE_COINM, BYBIT, OKX, HYPERLIQUID
+``LIQMAP_<VENUE>_WS_URL``      WebSocket base URL, same venues
+``LIQMAP_BINANCE_ARCHIVE_URL`` data.binance.vision base URL
+``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP request (10)
+``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
+``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
+=============================  =====================================================================
+
+Users behind proxies, and tests with local servers, point the URLs elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from liqmap.domain.enums import Venue
+from liqmap.errors import ParameterError
+
+__all__ = ["DEFAULT_REST_URLS", "DEFAULT_WS_URLS", "Settings"]
+
+DEFAULT_REST_URLS: dict[Venue, str] = {
+    Venue.BINANCE: "https://fapi.binance.com",
+    Venue.BINANCE_COINM: "https://dapi.binance.com",
+    Venue.BYBIT: "https://api.bybit.com",
+    Venue.OKX: "https://www.okx.com",
+    Venue.HYPERLIQUID: "https://api.hyperliquid.xyz",
+}
+DEFAULT_WS_URLS: dict[Venue, str] = {
+    Venue.BINANCE: "wss://fstream.binance.com",
+    Venue.BINANCE_COINM: "wss://dstream.binance.com",
+    Venue.BYBIT: "wss://stream.bybit.com",
+    Venue.OKX: "wss://ws.okx.com:8443",
+    Venue.HYPERLIQUID: "wss://api.hyperliquid.xyz",
+}
+DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
+
+_PREFIX = "LIQMAP_"
+_TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA"}
+
+
+def _env_name(venue: Venue) -> str:
+    return venue.value.upper().replace("-", "_")
+
+
+def _default_home() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("liqmap", appauthor=False))
+
+
+def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ParameterError(
+            f"{key}={url!r} is not a valid URL; expected {' or '.join(schemes)}://host[:port][/path]"
+        )
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where liqmap keeps data and which endpoints it talks to."""
+
+    home: Path = field(default_factory=_default_home)
+    rest_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_REST_URLS))
+    ws_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_WS_URLS))
+    archive_url: str = DEFAULT_ARCHIVE_URL
+    http_timeout_s: float = 10.0
+
+    def rest_url(self, venue: Venue) -> str:
+        """REST base URL of a venue."""
+        return self.rest_urls[venue]
+
+    def ws_url(self, venue: Venue) -> str:
+        """WebSocket base URL of a venue."""
+        return self.ws_urls[venue]
+
+    @property
+    def store_path(self) -> Path:
+        """The embedded database file."""
+        return self.home / "liqmap.duckdb"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``LIQMAP_*`` variables; an unknown ``LIQMAP_`` variable is an error (typo guard)."""
+        env = os.environ if environ is None else environ
+        known = {"LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT", *_TEST_ONLY}
+        rest = dict(DEFAULT_REST_URLS)
+        ws = dict(DEFAULT_WS_URLS)
+        for venue in Venue:
+            for kind, table, schemes in (
+                ("REST", rest, ("http", "https")),
+                ("WS", ws, ("ws", "wss")),
+            ):
+                key = f"{_PREFIX}{_env_name(venue)}_{kind}_URL"
+                known.add(key)
+                if env.get(key):
+                    table[venue] = _check_url(key, env[key], schemes)
+        unknown = sorted(k for k in env if k.startswith(_PREFIX) and k not in known)
+        if unknown:
+            raise ParameterError(
+                f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        timeout = 10.0
+        if env.get("LIQMAP_HTTP_TIMEOUT"):
+            try:
+                timeout = float(env["LIQMAP_HTTP_TIMEOUT"])
+            except ValueError:
+                timeout = math.nan
+            if not (math.isfinite(timeout) and timeout > 0):
+                raise ParameterError(
+                    f"LIQMAP_HTTP_TIMEOUT must be a positive number of seconds, got "
+                    f"{env['LIQMAP_HTTP_TIMEOUT']!r}"
+                )
+        archive = env.get("LIQMAP_BINANCE_ARCHIVE_URL")
+        return cls(
+            home=Path(env["LIQMAP_HOME"]).expanduser()
+            if env.get("LIQMAP_HOME")
+            else _default_home(),
+            rest_urls=rest,
+            ws_urls=ws,
+            archive_url=_check_url("LIQMAP_BINANCE_ARCHIVE_URL", archive, ("http", "https"))
+            if archive
+            else DEFAULT_ARCHIVE_URL,
+            http_timeout_s=timeout,
+        )
