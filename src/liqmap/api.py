@@ -8,6 +8,7 @@ tables. The CLI and the web layer call these functions and hold no model logic.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,13 +24,17 @@ from liqmap.errors import DataFileError, ParameterError, UnknownSymbolError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = [
+    "ALL_VENUES",
     "MarketData",
     "estimate_heatmap",
     "estimate_map",
+    "estimate_multi_map",
     "liquidation_price",
     "load_market",
     "load_params",
     "margin_table",
+    "parse_exchanges",
+    "per_venue",
     "plot",
     "resolve_params",
     "true_map",
@@ -288,3 +293,70 @@ def plot(result: LiquidationMap | LiquidationHeatmap, path: str | Path) -> Path:
     from liqmap.render import render
 
     return render(result, Path(path))
+
+
+ALL_VENUES = (Venue.BINANCE, Venue.BYBIT, Venue.OKX, Venue.HYPERLIQUID)  # linear USD(T) perps
+
+
+def parse_exchanges(text: str | Venue | Sequence[str | Venue]) -> tuple[Venue, ...]:
+    """``'binance'``, ``'binance,bybit,okx'`` or ``'all'`` (the linear perpetual venues)."""
+    if isinstance(text, Venue):
+        return (text,)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = [
+        x if isinstance(x, Venue) else x.strip()
+        for x in items
+        if not isinstance(x, str) or x.strip()
+    ]
+    if names == ["all"]:
+        return ALL_VENUES
+    return tuple(x if isinstance(x, Venue) else Venue.parse(x) for x in names)
+
+
+def per_venue(value: str | Path | None, venues: Sequence[Venue]) -> dict[Venue, str | None]:
+    """``'binance=a.csv,okx=b.csv'`` -> per venue (others None); a plain value applies to all."""
+    if value is None or "=" not in str(value):
+        return {v: (None if value is None else str(value)) for v in venues}
+    out: dict[Venue, str | None] = dict.fromkeys(venues)
+    for item in str(value).split(","):
+        name, sep, path = item.partition("=")
+        if not sep or not path.strip():
+            raise ParameterError(f"cannot read {item!r}; use VENUE=PATH pairs, e.g. binance=a.csv")
+        venue = Venue.parse(name)
+        if venue not in out:
+            listed = ", ".join(v.value for v in venues)
+            raise ParameterError(f"{venue.value}=... names a venue not in --exchange ({listed})")
+        out[venue] = path.strip()
+    return out
+
+
+def estimate_multi_map(
+    markets: Mapping[Venue, MarketData],
+    *,
+    window: str | int = "24h",
+    at: str | int | None = None,
+    brackets: Mapping[Venue, str | Path | None] | None = None,
+    params: EstimatorParams | None = None,
+    bins: int = _maps.DEFAULT_BINS,
+    range_pct: float | None = None,
+) -> LiquidationMap:
+    """One map per venue (own margin rules and data) on a shared grid, combined in USD."""
+    from liqmap.core.multivenue import VenueInput, estimate_multi_venue
+
+    inputs = [
+        VenueInput(
+            venue, md.candles, margin_table(venue, md.candles.symbol, (brackets or {}).get(venue)),
+            md.oi, md.liquidations,
+        )
+        for venue, md in markets.items()
+    ]  # fmt: skip
+    m = estimate_multi_venue(
+        inputs, window_ms=_window_ms(window), params=params, as_of_ms=_at_ms(at), bins=bins,
+        range_pct=range_pct, window_label=window if isinstance(window, str) else "",
+    )  # fmt: skip
+    if len({id(md) for md in markets.values()}) == 1 and len(markets) > 1:
+        shared = (
+            "every venue reads the same market data here: the venues differ only by margin rules"
+        )
+        m = replace(m, notes=(shared, *m.notes))
+    return m

@@ -36,6 +36,11 @@ __all__ = ["register"]
 
 
 def _map_from(req: MapRequest) -> LiquidationMap:
+    if req.markets is not None:
+        return api.estimate_multi_map(
+            req.markets, window=req.window, at=req.at, brackets=req.brackets_by_venue(),
+            params=req.params, bins=req.bins, range_pct=req.range_pct,
+        )  # fmt: skip
     return api.estimate_map(
         req.data, window=req.window, at=req.at, exchange=req.exchange, brackets=req.brackets,
         params=req.params, bins=req.bins, range_pct=req.range_pct,
@@ -95,6 +100,8 @@ def heatmap_cmd(
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
         range_pct=None,
     )  # fmt: skip
+    if req.markets is not None:
+        raise ParameterError("heatmap: give one --exchange (multi-venue applies to map and levels)")
     h = api.estimate_heatmap(
         req.data, window=window, at=at, exchange=exchange, brackets=brackets, params=req.params,
         bins=bins, columns=columns, warmup=warmup,

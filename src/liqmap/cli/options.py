@@ -11,6 +11,8 @@ import typer
 from liqmap import api
 from liqmap.config import EstimatorParams
 from liqmap.core.maps import DEFAULT_BINS
+from liqmap.domain.enums import Venue
+from liqmap.errors import ParameterError
 
 __all__ = [
     "AtOpt",
@@ -59,7 +61,12 @@ RangeOpt = Annotated[
     typer.Option("--range", help="Half-width of the price range in % (default: fits all tiers)."),
 ]
 ExchangeOpt = Annotated[
-    str, typer.Option("--exchange", help="binance, binance-coinm, bybit, okx, hyperliquid.")
+    str,
+    typer.Option(
+        "--exchange",
+        help="binance, binance-coinm, bybit, okx, hyperliquid; several (binance,bybit,okx) or "
+        "'all' for a combined multi-venue map.",
+    ),
 ]
 LeverageOpt = Annotated[
     str | None,
@@ -82,7 +89,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON 
 
 @dataclass(frozen=True, slots=True)
 class MapRequest:
-    """Everything a map-like command needs, resolved from its options."""
+    """Everything a map-like command needs, resolved from its options.
+
+    With several venues (``--exchange binance,bybit`` or ``all``) ``markets`` holds each venue's
+    data; ``--source``, ``--oi``, ``--flow``, ``--liquidations`` and ``--brackets`` then take either
+    one value for every venue or ``VENUE=PATH`` pairs.
+    """
 
     data: api.MarketData
     params: EstimatorParams
@@ -92,6 +104,7 @@ class MapRequest:
     brackets: Path | None
     bins: int = DEFAULT_BINS
     range_pct: float | None = None
+    markets: dict[Venue, api.MarketData] | None = None
 
     @classmethod
     def build(
@@ -115,9 +128,46 @@ class MapRequest:
         from liqmap.timeutil import parse_duration_ms
 
         p = api.resolve_params(params_file=params, leverage=leverage)
-        days = parse_duration_ms(window) / 86_400_000 + 1.0
-        data = api.load_market(
-            symbol, source, oi=oi, flow=flow, liquidations=liquidations,
-            demo_days=max(days, 7.0) if source == api.DEMO else None,
-        )  # fmt: skip
-        return cls(data, p, window, at, exchange, brackets, bins, range_pct)
+        days = max(parse_duration_ms(window) / 86_400_000 + 1.0, 7.0)
+        venues = api.parse_exchanges(exchange)
+        if len(venues) == 1:
+            data = api.load_market(
+                symbol, source, oi=oi, flow=flow, liquidations=liquidations,
+                demo_days=days if source == api.DEMO else None,
+            )  # fmt: skip
+            return cls(data, p, window, at, venues[0].value, brackets, bins, range_pct)
+        markets = _load_markets(symbol, venues, source, oi, flow, liquidations, days)
+        first = next(iter(markets.values()))
+        return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)
+
+    def brackets_by_venue(self) -> dict[Venue, str | None]:
+        """``--brackets`` per venue (multi-venue requests)."""
+        venues = tuple(self.markets or ())
+        return api.per_venue(self.brackets, venues)
+
+
+def _load_markets(
+    symbol: str,
+    venues: tuple[Venue, ...],
+    source: str,
+    oi: Path | None,
+    flow: Path | None,
+    liquidations: Path | None,
+    days: float,
+) -> dict[Venue, api.MarketData]:
+    sources = api.per_venue(source, venues)
+    ois, flows, liqs = (api.per_venue(x, venues) for x in (oi, flow, liquidations))
+    loaded: dict[tuple[str | None, ...], api.MarketData] = {}
+    markets: dict[Venue, api.MarketData] = {}
+    for v in venues:
+        src = sources[v]
+        if src is None:
+            raise ParameterError(f"--source: no bars given for {v.value}; add {v.value}=PATH")
+        key = (src, ois[v], flows[v], liqs[v])
+        if key not in loaded:
+            loaded[key] = api.load_market(
+                symbol, src, oi=ois[v], flow=flows[v], liquidations=liqs[v],
+                demo_days=days if src == api.DEMO else None,
+            )  # fmt: skip
+        markets[v] = loaded[key]
+    return markets

@@ -127,7 +127,11 @@ def tier_ratios(
     if venue.contract_kind is ContractKind.INVERSE:
         size /= price
     f_long, f_short = [], []
-    for lev in params.leverages:
+    for lev, weight in zip(params.leverages, params.weights, strict=True):
+        if weight == 0.0:  # a tier that opens nothing needs no price (it may not exist there)
+            f_long.append(1.0)
+            f_short.append(1.0)
+            continue
         try:
             f_long.append(liq_price_ratio(venue, Side.LONG, lev, size, table))
             f_short.append(liq_price_ratio(venue, Side.SHORT, lev, size, table))

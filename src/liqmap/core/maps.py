@@ -47,6 +47,7 @@ def estimate_map(
     bins: int = DEFAULT_BINS,
     range_pct: float | None = None,
     window_label: str = "",
+    grid: Grid | None = None,
 ) -> LiquidationMap:
     """Estimate the liquidation map as of ``as_of_ms`` from the bars of the preceding window.
 
@@ -65,21 +66,25 @@ def estimate_map(
         ``params.subtract_liquidations``.
     bins, range_pct
         Number of price bins and the grid's half-width in percent of price (default: wide enough
-        for the lowest-leverage tier).
+        for every level the window can hold).
+    grid
+        An explicit price grid (overrides ``bins`` and ``range_pct``), e.g. to put the maps of
+        several venues on the same bins.
     """
     window = select_window(candles, as_of_ms, window_ms)
     p, bars, ev = prepare(window.candles, oi, liquidations, params)
     price = float(window.candles.close[-1])
     f_long, f_short = tier_ratios(venue, p, table, price)
-    w = window.candles
-    half = (
-        auto_range_pct(
-            f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
+    if grid is None:
+        w = window.candles
+        half = (
+            auto_range_pct(
+                f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
+            )
+            if range_pct is None
+            else _check_range(range_pct)
         )
-        if range_pct is None
-        else _check_range(range_pct)
-    )
-    grid = Grid.around(price, half, bins)
+        grid = Grid.around(price, half, bins)
     state = KernelState(grid, len(p.leverages))
     run_kernel(state, bars, p, f_long, f_short, events=ev)
     long_usd, short_usd = state.usd()

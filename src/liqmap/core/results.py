@@ -156,14 +156,21 @@ class LiquidationMap:
     clusters: tuple[Cluster, ...] = ()
     reading: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    venues: tuple[str, ...] = ()  # set on a combined multi-venue map
+    long_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    short_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self) -> None:
-        for name in ("edges", "long_usd", "short_usd"):
+        for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue"):
             object.__setattr__(self, name, _ro(np.asarray(getattr(self, name), dtype=np.float64)))
         n = len(self.edges) - 1
         shape = (len(self.leverages), n)
         if self.long_usd.shape != shape or self.short_usd.shape != shape:
             raise ValueError(f"long/short arrays must have shape {shape}")
+        if self.venues:
+            vshape = (len(self.venues), n)
+            if self.long_usd_by_venue.shape != vshape or self.short_usd_by_venue.shape != vshape:
+                raise ValueError(f"per-venue arrays must have shape {vshape}")
 
     # --- derived views -------------------------------------------------------------------
     @property
@@ -234,7 +241,15 @@ class LiquidationMap:
             }
             for i in range(self.n_bins)
         ]
-        return {
+        if self.venues:
+            for i, b in enumerate(bins):
+                b["long_usd_by_venue"] = {
+                    v: float(self.long_usd_by_venue[k, i]) for k, v in enumerate(self.venues)
+                }
+                b["short_usd_by_venue"] = {
+                    v: float(self.short_usd_by_venue[k, i]) for k, v in enumerate(self.venues)
+                }
+        out = {
             "schema": MAP_SCHEMA,
             "symbol": self.symbol,
             "exchange": self.exchange,
@@ -260,6 +275,15 @@ class LiquidationMap:
             "params": self.params.to_dict(),
             "notes": list(self.notes),
         }
+        if self.venues:
+            out["venues"] = {
+                v: {
+                    "long_usd": float(self.long_usd_by_venue[k].sum()),
+                    "short_usd": float(self.short_usd_by_venue[k].sum()),
+                }
+                for k, v in enumerate(self.venues)
+            }
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ def map_figure(
     )
     traces += _side_traces(m, short_usd, long_top, side="short", labels=labels, colors=colors)
     traces.append(_hover_trace(m, long_usd, short_usd, top=top, labels=labels, dec=dec))
+    traces.extend(venue_legend_traces(m))
     traces += _cumulative_traces(m, st, dec)
     peak = float(top.max()) if m.n_bins else 0.0
     y_top = peak * 1.32 if peak > 0 else 1.0
@@ -141,6 +142,28 @@ def _side_lines(usd: np.ndarray, labels: list[str], i: int, name: str, cum: floa
     return f"<b>{name} {total}</b> (cumulative {format_usd(cum)})<br>{tiers}"
 
 
+def _venue_lines(m: LiquidationMap, i: int) -> str:
+    """Per-venue USD of one bin (combined multi-venue maps)."""
+    rows = [
+        f"  {v}: {format_usd(float(m.long_usd_by_venue[k, i] + m.short_usd_by_venue[k, i]))}"
+        for k, v in enumerate(m.venues)
+    ]
+    return "<b>By venue</b><br>" + "<br>".join(rows)
+
+
+def venue_legend_traces(m: LiquidationMap) -> list[go.Scatter]:
+    """Legend-only entries with each venue's totals (combined multi-venue maps)."""
+    return [
+        go.Scatter(
+            x=[None], y=[None], mode="markers", marker={"size": 0, "opacity": 0},
+            name=f"{v}: longs {format_usd(float(m.long_usd_by_venue[k].sum()))} · "
+            f"shorts {format_usd(float(m.short_usd_by_venue[k].sum()))}",
+            hoverinfo="skip", legendgroup="venues",
+        )
+        for k, v in enumerate(m.venues)
+    ]  # fmt: skip
+
+
 def _hover_trace(
     m: LiquidationMap,
     long_usd: np.ndarray,
@@ -165,6 +188,8 @@ def _hover_trace(
             parts.append(_side_lines(long_usd, labels, int(i), "Longs", float(cum_l[i])))
         if short_usd[:, i].any():
             parts.append(_side_lines(short_usd, labels, int(i), "Shorts", float(cum_s[i])))
+        if m.venues:
+            parts.append(_venue_lines(m, int(i)))
         texts.append("<br>".join(parts))
     return go.Bar(
         x=centers[keep],

@@ -69,7 +69,8 @@ def map_matplotlib(
     """The liquidation map as a matplotlib figure (Agg canvas, no pyplot state)."""
     st = style or DARK
     fig = new_figure(st, width_px, height_px)
-    ax = fig.add_axes((_LEFT, _BOTTOM, _RIGHT - _LEFT, _TOP - _BOTTOM))
+    bottom = _BOTTOM + (0.02 if m.venues else 0.0)  # room for the per-venue footer line
+    ax = fig.add_axes((_LEFT, bottom, _RIGHT - _LEFT, _TOP - bottom))
     style_axes(ax, st)
     cum_ax = ax.twinx()
     style_axes(cum_ax, st, grid_axis="none")
@@ -304,6 +305,12 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
         f"{leverage_mix_text(m.params.leverages, m.params.weights)} · "
         f"{bin_width_text(m.edges, m.price)}"
     )
+    if m.venues:
+        footer += "\nBy venue: " + " · ".join(
+            f"{v} longs {format_usd(float(m.long_usd_by_venue[k].sum()))} / shorts "
+            f"{format_usd(float(m.short_usd_by_venue[k].sum()))}"
+            for k, v in enumerate(m.venues)
+        )
     fig.text(
         _LEFT,
         0.018,
