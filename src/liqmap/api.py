@@ -174,6 +174,19 @@ def _at_ms(at: str | int | None) -> int | None:
     return parse_time_ms(at) if isinstance(at, str) else at
 
 
+def _resolve(
+    data: MarketData | Candles,
+    exchange: str | Venue,
+    brackets: str | Path | MarginTable | None,
+) -> tuple[MarketData, Venue, MarginTable | None]:
+    """The data as MarketData, the venue and its bracket table (given, from a file, or default)."""
+    md = data if isinstance(data, MarketData) else MarketData(data)
+    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
+    if isinstance(brackets, MarginTable):
+        return md, venue, brackets
+    return md, venue, margin_table(venue, md.candles.symbol, brackets)
+
+
 def estimate_map(
     data: MarketData | Candles,
     *,
@@ -186,13 +199,7 @@ def estimate_map(
     range_pct: float | None = None,
 ) -> LiquidationMap:
     """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`)."""
-    md = data if isinstance(data, MarketData) else MarketData(data)
-    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
-    table = (
-        brackets
-        if isinstance(brackets, MarginTable)
-        else margin_table(venue, md.candles.symbol, brackets)
-    )
+    md, venue, table = _resolve(data, exchange, brackets)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
@@ -214,13 +221,7 @@ def estimate_heatmap(
     warmup: str | int | None = None,
 ) -> LiquidationHeatmap:
     """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
-    md = data if isinstance(data, MarketData) else MarketData(data)
-    venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
-    table = (
-        brackets
-        if isinstance(brackets, MarginTable)
-        else margin_table(venue, md.candles.symbol, brackets)
-    )
+    md, venue, table = _resolve(data, exchange, brackets)
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_heatmap(
