@@ -209,3 +209,37 @@ def test_mark_valued_oi_change_from_price_alone_opens_nothing(table: MarginTable
     typical = (60_600 + 60_000 + 60_600) / 3
     opened = (51e6 / 60_600 - 50e6 / 60_000) * typical
     assert m2.total_long_usd + m2.total_short_usd == pytest.approx(opened, rel=1e-9)
+
+
+def test_oi_changes_without_a_level_do_not_wipe_the_map(table: MarginTable) -> None:
+    # +1M then a -50M change: with no OI level the closing share is unknown, nothing is closed
+    n = 2
+    ts = T0 + MINUTE * np.arange(n)
+    flat = np.full(n, 60_000.0)
+    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5))
+    oi = OpenInterest(ts, [1e6, -50e6], kind="change")
+    params = EstimatorParams(half_life_hours=NO_DECAY)
+    m = estimate_map(c, window_ms=HOUR, table=table, oi=oi, params=params)
+    assert m.total_long_usd + m.total_short_usd == pytest.approx(1e6, rel=1e-9)
+    assert m.coverage.oi_source == "change"
+
+
+def test_observed_liquidations_in_gaps_remove_levels(table: MarginTable) -> None:
+    from liqmap.domain.market import LiquidationEvents
+
+    # bars at minutes 0 and 10 (a 9-minute gap); 10x longs opened at 60,000 sit near 54,2xx
+    ts = np.array([T0, T0 + 10 * MINUTE])
+    flat = np.array([60_000.0, 60_000.0])
+    vol = np.array([10.0, 0.0])
+    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 1, flat - 1, flat, vol, vol / 2)
+    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,))
+    base = estimate_map(c, window_ms=HOUR, table=table, params=params, bins=2000)
+    level = float(base.centers[np.argmax(base.long_total)])
+    # one event in the gap at the level (a wick no bar saw), one inside bar 0 (already cleared)
+    ev = LiquidationEvents(
+        [T0 + 5 * MINUTE, T0 + 30_000], [1, 1], [level, 59_999.5], [1.0, 1.0], [10_000.0, 7_000.0]
+    )
+    m = estimate_map(c, window_ms=HOUR, table=table, params=params, bins=2000, liquidations=ev)
+    assert base.total_long_usd - m.total_long_usd == pytest.approx(10_000.0, rel=1e-6)
+    assert m.coverage.liquidation_events == 2
+    assert not any("matched no estimated level" in note for note in m.notes)

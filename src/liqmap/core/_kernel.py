@@ -181,12 +181,16 @@ def _close_pro_rata(
     excess: float,
     oi_prev: float,
 ) -> float:
-    """Close ``excess`` USD of open interest pro rata over every live level; returns USD closed."""
+    """Close ``excess`` USD of open interest pro rata over every live level; returns USD closed.
+
+    The closing share is ``excess / oi_prev``: every open position is equally likely to close.
+    Without an OI level (only changes known) the share is unknown and nothing is closed here;
+    the half-life decay carries the closes then.
+    """
     tracked = total.sum()
-    if excess <= 0.0 or tracked <= 0.0:
+    if excess <= 0.0 or tracked <= 0.0 or math.isnan(oi_prev) or oi_prev <= 0.0:
         return 0.0
-    base = oi_prev if (not math.isnan(oi_prev) and oi_prev > 0.0) else tracked
-    f = min(excess / base, 1.0)
+    f = min(excess / oi_prev, 1.0)
     for s in range(2):
         for t in range(scale.shape[1]):
             if f >= 1.0:
@@ -329,7 +333,7 @@ def run_bars(
     out_long: NDArray[np.float64],
     out_short: NDArray[np.float64],
 ) -> None:
-    """Advance the state over every bar; per bar: decay, cross, OI close, events, open, snapshot."""
+    """Advance the state over every bar; per bar: decay, gap events, cross, OI close, open, snapshot."""
     n = stored.shape[2]
     n_t = stored.shape[1]
     e = 0
@@ -343,20 +347,7 @@ def run_bars(
             for t in range(n_t):
                 decay[t] = math.exp(-lam_per_hour[t] * last_dt)
         _decay_all(stored, scale, total, decay)
-        # 2. levels crossed by this bar's low (longs) and high (shorts)
-        liq_bar = 0.0
-        for t in range(n_t):
-            cl = _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
-            cs = _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
-            acc[ACC_LIQ_LONG] += cl
-            acc[ACC_LIQ_SHORT] += cs
-            liq_bar += cl + cs
-        # 3. open-interest decrease beyond what liquidations explain closes positions pro rata
-        if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
-            acc[ACC_CLOSED_OI] += _close_pro_rata(
-                scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
-            )
-        # 4. observed liquidation events of this bar
+        # 2. observed liquidations that happened in the gap before this bar (no bar saw them)
         while e < ev_bar.shape[0] and ev_bar[e] <= i:
             if ev_bar[e] == i:
                 s = 0 if ev_side[e] > 0 else 1
@@ -364,6 +355,19 @@ def run_bars(
                     stored, scale, total, s, ev_price[e], ev_usd[e], lo, inv_w, n
                 )
             e += 1
+        # 3. levels crossed by this bar's low (longs) and high (shorts)
+        liq_bar = 0.0
+        for t in range(n_t):
+            cl = _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
+            cs = _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
+            acc[ACC_LIQ_LONG] += cl
+            acc[ACC_LIQ_SHORT] += cs
+            liq_bar += cl + cs
+        # 4. open-interest decrease beyond what liquidations explain closes positions pro rata
+        if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
+            acc[ACC_CLOSED_OI] += _close_pro_rata(
+                scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
+            )
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
         _open_all(
             stored, scale, ptr, total, acc, (new_long[i], new_short[i]),

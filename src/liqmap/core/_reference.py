@@ -88,25 +88,7 @@ def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
     # 1. decay
     for t in range(usd.shape[1]):
         usd[:, t, :] *= math.exp(-x.lam_per_hour[t] * x.dt_hours[i])
-    # 2. crossing: a long level is hit when low <= level; a short level when high >= level
-    hit_long = _fraction_at_or_above(edges, x.low[i])
-    hit_short = 1.0 - _fraction_at_or_above(edges, x.high[i])
-    cleared_long = usd[0] * hit_long
-    cleared_short = usd[1] * hit_short
-    usd[0] -= cleared_long
-    usd[1] -= cleared_short
-    state.liquidated[0] += cleared_long.sum()
-    state.liquidated[1] += cleared_short.sum()
-    # 3. open-interest decrease beyond the liquidations closes every level pro rata
-    if not math.isnan(x.oi_delta[i]) and x.oi_delta[i] < 0:
-        excess = -x.oi_delta[i] - (cleared_long.sum() + cleared_short.sum())
-        tracked = usd.sum()
-        if excess > 0 and tracked > 0:
-            base = x.oi_prev[i] if (not math.isnan(x.oi_prev[i]) and x.oi_prev[i] > 0) else tracked
-            f = min(excess / base, 1.0)
-            usd *= 1.0 - f
-            state.closed_by_oi += f * tracked
-    # 4. observed liquidation events of this bar
+    # 2. observed liquidations that happened in the gap before this bar
     for e in np.flatnonzero(x.ev_bar == i):
         s = 0 if x.ev_side[e] > 0 else 1
         width = edges[1] - edges[0]
@@ -116,6 +98,30 @@ def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
         if avail > 0:
             usd[s, :, k] *= 1.0 - take / avail
         state.unmatched_events += x.ev_usd[e] - take
+    # 3. crossing: a long level is hit when low <= level; a short level when high >= level
+    hit_long = _fraction_at_or_above(edges, x.low[i])
+    hit_short = 1.0 - _fraction_at_or_above(edges, x.high[i])
+    cleared_long = usd[0] * hit_long
+    cleared_short = usd[1] * hit_short
+    usd[0] -= cleared_long
+    usd[1] -= cleared_short
+    state.liquidated[0] += cleared_long.sum()
+    state.liquidated[1] += cleared_short.sum()
+    # 4. open-interest decrease beyond the liquidations closes every level pro rata (only when
+    #    the OI level is known: with changes alone the closing share is unknown)
+    oi_prev = x.oi_prev[i]
+    if (
+        not math.isnan(x.oi_delta[i])
+        and x.oi_delta[i] < 0
+        and not math.isnan(oi_prev)
+        and oi_prev > 0
+    ):
+        excess = -x.oi_delta[i] - (cleared_long.sum() + cleared_short.sum())
+        tracked = usd.sum()
+        if excess > 0 and tracked > 0:
+            f = min(excess / oi_prev, 1.0)
+            usd *= 1.0 - f
+            state.closed_by_oi += f * tracked
     # 5. new positions
     for t in range(usd.shape[1]):
         for s, new, f in ((0, x.new_long, x.f_long), (1, x.new_short, x.f_short)):

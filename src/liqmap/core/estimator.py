@@ -185,17 +185,23 @@ class KernelState:
 def _event_arrays(
     events: LiquidationEvents | None, bars: Candles
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]:
+    """Observed liquidations that no bar saw (they fell in a gap), each assigned to the next bar.
+
+    An event inside a bar's time span happened at a price that bar traded through, so that bar's
+    high/low already clears its level; only events in gaps carry information the bars lack.
+    """
+    z = np.zeros(0, dtype=np.int64)
     if events is None or len(events) == 0 or len(bars) == 0:
-        z = np.zeros(0, dtype=np.int64)
         return z, z.copy(), np.zeros(0), np.zeros(0)
     ev = events.between(int(bars.ts_ms[0]), int(bars.ts_ms[-1]) + bars.interval_ms)
     bar = np.searchsorted(bars.ts_ms, ev.ts_ms, side="right").astype(np.int64) - 1
-    inside = (bar >= 0) & (ev.ts_ms < bars.ts_ms[np.clip(bar, 0, None)] + bars.interval_ms)
+    seen = (bar >= 0) & (ev.ts_ms < bars.ts_ms[np.clip(bar, 0, None)] + bars.interval_ms)
+    gap = ~seen & (bar + 1 < len(bars))
     return (
-        np.ascontiguousarray(bar[inside]),
-        ev.side[inside].astype(np.int64),
-        np.ascontiguousarray(ev.price[inside]),
-        np.ascontiguousarray(ev.notional_usd[inside]),
+        np.ascontiguousarray(bar[gap] + 1),
+        ev.side[gap].astype(np.int64),
+        np.ascontiguousarray(ev.price[gap]),
+        np.ascontiguousarray(ev.notional_usd[gap]),
     )
 
 

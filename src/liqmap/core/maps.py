@@ -88,7 +88,9 @@ def estimate_map(
     state = KernelState(grid, len(p.leverages))
     run_kernel(state, bars, p, f_long, f_short, events=ev)
     long_usd, short_usd = state.usd()
-    coverage = build_coverage(window, bars, len(ev[0]), oi)
+    coverage = build_coverage(
+        window, bars, _n_events(liquidations, window.start_ms, window.end_ms), oi
+    )
     edges = grid.edges
     clusters = detect_clusters(edges, long_usd, short_usd, price)
     reading = compose_reading(
@@ -171,13 +173,19 @@ def estimate_heatmap(
         short_usd=out_short,
         price_path=PricePath(w.ts_ms, w.open, w.high, w.low, w.close),
         params=p,
-        coverage=build_coverage(window, bars, len(ev[0]), oi),
+        coverage=build_coverage(
+            window, bars, _n_events(liquidations, window.start_ms, window.end_ms), oi
+        ),
         window_label=window_label or _label(window_ms),
         events_ts_ms=shown.ts_ms if shown else np.zeros(0, np.int64),
         events_price=shown.price if shown else np.zeros(0),
         events_usd=shown.notional_usd if shown else np.zeros(0),
         events_side=shown.side if shown else np.zeros(0, np.int8),
     )
+
+
+def _n_events(events: LiquidationEvents | None, start_ms: int, end_ms: int) -> int:
+    return 0 if events is None else len(events.between(start_ms, end_ms))
 
 
 def _columns(first: int, n: int, columns: int) -> NDArray[np.int64]:
@@ -229,6 +237,7 @@ def _notes(
         notes.append(f"{oor:,.0f} USD of levels fell outside the price range (widen --range)")
     if acc[kern.ACC_UNMATCHED] > 0:
         notes.append(
-            f"{acc[kern.ACC_UNMATCHED]:,.0f} USD of observed liquidations matched no estimated level"
+            f"{acc[kern.ACC_UNMATCHED]:,.0f} USD of liquidations observed during bar gaps matched "
+            "no estimated level"
         )
     return tuple(notes)
