@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench accuracy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/liqmap demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy --strict src
 
 test: lint
@@ -30,6 +30,10 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# regenerates docs/accuracy.md (walk-forward backtest on ../shared/data) in a few minutes
+accuracy: $(VENV)/.installed
+	$(BIN)/python scripts/accuracy.py
 
 clean:
 	rm -rf $(VENV) liqmap-out .pytest_cache .mypy_cache .ruff_cache

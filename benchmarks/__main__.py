@@ -1,56 +1,70 @@
-"""Run every benchmark and print medians against the targets: ``python -m benchmarks``."""
+"""Run the benchmarks and print medians against the targets.
+
+``python -m benchmarks`` runs them all; ``python -m benchmarks estimator store`` a selection.
+Suites: estimator, pipeline, memory, store, backtest, recorder, cascade, web.
+"""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import bench_estimator, bench_pipeline
 from benchmarks._harness import REPO, Result
 
 
-def _memory() -> Result:
+def _memory() -> list[Result]:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_memory"],
         cwd=REPO, check=True, capture_output=True, text=True,
     )  # fmt: skip
     peak_mb = float(out.stdout.strip().splitlines()[-1])
-    # reported in "seconds" columns as MB / 1000 so the ratio reads the same way
-    return Result(
-        "peak RSS of a one-year map process (MB)", peak_mb / 1000, 0.5, f"{peak_mb:.0f} MB"
-    )
+    return [Result("peak RSS of a one-year map process", peak_mb / 1000, 0.5, "", unit="MB")]
 
 
-def main() -> None:
-    results = [*bench_estimator.run(), *bench_pipeline.run(), _memory()]
-    table = Table(title="liqmap benchmarks (median; one process, this machine)")
+def _suite(name: str) -> Callable[[], list[Result]]:
+    if name == "memory":
+        return _memory
+    run: Callable[[], list[Result]] = importlib.import_module(f"benchmarks.bench_{name}").run
+    return run
+
+
+SUITES = ("estimator", "pipeline", "memory", "store", "backtest", "recorder", "cascade", "web")
+
+
+def main(argv: list[str]) -> None:
+    names = argv or list(SUITES)
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        raise SystemExit(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES)}")
+    results = [r for n in names for r in _suite(n)()]
+    table = Table(title="liqmap benchmarks (median; this machine)")
     for col in ("benchmark", "median", "target", "ratio", "ok", "detail"):
         table.add_column(col)
     for r in results:
-        mem = "MB" in r.name
-        fmt = (lambda x: f"{x * 1000:.0f} MB") if mem else _fmt_time
         table.add_row(
-            r.name,
-            fmt(r.median_s),
-            fmt(r.target_s),
-            f"{r.ratio:.2f}",
-            "yes" if r.ok else "NO",
-            r.detail,
-        )
+            r.name, _fmt(r.median_s, r.unit), _fmt(r.target_s, r.unit), f"{r.ratio:.2f}",
+            "yes" if r.ok else "NO", r.detail,
+        )  # fmt: skip
     Console().print(table)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
-def _fmt_time(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} µs"
-    if s < 1:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s:.2f} s"
+def _fmt(x: float, unit: str) -> str:
+    if unit == "MB":
+        return f"{x * 1000:.0f} MB"
+    if unit == "core":
+        return f"{x:.2f} core"
+    if x < 1e-3:
+        return f"{x * 1e6:.0f} µs"
+    if x < 1:
+        return f"{x * 1e3:.1f} ms"
+    return f"{x:.2f} s"
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -18,6 +18,7 @@ class Result:
     median_s: float
     target_s: float
     detail: str = ""
+    unit: str = "s"  # "s" (a time), "MB" (memory, value/1000), "core" (CPU share)
 
     @property
     def ratio(self) -> float:
