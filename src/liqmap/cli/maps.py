@@ -19,6 +19,7 @@ from liqmap.cli.options import (
     LeverageOpt,
     LiqOpt,
     MapRequest,
+    OfflineOpt,
     OiOpt,
     OutOpt,
     ParamsOpt,
@@ -31,6 +32,7 @@ from liqmap.core.maps import DEFAULT_COLUMNS
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
 from liqmap.io.export import write_result
+from liqmap.timeutil import parse_duration_ms
 
 __all__ = ["register"]
 
@@ -49,7 +51,7 @@ def _map_from(req: MapRequest) -> LiquidationMap:
 
 def map_cmd(
     symbol: SymbolArg,
-    source: SourceOpt = "demo",
+    source: SourceOpt = "exchange",
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
@@ -58,6 +60,7 @@ def map_cmd(
     bins: BinsOpt = 400,
     range_pct: RangeOpt = None,
     exchange: ExchangeOpt = "binance",
+    offline: OfflineOpt = False,
     leverage: LeverageOpt = None,
     brackets: BracketsOpt = None,
     params: ParamsOpt = None,
@@ -68,7 +71,7 @@ def map_cmd(
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct,
+        range_pct=range_pct, offline=offline,
     )  # fmt: skip
     m = _map_from(req)
     _finish(m, out, as_json, show.print_map)
@@ -76,7 +79,7 @@ def map_cmd(
 
 def heatmap_cmd(
     symbol: SymbolArg,
-    source: SourceOpt = "demo",
+    source: SourceOpt = "exchange",
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
@@ -88,6 +91,7 @@ def heatmap_cmd(
         None, "--warmup", help="History before the window fed to the model first (default 24h)."
     ),
     exchange: ExchangeOpt = "binance",
+    offline: OfflineOpt = False,
     leverage: LeverageOpt = None,
     brackets: BracketsOpt = None,
     params: ParamsOpt = None,
@@ -98,7 +102,8 @@ def heatmap_cmd(
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=None,
+        range_pct=None, offline=offline,
+        extra_history_ms=parse_duration_ms(warmup) if warmup else 86_400_000,
     )  # fmt: skip
     if req.markets is not None:
         raise ParameterError("heatmap: give one --exchange (multi-venue applies to map and levels)")
@@ -111,7 +116,7 @@ def heatmap_cmd(
 
 def levels_cmd(
     symbol: SymbolArg,
-    source: SourceOpt = "demo",
+    source: SourceOpt = "exchange",
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
@@ -120,6 +125,7 @@ def levels_cmd(
     bins: BinsOpt = 400,
     range_pct: RangeOpt = None,
     exchange: ExchangeOpt = "binance",
+    offline: OfflineOpt = False,
     leverage: LeverageOpt = None,
     brackets: BracketsOpt = None,
     params: ParamsOpt = None,
@@ -129,7 +135,7 @@ def levels_cmd(
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct,
+        range_pct=range_pct, offline=offline,
     )  # fmt: skip
     m = _map_from(req)
     if as_json:

@@ -24,6 +24,7 @@ __all__ = [
     "LeverageOpt",
     "LiqOpt",
     "MapRequest",
+    "OfflineOpt",
     "OiOpt",
     "OutOpt",
     "ParamsOpt",
@@ -35,7 +36,18 @@ __all__ = [
 
 SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
 SourceOpt = Annotated[
-    str, typer.Option("--source", help="'demo' (built-in simulated market) or a bars file path.")
+    str,
+    typer.Option(
+        "--source",
+        help="'exchange' (the local store, synced from the exchange's public API first), 'demo' "
+        "(built-in simulated market) or a bars file path.",
+    ),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline", help="With --source exchange: use stored data only; say what is missing."
+    ),
 ]
 OiOpt = Annotated[Path | None, typer.Option("--oi", help="Open-interest file (levels or changes).")]
 FlowOpt = Annotated[
@@ -123,13 +135,27 @@ class MapRequest:
         params: Path | None,
         bins: int,
         range_pct: float | None,
+        offline: bool = False,
+        extra_history_ms: int = 0,
     ) -> MapRequest:
-        """Resolve options (parameters and window first, so bad flags fail before loading)."""
+        """Resolve options (parameters and window first, so bad flags fail before loading).
+
+        ``extra_history_ms``: history needed before the window (a heatmap's warm-up).
+        """
         from liqmap.timeutil import parse_duration_ms
 
         p = api.resolve_params(params_file=params, leverage=leverage)
         days = max(parse_duration_ms(window) / 86_400_000 + 1.0, 7.0)
         venues = api.parse_exchanges(exchange)
+        if source == EXCHANGE:
+            if oi or flow or liquidations:
+                raise ParameterError("--oi/--flow/--liquidations apply to file sources")
+            window_ms = parse_duration_ms(window) + extra_history_ms
+            markets = {v: _from_store(symbol, v, window_ms, at, offline) for v in venues}
+            first = next(iter(markets.values()))
+            if len(venues) == 1:
+                return cls(first, p, window, at, venues[0].value, brackets, bins, range_pct)
+            return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)
         if len(venues) == 1:
             data = api.load_market(
                 symbol, source, oi=oi, flow=flow, liquidations=liquidations,
@@ -144,6 +170,26 @@ class MapRequest:
         """``--brackets`` per venue (multi-venue requests)."""
         venues = tuple(self.markets or ())
         return api.per_venue(self.brackets, venues)
+
+
+EXCHANGE = "exchange"
+
+
+def _from_store(
+    symbol: str, venue: Venue, window_ms: int, at: str | None, offline: bool
+) -> api.MarketData:
+    """The window's data from the local store, synced from the venue first unless offline."""
+    from liqmap.exchanges.sync import market_from_store
+    from liqmap.settings import Settings
+    from liqmap.store import Store
+    from liqmap.timeutil import parse_time_ms
+
+    settings = Settings.from_env()
+    with Store.open(settings=settings) as store:
+        return market_from_store(
+            store, venue, symbol, window_ms=window_ms, at_ms=parse_time_ms(at) if at else None,
+            offline=offline, settings=settings,
+        )  # fmt: skip
 
 
 def _load_markets(

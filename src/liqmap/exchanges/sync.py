@@ -1,0 +1,369 @@
+"""Fill the embedded store from the venues' public REST APIs, and build the estimator's input
+from it.
+
+* :func:`sync_async` / :func:`sync` fetch, per kind, only the ranges the store lacks
+  (``Store.missing_ranges``), clipped to what the endpoint still serves (e.g. Binance's 30 days of
+  OI history), page by page, writing each page as it arrives (idempotent: re-fetching never
+  duplicates). The open bar is never stored.
+* :func:`market_from_store` returns :class:`liqmap.api.MarketData` for a window: it syncs first
+  (unless ``offline``), then reads candles, OI levels and liquidation events from the store;
+  offline, a window the store does not cover is an :class:`~liqmap.errors.InputError` naming the
+  missing kinds and ranges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import httpx
+
+from liqmap.api import MarketData
+from liqmap.domain.enums import Venue
+from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.errors import EmptyWindowError, ExchangeError, InputError
+from liqmap.exchanges.base import VenueClient, base_coin
+from liqmap.exchanges.records import DataKind, FundingRates, LongShortRatios, Record, TakerFlow
+from liqmap.exchanges.registry import client_for
+from liqmap.io.report import fmt_ms
+from liqmap.settings import Settings
+from liqmap.store import Store
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "MAP_KINDS",
+    "KindReport",
+    "Progress",
+    "SyncReport",
+    "market_from_store",
+    "store_kind",
+    "store_symbol",
+    "sync",
+    "sync_async",
+]
+
+DEFAULT_KINDS = (DataKind.CANDLES, DataKind.OI, DataKind.FUNDING, DataKind.TAKER,
+                 DataKind.LONG_SHORT, DataKind.LIQUIDATIONS, DataKind.BRACKETS)  # fmt: skip
+MAP_KINDS = (DataKind.CANDLES, DataKind.OI, DataKind.LIQUIDATIONS)
+_FIVE_MIN = 300_000
+_HOUR = 3_600_000
+_SERIES = {
+    "taker_buy": "taker_buy_volume",
+    "taker_sell": "taker_sell_volume",
+    "long_short": "long_short_ratio",
+}
+
+
+def store_symbol(venue: Venue, symbol: str) -> str:
+    """The symbol a venue's series are stored under: ``BTCUSDT`` on the linear USDT venues (as the
+    recorder stores them), ``BTCUSD`` on Binance COIN-M, the coin (``BTC``) on Hyperliquid."""
+    coin = base_coin(symbol)
+    if venue is Venue.HYPERLIQUID:
+        return coin
+    return coin + ("USD" if venue is Venue.BINANCE_COINM else "USDT")
+
+
+def store_kind(venue: Venue, kind: DataKind, interval_ms: int) -> tuple[str, int]:
+    """``(store kind spelling, bucket step in ms)`` used for coverage of ``kind``."""
+    if kind is DataKind.CANDLES:
+        return f"candles:{interval_ms}", interval_ms
+    if kind is DataKind.FUNDING:
+        return "funding", _HOUR if venue is Venue.HYPERLIQUID else 8 * _HOUR
+    if kind is DataKind.TAKER:
+        return f"series:{_SERIES['taker_buy']}", _FIVE_MIN
+    if kind is DataKind.LONG_SHORT:
+        return f"series:{_SERIES['long_short']}", _FIVE_MIN
+    if kind is DataKind.LIQUIDATIONS:
+        return "liquidations", _HOUR
+    return kind.value, _FIVE_MIN
+
+
+class Progress(Protocol):
+    """What a sync reports while it runs (the CLI draws a rich progress bar from it)."""
+
+    def start(self, kind: str, total_ms: int) -> None:
+        """A kind starts; ``total_ms`` of time ranges are to be fetched."""
+
+    def advance(self, kind: str, ms: int, rows: int) -> None:
+        """A page covering ``ms`` of time with ``rows`` new rows was written."""
+
+
+class _Quiet:
+    def start(self, kind: str, total_ms: int) -> None:
+        return None
+
+    def advance(self, kind: str, ms: int, rows: int) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class KindReport:
+    """What a sync did for one kind."""
+
+    kind: str
+    fetched: list[tuple[int, int]] = field(default_factory=list)  # ranges requested
+    unavailable: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # older than the endpoint serves
+    rows: int = 0  # new rows written
+    pages: int = 0
+    skipped: str = ""  # why the kind was not fetched
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        rng = [
+            {"start_ms": a, "end_ms": b, "start": fmt_ms(a), "end": fmt_ms(b)}
+            for a, b in self.fetched
+        ]
+        out = [
+            {"start_ms": a, "end_ms": b, "start": fmt_ms(a), "end": fmt_ms(b)}
+            for a, b in self.unavailable
+        ]
+        return {"kind": self.kind, "new_rows": self.rows, "pages": self.pages, "fetched": rng,
+                "unavailable": out, "skipped": self.skipped}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The outcome of one sync of one venue and symbol."""
+
+    venue: str
+    symbol: str
+    start_ms: int
+    end_ms: int
+    kinds: tuple[KindReport, ...]
+    requests: int = 0
+    retries: int = 0
+
+    @property
+    def rows(self) -> int:
+        """New rows written, all kinds."""
+        return sum(k.rows for k in self.kinds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "venue": self.venue, "symbol": self.symbol, "start_ms": self.start_ms,
+            "end_ms": self.end_ms, "start": fmt_ms(self.start_ms), "end": fmt_ms(self.end_ms),
+            "new_rows": self.rows, "requests": self.requests, "retries": self.retries,
+            "kinds": [k.to_dict() for k in self.kinds],
+        }  # fmt: skip
+
+
+def _write(store: Store, venue: str, key: str, rec: Record) -> int:
+    if isinstance(rec, Candles):
+        return store.write_candles(venue, key, rec)
+    if isinstance(rec, OpenInterest):
+        return store.write_open_interest(venue, key, rec)
+    if isinstance(rec, FundingRates):
+        return store.write_funding(venue, key, rec.ts_ms, rec.rate)
+    if isinstance(rec, TakerFlow):
+        n = store.write_series(venue, key, _SERIES["taker_buy"], rec.ts_ms, rec.buy_volume)
+        return n + store.write_series(venue, key, _SERIES["taker_sell"], rec.ts_ms, rec.sell_volume)
+    if isinstance(rec, LongShortRatios):
+        return store.write_series(venue, key, _SERIES["long_short"], rec.ts_ms, rec.ratio)
+    return store.write_liquidations(venue, key, rec)
+
+
+def _span(rec: Record, a: int, b: int) -> int:
+    if len(rec) and not isinstance(rec, LiquidationEvents):
+        return max(0, min(b, int(rec.ts_ms[-1]) + 1) - a)
+    return b - a
+
+
+def _plan(
+    store: Store, client: VenueClient, kind: DataKind, key: str, start_ms: int, end_ms: int,
+    interval_ms: int, now_ms: int, rep: KindReport,
+) -> list[tuple[int, int]]:  # fmt: skip
+    depth = client.depth_ms(kind, interval_ms)
+    if depth == 0:  # the venue serves the current value only: one snapshot now
+        return [(now_ms, now_ms + 1)] if start_ms <= now_ms <= end_ms else []
+    first = start_ms if depth is None else max(start_ms, now_ms - depth)
+    if first > start_ms:
+        rep.unavailable.append((start_ms, min(first, end_ms)))
+    if first >= end_ms:
+        return []
+    if kind is DataKind.LIQUIDATIONS:
+        return [(first, end_ms)]
+    skind, step = store_kind(client.venue, kind, interval_ms)
+    return store.missing_ranges(client.venue.value, key, skind, first, end_ms, step)
+
+
+async def _sync_kind(
+    store: Store, client: VenueClient, kind: DataKind, symbol: str, start_ms: int, end_ms: int,
+    interval_ms: int, now_ms: int, progress: Progress,
+) -> KindReport:  # fmt: skip
+    rep = KindReport(kind.value)
+    venue, key = client.venue.value, store_symbol(client.venue, symbol)
+    if not client.supports(kind):
+        rep.skipped = client.why_not(kind)
+        return rep
+    if kind is DataKind.BRACKETS:
+        table = await client.margin_table(symbol)
+        rep.rows = store.write_brackets(venue, replace(table, symbol=key), now_ms)
+        rep.pages = 1
+        return rep
+    if kind is DataKind.CANDLES:  # never store the bar that is still open
+        end_ms = min(end_ms, now_ms - now_ms % interval_ms)
+    ranges = _plan(store, client, kind, key, start_ms, end_ms, interval_ms, now_ms, rep)
+    progress.start(kind.value, sum(b - a for a, b in ranges))
+    for a, b in ranges:
+        rep.fetched.append((a, b))
+        cursor = a
+        async for page in client.pages(kind, symbol, a, b, interval_ms=interval_ms):
+            rep.pages += 1
+            n = _write(store, venue, key, page) if len(page) else 0
+            rep.rows += n
+            done = _span(page, cursor, b)
+            progress.advance(kind.value, done, n)
+            cursor += done
+        if cursor < b:
+            progress.advance(kind.value, b - cursor, 0)
+    return rep
+
+
+async def sync_async(
+    store: Store,
+    client: VenueClient,
+    symbol: str,
+    *,
+    start_ms: int,
+    end_ms: int,
+    kinds: Sequence[DataKind] = DEFAULT_KINDS,
+    interval_ms: int = 60_000,
+    progress: Progress | None = None,
+    now_ms: int | None = None,
+) -> SyncReport:
+    """Fetch what ``store`` lacks of ``kinds`` for ``symbol`` in ``[start_ms, end_ms)``."""
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    end = min(end_ms, now)
+    if end <= start_ms:
+        raise EmptyWindowError(f"nothing to sync: {fmt_ms(start_ms)} is not before {fmt_ms(end)}")
+    prog = progress or _Quiet()
+    reports = [
+        await _sync_kind(store, client, k, symbol, start_ms, end, interval_ms, now, prog)
+        for k in kinds
+    ]
+    return SyncReport(
+        client.venue.value, store_symbol(client.venue, symbol), start_ms, end, tuple(reports),
+        client.http.requests, client.http.retries,
+    )  # fmt: skip
+
+
+def sync(
+    store: Store,
+    venue: Venue | str,
+    symbol: str,
+    *,
+    start_ms: int,
+    end_ms: int | None = None,
+    kinds: Sequence[DataKind] = DEFAULT_KINDS,
+    interval_ms: int = 60_000,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    now_ms: int | None = None,
+) -> SyncReport:
+    """Blocking facade of :func:`sync_async` (for the CLI): one event loop, client closed after."""
+
+    async def run() -> SyncReport:
+        async with client_for(venue, settings, transport=transport) as client:
+            return await sync_async(
+                store, client, symbol, start_ms=start_ms,
+                end_ms=end_ms if end_ms is not None else int(time.time() * 1000), kinds=kinds,
+                interval_ms=interval_ms, progress=progress, now_ms=now_ms,
+            )  # fmt: skip
+
+    return asyncio.run(run())
+
+
+def _describe(ranges: list[tuple[int, int]], step_ms: int) -> str:
+    shown = ", ".join(f"{fmt_ms(a)} → {fmt_ms(b)}" for a, b in ranges[:3])
+    more = f" and {len(ranges) - 3} more" if len(ranges) > 3 else ""
+    n = sum(-(-(b - a) // step_ms) for a, b in ranges)
+    return f"{shown}{more} ({n:,} missing points)"
+
+
+def _offline_gaps(
+    store: Store, venue: Venue, key: str, start: int, end: int, interval_ms: int
+) -> list[str]:
+    missing: list[str] = []
+    for kind in (DataKind.CANDLES, DataKind.OI):
+        skind, step = store_kind(venue, kind, interval_ms)
+        if kind is DataKind.OI and venue is Venue.HYPERLIQUID:
+            continue  # only current values exist: never required
+        ranges = store.missing_ranges(venue.value, key, skind, start, end, step)
+        expected = -(-(end - start) // step)
+        gone = sum(-(-(b - a) // step) for a, b in ranges)
+        if kind is DataKind.CANDLES and gone <= max(2, expected // 200):
+            continue  # a few missing bars are reported as gaps by the estimator
+        if kind is DataKind.OI:
+            continue  # OI is optional: without it the estimator's volume fallback applies (noted)
+        if ranges:
+            missing.append(f"{skind} {_describe(ranges, step)}")
+    return missing
+
+
+def market_from_store(
+    store: Store,
+    venue: Venue | str,
+    symbol: str,
+    *,
+    window_ms: int,
+    at_ms: int | None = None,
+    offline: bool = False,
+    settings: Settings | None = None,
+    interval_ms: int = 60_000,
+    transport: httpx.AsyncBaseTransport | None = None,
+    now_ms: int | None = None,
+) -> MarketData:
+    """The estimator's input for ``[at - window, at)`` (``at`` default now) from the store.
+
+    Unless ``offline``, first syncs candles, OI and (where public) liquidations that the store
+    lacks. Offline, raises :class:`InputError` naming the missing kinds and ranges when the store
+    does not cover the window (more than 0.5% of the bars missing); missing OI does not block (the
+    map then uses the volume fallback and its notes say so).
+    """
+    v = venue if isinstance(venue, Venue) else Venue.parse(venue)
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    end = min(now, at_ms) if at_ms is not None else now
+    end -= end % interval_ms
+    start = end - window_ms
+    key = store_symbol(v, symbol)
+    if not offline:
+        try:
+            sync(
+                store, v, symbol, start_ms=start, end_ms=end, kinds=MAP_KINDS,
+                interval_ms=interval_ms, settings=settings, transport=transport, now_ms=now,
+            )  # fmt: skip
+        except ExchangeError as err:
+            err.args = (
+                f"{err.args[0]}; to draw from stored data only, add --offline",
+                *err.args[1:],
+            )
+            raise
+    else:
+        gaps = _offline_gaps(store, v, key, start, end, interval_ms)
+        if gaps:
+            raise InputError(
+                f"--offline: the store does not cover {v.value} {key} for {fmt_ms(start)} → "
+                f"{fmt_ms(end)}: missing " + "; ".join(gaps) + ". Run `liqmap sync "
+                f"{key} --exchange {v.value} --since {fmt_ms(start)}` (or drop --offline)"
+            )
+    candles = store.read_candles(v.value, key, interval_ms=interval_ms, start_ms=start, end_ms=end)
+    if not len(candles):
+        raise EmptyWindowError(
+            f"the store holds no {interval_ms // 60_000}m bars of {v.value} {key} between "
+            f"{fmt_ms(start)} and {fmt_ms(end)}; run `liqmap sync {key} --exchange {v.value}`"
+        )
+    oi = store.read_open_interest(v.value, key, start, end)
+    events = store.read_liquidations(v.value, key, start, end)
+    return MarketData(
+        candles=candles,
+        oi=oi if oi is not None and len(oi) >= 2 else None,
+        liquidations=events if len(events) else None,
+        source=f"store:{v.value} {key}",
+    )
