@@ -19,8 +19,12 @@ from liqmap.api import (
     true_map,
 )
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
+from liqmap.core.depth import DepthProfile
+from liqmap.core.depth_models import depth_model
 from liqmap.core.live import LiveMap
 from liqmap.core.margin import LiquidationQuote
+from liqmap.core.plan import Plan, PlanConfig, make_plan
 from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap
 from liqmap.domain import (
     Candles,
@@ -34,14 +38,18 @@ from liqmap.domain import (
 )
 from liqmap.errors import InputError, LiqmapError
 from liqmap.io.files import load_candles, load_flow, load_liquidations, load_open_interest
+from liqmap.io.orderbook import load_depth
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_PARAMS",
     "Candles",
+    "CascadeConfig",
+    "CascadeResult",
     "Cluster",
     "Coverage",
+    "DepthProfile",
     "EstimatorParams",
     "Gap",
     "InputError",
@@ -55,18 +63,24 @@ __all__ = [
     "MarginTier",
     "MarketData",
     "OpenInterest",
+    "Plan",
+    "PlanConfig",
     "Side",
     "Venue",
     "__version__",
+    "depth_model",
     "estimate_heatmap",
     "estimate_map",
     "liquidation_price",
     "load_candles",
+    "load_depth",
     "load_flow",
     "load_liquidations",
     "load_market",
     "load_open_interest",
     "load_params",
+    "make_plan",
     "plot",
+    "simulate_cascade",
     "true_map",
 ]

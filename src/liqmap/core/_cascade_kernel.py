@@ -39,7 +39,7 @@ def rounds(
     dist: FloatArray, cum: FloatArray, coef: float, expo: float, tol: float, max_steps: int,
     out: FloatArray,
 ) -> tuple[int, int]:  # fmt: skip
-    """Fills ``out[k] = (price, liquidated, flow)``; returns (rows, stop code = STOP_REASONS index)."""
+    """Fill ``out[k] = (price, liquidated, flow)``; return (rows, stop code)."""
     prefix = np.zeros(len(usd) + 1)
     prefix[1:] = np.cumsum(usd)
     base = _below_nb(edges, usd, prefix, start)

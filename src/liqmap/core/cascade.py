@@ -1,7 +1,8 @@
-"""Liquidation cascades: a shock crosses liquidation levels, their forced orders walk the book, price
-moves on and crosses more levels, until the book absorbs the flow.
+"""Liquidation cascades: a shock crosses liquidation levels, their forced orders walk the book,
+price moves on and crosses more levels, until the book absorbs the flow.
 
-Model (derived in ``docs/cascade.md`` section 1). Price starts at the map's price :math:`P_0`; a move
+Model (derived in ``docs/cascade.md`` section 1). Price starts at the map's price :math:`P_0`; a
+move
 of sign :math:`s` (-1 down, +1 up) consumes the bids (down) or asks (up) of a
 :class:`~liqmap.core.depth.DepthProfile` :math:`D(d)`; the forced orders are the map's long levels
 below :math:`P_0` (forced sells) or short levels above it (forced buys), uniform within a bin as
@@ -13,9 +14,9 @@ the rounds
 
 each round force-closing the levels the previous one crossed. The sequence never decreases and
 stops at the least fixed point :math:`d^* = D^{-1}(X_0 + L(d^*))` (the *pin*, the wick's extent),
-when a round crosses less than ``max(tol_usd, tol_rel * X_0)`` (``absorbed``), at the map's edge (``map_edge``: levels
-beyond are unknown), at a zero price (``book_exhausted``) or after ``max_steps``. After the wick
-the cascade's own impact partly reverts: the final move is
+when a round crosses less than ``max(tol_usd, tol_rel * X_0)`` (``absorbed``), at the map's edge
+(``map_edge``: levels beyond are unknown), at a zero price (``book_exhausted``) or after
+``max_steps``. After the wick the cascade's own impact partly reverts: the final move is
 :math:`d_0 + \\phi\\,(d^* - d_0)` with :math:`\\phi` = ``permanent_fraction``.
 
 :func:`simulate_cascade` runs the numba kernel; :func:`cascade_reference` is the readable
@@ -270,7 +271,8 @@ def cascade_reference(
     prices, liq_steps, flows = [start_price * (1 + direction * shock)], [0.0], [flow0]
     if shock <= 0.0 and flow0 <= 0.0:
         return np.array(prices), np.array(liq_steps), np.array(flows), "no_shock"
-    d, liq, reason = shock, 0.0, "max_steps"
+    d, liq = shock, 0.0
+    reason: StopReason = "max_steps"
     for _ in range(config.max_steps):
         p = start_price * (1 + direction * d)
         crossed = abs(_below(edges, usd, prefix, p) - base)
@@ -290,7 +292,7 @@ def cascade_reference(
         if reason == "book_exhausted":  # price reached 0: every level below the start is crossed
             liq_steps[-1] += max(base - liq, 0.0)
             break
-    return np.array(prices), np.array(liq_steps), np.array(flows), reason  # type: ignore[return-value]
+    return np.array(prices), np.array(liq_steps), np.array(flows), reason
 
 
 def _shock_inputs(

@@ -259,8 +259,8 @@ def median_profile(
     """The median of several books' curves (each only over its own known range), refitted.
 
     Medians are taken at ``points`` log-spaced distances; a distance counts where at least three
-    books (all, when fewer) reach it. Single books are noisy (walls come and go); the median is what a
-    typical moment of the recording offers.
+    books (all, when fewer) reach it. Single books are noisy (walls come and go); the median is
+    what a typical moment of the recording offers.
     """
     if not profiles:
         raise ValueError("median_profile needs at least one profile")

@@ -14,9 +14,10 @@ from liqmap.errors import ParameterError
 
 __all__ = ["BUILTIN_DEPTH", "builtin_depth", "default_depth_name", "depth_model"]
 
-# Power laws fitted to the shared Binance USD-M recordings of 2024-08-08 (``load_depth`` on the file:
-# the median of its books 30 s apart, each the REST snapshot advanced by the diff stream, over the
-# range the snapshot covers: ~0.22-0.39% for BTC, ~0.45% for ETH); see docs/cascade.md section 2.
+# Power laws fitted to the shared Binance USD-M recordings of 2024-08-08 (``load_depth`` on the
+# file: the median of its books 30 s apart, each the REST snapshot advanced by the diff stream,
+# over the range the snapshot covers: ~0.22-0.39% for BTC, ~0.45% for ETH); see
+# docs/cascade.md section 2.
 # Both fits reach the cap b = 1. Dated: books change; pass --depth with a current book.
 BUILTIN_DEPTH: dict[str, tuple[tuple[float, float], tuple[float, float], str]] = {
     "binance-btcusdt-2024-08-08": (

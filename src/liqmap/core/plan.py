@@ -238,7 +238,8 @@ def _stop(
         return StopLoss(price, _pct(price, entry), buffer * 100, "range", None, None, None)
     c = adverse[0]
     far = c.price_low if a < 0 else c.price_high
-    edge, basis, pin = far, "cluster", None
+    edge, pin = far, None
+    basis: Literal["cluster", "cascade_pin"] = "cluster"
     if depth is not None and a * (c.price - m.price) > 0:  # price trades into the cluster's centre
         pin = simulate_cascade(m, depth, shock_pct=_pct(c.price, m.price)).pin_price
         if a * (pin - far) > 0:
@@ -247,7 +248,7 @@ def _stop(
     ref = LevelRef.of(c, entry, m.leverages)
     inside = next((x for x in adverse if x.price_low <= price <= x.price_high), None)
     inside_ref = LevelRef.of(inside, entry, m.leverages) if inside else None
-    return StopLoss(price, _pct(price, entry), buffer * 100, basis, ref, pin, inside_ref)  # type: ignore[arg-type]
+    return StopLoss(price, _pct(price, entry), buffer * 100, basis, ref, pin, inside_ref)
 
 
 def _targets(

@@ -1,0 +1,51 @@
+"""Cascade path and plan levels drawn over the map (PNG and HTML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _cascade_maps import cluster, flat_bars, ladder_map
+
+from liqmap.core.cascade import simulate_cascade
+from liqmap.core.depth import power_profile
+from liqmap.core.plan import make_plan
+from liqmap.errors import ParameterError
+from liqmap.render._overlay_data import staircase
+from liqmap.render.overlays import cascade_figure, plan_figure, render_cascade, render_plan
+
+CLUSTERS = (cluster("long", 96.0, 97.0, 30e6), cluster("short", 103.0, 104.0, 20e6))
+MAP = ladder_map({98: 10e6, 96: 30e6}, {103: 20e6}, clusters=CLUSTERS)
+DEPTH = power_profile(20e6, 1.0)
+
+
+def test_staircase_walks_the_rounds() -> None:
+    r = simulate_cascade(MAP, DEPTH, shock_pct=-3.5)  # 96.5 -> 95.25 (25M) -> 94.5 (15M)
+    x, y = staircase(r)
+    np.testing.assert_allclose(x, [100, 96.5, 96.5, 96.5, 95.25, 95.25, 95.25, 94.5, 94.5, 94.5])
+    np.testing.assert_allclose(y, [0, 0, 0, 25e6, 25e6, 25e6, 40e6, 40e6, 40e6, 40e6])
+    assert y[-1] == pytest.approx(r.total_liquidated_usd)
+
+
+def test_cascade_charts(tmp_path: Path) -> None:
+    r = simulate_cascade(MAP, DEPTH, shock_pct=-3.5)
+    png = render_cascade(MAP, r, tmp_path / "c.png")
+    assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 20_000
+    html = render_cascade(MAP, r, tmp_path / "c.html").read_text()
+    assert "Cascade path" in html and "Book absorption" in html
+    names = [t.name for t in cascade_figure(MAP, r).data]
+    assert {"Cascade path", "Book absorption D(d) − shock"} <= set(names)
+    with pytest.raises(ParameterError):
+        render_cascade(MAP, r, tmp_path / "c.svg")
+
+
+def test_plan_charts(tmp_path: Path) -> None:
+    p = make_plan(MAP, flat_bars(), side="long", size_usd=10e6, depth=DEPTH)
+    assert render_plan(MAP, p, tmp_path / "p.png").stat().st_size > 20_000
+    html = render_plan(MAP, p, tmp_path / "p.html").read_text()
+    assert f"stop {p.stop.price:,.2f}" in html and "TP1" in html
+    fig = plan_figure(MAP, p)
+    assert any(t.name == "Forced-flow liquidity" for t in fig.data)
+    labels = [a.text for a in fig.layout.annotations]
+    assert any(str(a).startswith("entry") for a in labels)
