@@ -1,0 +1,79 @@
+"""Naive maps the model must beat, built on the model's own grid and inputs.
+
+* **Uniform** (:func:`uniform_profile`): the model's total long USD spread evenly over the
+  grid's bins below the price and its short USD evenly over those above. It knows how much, not where; on a side's
+  visited bins it is constant, so it ranks nothing (Spearman undefined, top-20% share exactly
+  0.20).
+* **Distance-only ladder** (:func:`ladder_inputs`, :func:`ladder_ratios`): what the common
+  TradingView "liquidation levels" scripts draw. Every bar's volume opens positions at its
+  typical price ``(H + L + C) / 3``, split 50/50 between longs and shorts, at the model's leverage
+  tiers and weights; a tier-``L`` long is liquidated at ``entry * (1 - 1/L)`` and a short at
+  ``entry * (1 + 1/L)`` (the initial margin lost, no maintenance margin, no brackets); a level is
+  deleted once price trades through it (the scripts stop drawing a touched line); nothing decays
+  and open interest is ignored. Sized with the volume fallback of the model
+  (``volume * typical price * volume_open_fraction``), so totals are comparable. It runs through
+  the model's own kernel, so the two differ only in those rules.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import EstimatorParams
+from liqmap.core.bars import BarInputs, prepare_bars
+from liqmap.domain.market import Candles
+
+__all__ = ["ladder_inputs", "ladder_params", "ladder_ratios", "uniform_profile"]
+
+FloatArray = NDArray[np.float64]
+
+
+def ladder_ratios(leverages: tuple[float, ...]) -> tuple[FloatArray, FloatArray]:
+    """Liquidation/entry price ratios of the ladder: ``1 - 1/L`` (longs), ``1 + 1/L`` (shorts).
+
+    Example: 10x -> 0.90 / 1.10; 100x -> 0.99 / 1.01.
+    """
+    lev = np.asarray(leverages, dtype=np.float64)
+    return 1.0 - 1.0 / lev, 1.0 + 1.0 / lev
+
+
+def ladder_params(params: EstimatorParams) -> EstimatorParams:
+    """The model's tiers and weights with the ladder's rules: one entry price (the typical
+    price), a 50/50 side split, no decay, no subtraction of observed liquidations."""
+    return replace(
+        params,
+        half_life_hours=tuple(math.inf for _ in params.leverages),
+        entry_spread=0.0,
+        side_split_strength=0.0,
+        subtract_liquidations=False,
+    )
+
+
+def ladder_inputs(candles: Candles, params: EstimatorParams) -> BarInputs:
+    """Per-bar kernel inputs of the ladder: volume-sized, no open interest (nothing closes
+    pro rata), entries at the typical price."""
+    return prepare_bars(candles, None, ladder_params(params))
+
+
+def uniform_profile(
+    edges: FloatArray, price: float, long_total: float, short_total: float
+) -> tuple[FloatArray, FloatArray]:
+    """``long_total`` in equal parts in every bin starting below ``price`` and ``short_total``
+    in every bin ending above it (the bin holding the price gets a part of each; a price on an
+    edge, to within a millionth of a bin, belongs to neither), so the profile is constant on each
+    side's bins.
+
+    Example: edges ``[0, 1, 2, 3, 4]``, price 2, totals 10 and 4 -> longs ``[5, 5, 0, 0]``,
+    shorts ``[0, 0, 2, 2]``; at price 1.5 the shorts are ``[0, 4/3, 4/3, 4/3]``.
+    """
+    tol = 1e-6 * float(edges[1] - edges[0])  # a price on an edge belongs to neither bin
+    below = edges[:-1] < price - tol
+    above = edges[1:] > price + tol
+    n_below, n_above = int(below.sum()), int(above.sum())
+    long_usd = np.where(below, long_total / max(n_below, 1), 0.0)
+    short_usd = np.where(above, short_total / max(n_above, 1), 0.0)
+    return long_usd, short_usd

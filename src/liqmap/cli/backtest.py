@@ -1,0 +1,160 @@
+"""``liqmap backtest``: walk-forward accuracy of the map against observed liquidations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from liqmap import api
+from liqmap.accuracy.backtest import backtest
+from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, price_outliers, tape_outages
+from liqmap.accuracy.result import BacktestConfig, BacktestResult
+from liqmap.cli import show
+from liqmap.cli.options import (
+    BinsOpt,
+    BracketsOpt,
+    ExchangeOpt,
+    FlowOpt,
+    JsonOpt,
+    LeverageOpt,
+    OiOpt,
+    ParamsOpt,
+    SourceOpt,
+    SymbolArg,
+    WindowOpt,
+)
+from liqmap.domain.enums import Venue
+from liqmap.domain.market import LiquidationEvents
+from liqmap.errors import ParameterError
+from liqmap.timeutil import parse_duration_ms, parse_time_ms
+
+__all__ = ["backtest_cmd", "register"]
+
+_DAY_MS = 86_400_000
+
+
+def _horizons(text: str) -> tuple[int, ...]:
+    items = [s for s in (x.strip() for x in text.split(",")) if s]
+    if not items:
+        raise ParameterError("--horizons: give at least one, e.g. '1h,4h,24h'")
+    return tuple(parse_duration_ms(s, name="--horizons") for s in items)
+
+
+def _clean(
+    events: LiquidationEvents, data: api.MarketData, max_dev: float
+) -> tuple[LiquidationEvents, tuple[str, ...]]:
+    out, unchecked = price_outliers(events, data.candles, max_dev)
+    notes: list[str] = []
+    if out.any():
+        keep = ~out
+        events = LiquidationEvents(
+            events.ts_ms[keep], events.side[keep], events.price[keep], events.qty[keep],
+            events.notional_usd[keep], events.source,
+            {**events.excluded, "price_outlier": int(out.sum())},
+        )  # fmt: skip
+        notes.append(
+            f"{int(out.sum()):,} events excluded: price more than {max_dev:g}% outside the range "
+            "of their bar (another instrument)"
+        )
+    if unchecked:
+        notes.append(f"{unchecked:,} events fall in missing bars: price not checked")
+    return events, tuple(notes)
+
+
+def backtest_cmd(
+    symbol: SymbolArg,
+    source: SourceOpt = "demo",
+    oi: OiOpt = None,
+    flow: FlowOpt = None,
+    liquidations: Annotated[
+        Path | None,
+        typer.Option("--liquidations", help="Observed liquidations: the truth (files only)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First evaluation time (UTC date or ISO time).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last evaluation time, inclusive (a date = 00:00).")
+    ] = None,
+    every: Annotated[str, typer.Option("--every", help="Time between evaluations.")] = "1h",
+    horizons: Annotated[
+        str, typer.Option("--horizons", help="Comma-separated horizons.")
+    ] = "1h,4h,24h",
+    window: WindowOpt = "24h",
+    exchange: ExchangeOpt = "binance",
+    brackets: BracketsOpt = None,
+    leverage: LeverageOpt = None,
+    params: ParamsOpt = None,
+    bins: BinsOpt = 400,
+    max_price_dev: Annotated[
+        float, typer.Option("--max-price-dev", help="Drop events this far (%) outside their bar.")
+    ] = MAX_PRICE_DEV_PCT,
+    outage: Annotated[
+        str,
+        typer.Option("--outage", help="A tape silent this long was down (0 = never; demo: 0)."),
+    ] = "3h",
+    as_json: JsonOpt = False,
+    points: Annotated[
+        bool, typer.Option("--points", help="With --json: every evaluation's row too.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write backtest.md + PNG into this folder.")
+    ] = None,
+) -> None:
+    """Walk-forward backtest: each map against the liquidations that followed it, with baselines."""
+    p = api.resolve_params(params_file=params, leverage=leverage)
+    cfg = BacktestConfig(
+        window_ms=parse_duration_ms(window), every_ms=parse_duration_ms(every, name="--every"),
+        horizons_ms=_horizons(horizons), bins=bins,
+    )  # fmt: skip
+    demo = source == api.DEMO
+    if not demo and liquidations is None:
+        raise ParameterError("--liquidations is required with a file --source (it is the truth)")
+    days = (cfg.window_ms + max(cfg.horizons_ms)) / _DAY_MS + 5.0
+    data = api.load_market(
+        symbol, source, oi=oi, flow=flow, liquidations=liquidations,
+        demo_days=max(days, 7.0) if demo else None,
+    )  # fmt: skip
+    if data.liquidations is None or len(data.liquidations) == 0:
+        raise ParameterError("no liquidation events to compare with")
+    events, notes = _clean(data.liquidations, data, max_price_dev)
+    gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
+    outages = tape_outages(events, gap) if gap else ()
+    if outages:
+        notes += (f"{len(outages)} tape silences of {outage} or more treated as outages",)
+    if "," in exchange or exchange.strip().lower() == "all":
+        raise ParameterError("--exchange: the backtest scores one venue's map; give one exchange")
+    venue = Venue.parse(exchange)
+    first = int(data.candles.ts_ms[0]) + cfg.window_ms
+    result = backtest(
+        data.candles, events, venue=venue, table=api.margin_table(venue, symbol, brackets),
+        oi=data.oi, params=p, config=cfg, outages=outages, notes=notes,
+        start_ms=parse_time_ms(start, name="--from") if start else max(first, int(events.ts_ms[0])),
+        end_ms=parse_time_ms(end, name="--to") if end else int(events.ts_ms[-1]),
+        label=source if demo else Path(source).name,
+    )  # fmt: skip
+    _output(result, as_json=as_json, points=points, report=report)
+
+
+def _output(result: BacktestResult, *, as_json: bool, points: bool, report: Path | None) -> None:
+    written = None
+    if report is not None:
+        from liqmap.accuracy.report import write_report
+
+        written = write_report([result], report, title=f"Backtest: {result.symbol}")
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(points=points), allow_nan=False))
+        return
+    show.console.print(result.summary_table())
+    for note in result.notes:
+        show.console.print(f"note: {note}", markup=False)
+    if written is not None:
+        show.console.print(f"wrote [bold]{written}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command("backtest")(backtest_cmd)

@@ -1,0 +1,96 @@
+"""``liqmap positions --exchange hyperliquid --addresses FILE --coin BTC``: a real liquidation map
+from sampled accounts' positions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from liqmap.cli import show
+from liqmap.core.results import LiquidationMap
+from liqmap.domain.enums import Venue
+from liqmap.errors import ParameterError
+from liqmap.exchanges.hyperliquid.client import HyperliquidClient
+from liqmap.exchanges.hyperliquid.positions import (
+    DEFAULT_CONCURRENCY,
+    read_addresses,
+    real_map,
+    store_rows,
+)
+from liqmap.exchanges.records import PositionSnapshot
+from liqmap.settings import Settings
+
+__all__ = ["register"]
+
+
+async def _run(
+    settings: Settings, addresses: list[str], coin: str, concurrency: int, bins: int,
+    range_pct: float | None,
+) -> tuple[PositionSnapshot, LiquidationMap]:  # fmt: skip
+    async with HyperliquidClient(settings) as client:
+        return await real_map(
+            client, addresses, coin, concurrency=concurrency, bins=bins, range_pct=range_pct
+        )
+
+
+def positions_cmd(
+    addresses: Annotated[
+        Path, typer.Option("--addresses", help="File of account addresses (0x..., one per line).")
+    ],
+    coin: Annotated[str, typer.Option("--coin", help="Coin, e.g. BTC.")] = "BTC",
+    exchange: Annotated[
+        str, typer.Option("--exchange", help="Only hyperliquid publishes positions.")
+    ] = "hyperliquid",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the map: .png, .html, .json or .csv.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the map as JSON on stdout.")
+    ] = False,
+    bins: Annotated[int, typer.Option("--bins", help="Number of price bins (10..20000).")] = 400,
+    range_pct: Annotated[
+        float | None, typer.Option("--range", help="Half-width of the price range in %.")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Accounts read at once (1..16).")
+    ] = DEFAULT_CONCURRENCY,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Keep the snapshot in the store.")
+    ] = True,
+) -> None:
+    """Build a REAL liquidation map from Hyperliquid accounts' positions, with OI coverage."""
+    from liqmap.io.export import write_result
+
+    if Venue.parse(exchange) is not Venue.HYPERLIQUID:
+        raise ParameterError(
+            f"--exchange {exchange}: only hyperliquid publishes account positions (clearinghouseState)"
+        )
+    if not 1 <= concurrency <= 16:
+        raise ParameterError(f"--concurrency must be between 1 and 16, got {concurrency}")
+    if out is not None and out.suffix.lower() not in (".png", ".html", ".json", ".csv"):
+        raise ParameterError(f"--out: use a .png, .html, .json or .csv file, got {out.name!r}")
+    settings = Settings.from_env()
+    addrs = read_addresses(addresses)
+    snapshot, m = asyncio.run(_run(settings, addrs, coin, concurrency, bins, range_pct))
+    if store:
+        from liqmap.store import Store
+
+        with Store.open(settings=settings) as st:
+            st.write_positions("hyperliquid", snapshot.ts_ms, store_rows(snapshot))
+    if out is not None:
+        write_result(m, out)
+    if as_json:
+        typer.echo(json.dumps(m.to_dict(), allow_nan=False))
+        return
+    show.print_map(m)
+    if out is not None:
+        show.console.print(f"wrote [bold]{out}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command("positions")(positions_cmd)

@@ -1,0 +1,354 @@
+"""The one async HTTP layer every venue's public REST client uses (httpx, injectable transport).
+
+* **Timeouts**: ``Settings.http_timeout_s`` per request; a timeout or dropped connection is an
+  :class:`~liqmap.errors.ExchangeTimeoutError` (retryable).
+* **Retries**: bounded (``RetryPolicy.attempts``), exponential backoff with full jitter, only for
+  retryable errors (timeouts, 5xx, 429/418). A 429/418 waits exactly its ``Retry-After``.
+* **Status mapping** (:func:`error_for_status`): 451 -> :class:`~liqmap.errors.GeoBlockedError`
+  naming the ``LIQMAP_<VENUE>_REST_URL`` fix; other 4xx -> ``ExchangeClientError`` (fatal);
+  5xx -> ``ExchangeServerError``; 429/418 -> ``RateLimitError(retry_after_s)``.
+* **Bodies**: decoded by msgspec straight into the venue's wire structs; a body that is not JSON,
+  or JSON of another shape, is a :class:`~liqmap.errors.MalformedResponseError` keeping the raw
+  payload.
+* **Weight budgets** (:class:`RateLimiter`): token buckets per venue (and per endpoint family where
+  the venue limits them separately) so a long sync stays under the published limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from liqmap.domain.enums import Venue
+from liqmap.errors import (
+    ExchangeClientError,
+    ExchangeError,
+    ExchangeServerError,
+    ExchangeTimeoutError,
+    GeoBlockedError,
+    MalformedResponseError,
+    RateLimitError,
+)
+
+__all__ = [
+    "Budget",
+    "Check",
+    "HttpClient",
+    "RateLimiter",
+    "RetryPolicy",
+    "Sleep",
+    "decode",
+    "env_key",
+    "error_for_status",
+    "parse_retry_after",
+    "with_retries",
+]
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+Check = Callable[[Any, str], None]
+_SNIPPET = 300
+
+
+def env_key(venue: Venue) -> str:
+    """The environment variable that overrides a venue's REST base URL."""
+    return f"LIQMAP_{venue.value.upper().replace('-', '_')}_REST_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long to retry a retryable error.
+
+    ``attempts`` counts every try (1 = no retry). Backoff before retry ``k`` (0-based) is uniform
+    in ``[0, min(cap_s, base_s * 2**k)]`` ("full jitter"); a rate-limit answer with ``Retry-After``
+    waits exactly that long, unless it exceeds ``max_retry_after_s`` (then the error is raised
+    at once: waiting an IP ban out is the user's call).
+    """
+
+    attempts: int = 4
+    base_s: float = 0.5
+    cap_s: float = 20.0
+    max_retry_after_s: float = 300.0
+
+    def wait_s(self, err: ExchangeError, attempt: int, rng: random.Random) -> float | None:
+        """Seconds to wait before the next try, or ``None`` to give up."""
+        if not err.retryable or attempt + 1 >= self.attempts:
+            return None
+        if isinstance(err, RateLimitError) and err.retry_after_s is not None:
+            return err.retry_after_s if err.retry_after_s <= self.max_retry_after_s else None
+        return rng.uniform(0.0, min(self.cap_s, self.base_s * 2.0**attempt))
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A token bucket: ``capacity`` weight units, refilled evenly over ``per_s`` seconds."""
+
+    capacity: float
+    per_s: float
+
+    @property
+    def rate(self) -> float:
+        """Weight units regained per second."""
+        return self.capacity / self.per_s
+
+
+class RateLimiter:
+    """Named token buckets; :meth:`acquire` waits until the bucket holds the request's weight."""
+
+    def __init__(
+        self,
+        budgets: Mapping[str, Budget],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._budgets = dict(budgets)
+        self._tokens = {k: b.capacity for k, b in self._budgets.items()}
+        self._stamp = {k: clock() for k in self._budgets}
+        self._locks = {k: asyncio.Lock() for k in self._budgets}
+        self._clock = clock
+        self._sleep = sleep
+        self.waited_s = 0.0
+
+    async def acquire(self, bucket: str, weight: float = 1.0) -> None:
+        """Take ``weight`` units from ``bucket`` (unknown buckets are unlimited)."""
+        budget = self._budgets.get(bucket)
+        if budget is None:
+            return
+        weight = min(weight, budget.capacity)
+        async with self._locks[bucket]:
+            now = self._clock()
+            tokens = min(
+                budget.capacity, self._tokens[bucket] + (now - self._stamp[bucket]) * budget.rate
+            )
+            if tokens < weight:
+                wait = (weight - tokens) / budget.rate
+                self.waited_s += wait
+                await self._sleep(wait)
+                now = self._clock()
+                tokens = weight
+            self._tokens[bucket] = tokens - weight
+            self._stamp[bucket] = now
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if absent."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _snippet(body: bytes | str) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+
+
+def error_for_status(
+    venue: Venue, status: int, headers: Mapping[str, str], body: bytes | str, url: str
+) -> ExchangeError | None:
+    """The liqmap error for an HTTP status, or ``None`` for a success (2xx/3xx)."""
+    if status < 400:
+        return None
+    name = venue.value
+    said = _snippet(body)
+    if status in (429, 418):
+        lower = {k.lower(): v for k, v in headers.items()}
+        wait = parse_retry_after(lower.get("retry-after"))
+        what = "banned this IP for exceeding its rate limit" if status == 418 else "rate-limited us"
+        after = f"; retry after {wait:g} s" if wait is not None else ""
+        return RateLimitError(
+            f"{name} {what} (HTTP {status}) at {url}{after}: {said}",
+            url=url, status=status, retry_after_s=wait,
+        )  # fmt: skip
+    if status == 451:
+        return GeoBlockedError(
+            f"{name} refuses requests from this location (HTTP 451) at {url}. Set {env_key(venue)} "
+            "to a proxy or mirror of the same API that you are allowed to use, e.g. "
+            f"{env_key(venue)}=https://my-proxy.example/{name}",
+            url=url, status=status,
+        )  # fmt: skip
+    if status >= 500:
+        return ExchangeServerError(
+            f"{name} failed (HTTP {status}) at {url}: {said}", url=url, status=status
+        )
+    hint = (
+        " (Bybit and Binance answer 403 to an IP they have banned for too many requests)"
+        if status == 403
+        else ""
+    )
+    return ExchangeClientError(
+        f"{name} rejected the request (HTTP {status}) at {url}{hint}: {said}",
+        url=url,
+        status=status,
+    )
+
+
+def decode(raw: bytes, typ: type[T], *, venue: Venue, url: str) -> T:
+    """Decode a body into a wire struct; non-JSON or the wrong shape -> MalformedResponseError."""
+    try:
+        return msgspec.json.decode(raw, type=typ)
+    except msgspec.ValidationError as exc:
+        raise MalformedResponseError(
+            f"{venue.value} answered JSON that is not in the documented shape at {url}: {exc} "
+            f"(payload starts {_snippet(raw)!r})",
+            raw=raw, url=url,
+        ) from None  # fmt: skip
+    except msgspec.DecodeError as exc:
+        raise MalformedResponseError(
+            f"{venue.value} answered something that is not JSON at {url} ({exc}); "
+            f"payload starts {_snippet(raw)!r}",
+            raw=raw, url=url,
+        ) from None  # fmt: skip
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+    on_retry: Callable[[ExchangeError, float], None] | None = None,
+) -> T:
+    """Run ``call``; on a retryable :class:`ExchangeError` wait (per ``policy``) and try again."""
+    rand = rng or random.Random()
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except ExchangeError as err:
+            wait = policy.wait_s(err, attempt, rand)
+            if wait is None:
+                if err.retryable and attempt > 0:
+                    err.args = (f"{err.args[0]} (gave up after {attempt + 1} tries)", *err.args[1:])
+                raise
+            if on_retry is not None:
+                on_retry(err, wait)
+            await sleep(wait)
+            attempt += 1
+
+
+class HttpClient:
+    """Async JSON-over-HTTP client of one venue: base URL, timeout, retries, weight budgets."""
+
+    def __init__(
+        self,
+        venue: Venue,
+        base_url: str,
+        *,
+        timeout_s: float,
+        budgets: Mapping[str, Budget] | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.venue = venue
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(budgets or {}, sleep=sleep)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            headers={"User-Agent": "liqmap", "Accept": "application/json"},
+        )
+        self.requests = 0
+        self.retries = 0
+
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None, typ: type[T], *,
+        weight: float = 1.0, bucket: str = "default", check: Check | None = None,
+    ) -> T:  # fmt: skip
+        """GET ``path`` with query ``params`` and decode the JSON body into ``typ``.
+
+        ``check(decoded, url)`` runs inside the retry loop: it raises for errors the venue reports
+        in a 200 body (Bybit ``retCode``, OKX ``code``), so retryable ones are retried too.
+        """
+        return await self._request("GET", path, params, None, typ, weight, bucket, check)
+
+    async def post(
+        self, path: str, body: Mapping[str, Any], typ: type[T], *,
+        weight: float = 1.0, bucket: str = "default", check: Check | None = None,
+    ) -> T:  # fmt: skip
+        """POST a JSON ``body`` to ``path`` and decode the JSON answer into ``typ``."""
+        return await self._request("POST", path, None, body, typ, weight, bucket, check)
+
+    async def _request(
+        self, method: str, path: str, params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None, typ: type[T], weight: float, bucket: str,
+        check: Check | None,
+    ) -> T:  # fmt: skip
+        async def once() -> T:
+            await self.limiter.acquire(bucket, weight)
+            out = await self._once(method, path, params, body, typ)
+            if check is not None:
+                check(out, f"{self.base_url}{path}")
+            return out
+
+        def count(_err: ExchangeError, _wait: float) -> None:
+            self.retries += 1
+
+        return await with_retries(
+            once, self.retry, sleep=self._sleep, rng=self._rng, on_retry=count
+        )
+
+    async def _once(
+        self, method: str, path: str, params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None, typ: type[T],
+    ) -> T:  # fmt: skip
+        url = f"{self.base_url}{path}"
+        self.requests += 1
+        try:
+            resp = await self._client.request(
+                method, path, params={k: v for k, v in (params or {}).items() if v is not None},
+                json=body,
+            )  # fmt: skip
+            raw = await resp.aread()
+        except httpx.TimeoutException:
+            raise ExchangeTimeoutError(
+                f"{self.venue.value} did not answer within {self.timeout_s:g} s at {url} "
+                "(raise LIQMAP_HTTP_TIMEOUT if your connection is slow)",
+                url=url,
+            ) from None
+        except httpx.TransportError as exc:
+            raise ExchangeTimeoutError(
+                f"connection to {self.venue.value} at {url} failed or dropped: {exc!r}", url=url
+            ) from None
+        err = error_for_status(self.venue, resp.status_code, resp.headers, raw, str(resp.url))
+        if err is not None:
+            raise err
+        return decode(raw, typ, venue=self.venue, url=str(resp.url))
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,226 @@
+"""Reads from the store tables into domain records (empty records when nothing is stored).
+
+Time ranges are half-open ``[start_ms, end_ms)``; ``None`` leaves a side open. Rows come back
+sorted by time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.domain.margin import MarginTable, MarginTier
+from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.store._db import fetch_arrays, scalar
+from liqmap.store.segments import segment_files
+from liqmap.store.writes import POSITION_COLUMNS
+
+__all__ = [
+    "latest_brackets",
+    "read_book_depth",
+    "read_candles",
+    "read_funding",
+    "read_liquidations",
+    "read_open_interest",
+    "read_positions",
+    "read_series",
+]
+
+
+def time_filter(
+    start_ms: int | None, end_ms: int | None, col: str = "ts_ms"
+) -> tuple[str, list[object]]:
+    """SQL condition (leading `` AND``) and parameters for ``start_ms <= col < end_ms``."""
+    sql, params = "", list[object]()
+    if start_ms is not None:
+        sql += f" AND {col} >= ?"
+        params.append(int(start_ms))
+    if end_ms is not None:
+        sql += f" AND {col} < ?"
+        params.append(int(end_ms))
+    return sql, params
+
+
+def read_candles(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    symbol: str,
+    interval_ms: int,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> Candles:
+    """Bars of one interval (an empty :class:`Candles` when none are stored)."""
+    cond, params = time_filter(start_ms, end_ms)
+    cols = fetch_arrays(
+        con,
+        "SELECT ts_ms, open, high, low, close, volume, taker_buy_volume FROM candles "
+        f"WHERE venue = ? AND symbol = ? AND interval_ms = ?{cond} ORDER BY ts_ms",
+        [venue, symbol, int(interval_ms), *params],
+    )
+    return Candles(symbol, int(interval_ms), **cols, source=f"store:{venue}")
+
+
+def read_open_interest(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    symbol: str,
+    start_ms: int | None,
+    end_ms: int | None,
+    kind: Literal["level", "change"] | None,
+) -> OpenInterest | None:
+    """Open interest of one kind; with ``kind=None`` levels when any are stored in the range,
+    else changes; ``None`` when there is neither."""
+    cond, params = time_filter(start_ms, end_ms)
+    kinds: tuple[Literal["level", "change"], ...] = (kind,) if kind else ("level", "change")
+    for k in kinds:
+        cols = fetch_arrays(
+            con,
+            "SELECT ts_ms, value_usd FROM open_interest "
+            f"WHERE venue = ? AND symbol = ? AND kind = ?{cond} ORDER BY ts_ms",
+            [venue, symbol, k, *params],
+        )
+        if len(cols["ts_ms"]):
+            return OpenInterest(cols["ts_ms"], cols["value_usd"], kind=k, source=f"store:{venue}")
+    return None
+
+
+def _segment_sql(files: list[Path]) -> tuple[str, list[object]]:
+    if not files:
+        return "", []
+    sql = (
+        " UNION ALL SELECT ts_ms, side, price, qty, notional_usd "
+        "FROM read_parquet(?, union_by_name = true) WHERE true"
+    )
+    return sql, [[str(f) for f in files]]
+
+
+def read_liquidations(
+    con: duckdb.DuckDBPyConnection,
+    home: Path,
+    venue: str,
+    symbol: str,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> LiquidationEvents:
+    """Events from the table and the recorder's segments, de-duplicated on the table key."""
+    cond, tparams = time_filter(start_ms, end_ms)
+    seg_sql, seg_params = _segment_sql(
+        segment_files(home, "liquidations", venue, symbol, end_ms=end_ms)
+    )
+    params: list[object] = [venue, symbol, *tparams]
+    if seg_sql:
+        seg_sql += cond
+        params += [*seg_params, *tparams]
+    cols = fetch_arrays(
+        con,
+        "SELECT ts_ms, side, price, qty, min(notional_usd) AS notional_usd FROM ("
+        "SELECT ts_ms, side, price, qty, notional_usd FROM liquidations "
+        f"WHERE venue = ? AND symbol = ?{cond}{seg_sql}) "
+        "GROUP BY ts_ms, side, price, qty ORDER BY ts_ms, side, price, qty",
+        params,
+    )
+    return LiquidationEvents(
+        cols["ts_ms"],
+        cols["side"],
+        cols["price"],
+        cols["qty"],
+        cols["notional_usd"],
+        source=f"store:{venue}",
+    )
+
+
+def read_funding(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    symbol: str,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Funding settlement times and rates."""
+    cond, params = time_filter(start_ms, end_ms)
+    cols = fetch_arrays(
+        con,
+        f"SELECT ts_ms, rate FROM funding WHERE venue = ? AND symbol = ?{cond} ORDER BY ts_ms",
+        [venue, symbol, *params],
+    )
+    return cols["ts_ms"].astype(np.int64), cols["rate"].astype(np.float64)
+
+
+def read_series(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    symbol: str,
+    kind: str,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """A named series' times and values."""
+    cond, params = time_filter(start_ms, end_ms)
+    cols = fetch_arrays(
+        con,
+        "SELECT ts_ms, value FROM series "
+        f"WHERE venue = ? AND symbol = ? AND kind = ?{cond} ORDER BY ts_ms",
+        [venue, symbol, kind, *params],
+    )
+    return cols["ts_ms"].astype(np.int64), cols["value"].astype(np.float64)
+
+
+def read_book_depth(
+    con: duckdb.DuckDBPyConnection,
+    venue: str,
+    symbol: str,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> dict[str, NDArray[Any]]:
+    """Depth bands: ``ts_ms, percentage, depth, notional``, by time then percentage."""
+    cond, params = time_filter(start_ms, end_ms)
+    return fetch_arrays(
+        con,
+        "SELECT ts_ms, percentage, depth, notional FROM book_depth "
+        f"WHERE venue = ? AND symbol = ?{cond} ORDER BY ts_ms, percentage",
+        [venue, symbol, *params],
+    )
+
+
+def latest_brackets(con: duckdb.DuckDBPyConnection, venue: str, symbol: str) -> MarginTable | None:
+    """The most recently fetched bracket table of a symbol, or None."""
+    rows = con.execute(
+        "SELECT tier, notional_floor, notional_cap, maint_margin_ratio, maint_amount, "
+        "max_leverage, as_of, source FROM brackets WHERE venue = ? AND symbol = ? AND "
+        "fetched_ms = (SELECT max(fetched_ms) FROM brackets WHERE venue = ? AND symbol = ?) "
+        "ORDER BY notional_floor",
+        [venue, symbol, venue, symbol],
+    ).fetchall()
+    if not rows:
+        return None
+    tiers = tuple(MarginTier(int(r[0]), *(float(x) for x in r[1:6])) for r in rows)
+    return MarginTable(symbol, venue, tiers, as_of=str(rows[0][6]), source=str(rows[0][7]))
+
+
+def read_positions(
+    con: duckdb.DuckDBPyConnection, venue: str, coin: str | None, snapshot_ms: int | None
+) -> dict[str, NDArray[Any]]:
+    """One positions snapshot (the latest when ``snapshot_ms`` is None), optionally one coin.
+
+    Columns: ``snapshot_ms`` and :data:`~liqmap.store.writes.POSITION_COLUMNS`; empty arrays
+    when nothing is stored.
+    """
+    coin_sql, coin_params = (" AND coin = ?", [coin]) if coin else ("", [])
+    if snapshot_ms is None:
+        sql = f"SELECT max(snapshot_ms) FROM positions WHERE venue = ?{coin_sql}"
+        snapshot_ms = scalar(con.execute(sql, [venue, *coin_params]))
+    names = ", ".join(POSITION_COLUMNS)
+    out = fetch_arrays(
+        con,
+        f"SELECT snapshot_ms, {names} FROM positions WHERE venue = ? AND snapshot_ms = ?"
+        f"{coin_sql} ORDER BY coin, address",
+        [venue, -1 if snapshot_ms is None else snapshot_ms, *coin_params],
+    )
+    for name, kind in POSITION_COLUMNS.items():
+        if kind == "str":
+            out[name] = out[name].astype(object)
+    return out
