@@ -411,3 +411,16 @@ def test_quote_to_dict_is_json_ready(um_btc: MarginTable) -> None:
     assert d["tier"]["tier"] == 1 and d["tier"]["maint_margin_ratio"] == 0.004
     assert d["liquidation_price"] == pytest.approx(q.liquidation_price)
     assert d["contracts"] is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "notional"), [(5e-324, 100.0), (1e-300, 1e10), (1e300, 1e-300), (60_000.0, 1e308)]
+)
+def test_unrepresentable_positions_are_rejected_not_inf(entry: float, notional: float) -> None:
+    from liqmap.core.margin import liquidation_price as lp
+    from liqmap.domain.enums import Side, Venue
+    from liqmap.io.brackets import default_table
+
+    table = default_table(Venue.BINANCE, "BTCUSDT")
+    with pytest.raises(ParameterError):
+        lp(Venue.BINANCE, Side.LONG, entry, 10.0, notional=notional, table=table)

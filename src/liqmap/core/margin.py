@@ -29,6 +29,7 @@ The formulas are derived in ``docs/model.md`` section 1; each one cites its exch
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,6 +164,11 @@ def liquidation_price(
     lev = _leverage(leverage)
     tbl = _require_table(venue, table)
     value = _notional(entry, notional, quantity)
+    if not (math.isfinite(value) and _NORMAL_MIN <= value / entry < math.inf):
+        raise ParameterError(
+            f"a position of {value:g} at entry {entry:g} is {value / entry:g} coin: outside the range "
+            "liqmap can compute with; check the units of the entry price and the size"
+        )
     inverse = venue.contract_kind is ContractKind.INVERSE
     basis = value / entry if inverse else value  # the table's unit: coin for inverse contracts
     tier = select_tier(tbl, basis)
@@ -311,9 +317,12 @@ def _notional(entry: float, notional: float | None, quantity: float | None) -> f
     raise ParameterError("give the position size as notional or as quantity (exactly one)")
 
 
+_NORMAL_MIN = sys.float_info.min  # smallest normal float; below it ratios lose all precision
+
+
 def _positive(name: str, value: float) -> float:
     v = float(value)
-    if not (math.isfinite(v) and v > 0.0):
+    if not (math.isfinite(v) and v >= _NORMAL_MIN):
         raise ParameterError(f"{name} must be a finite number > 0, got {value}")
     return v
 

@@ -1,0 +1,130 @@
+"""``liqmap serve``: the web dashboard and the JSON API on a local uvicorn server."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from liqmap.cli.show import console
+from liqmap.errors import ParameterError, StoreError
+from liqmap.settings import Settings
+from liqmap.web.config import DEFAULT_HOST, DEFAULT_PORT, LOCAL_HOSTS, WebConfig
+
+__all__ = ["register", "serve_cmd"]
+
+
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to bind (loopback by default).")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = DEFAULT_PORT,
+    source: Annotated[
+        str, typer.Option("--source", help="Source the page opens with: demo or a stored exchange.")
+    ] = "demo",
+    symbol: Annotated[
+        str, typer.Option("--symbol", help="Symbol the page opens with.")
+    ] = "BTCUSDT",
+    demo_speed: Annotated[
+        float,
+        typer.Option(
+            "--demo-speed", help="Demo market: simulated 1m bars per second (0 freezes it).", min=0
+        ),
+    ] = 0.5,
+    alerts: Annotated[
+        Path | None,
+        typer.Option("--alerts", help="Alert rules file (TOML, docs/alerts.md) shown live."),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Serve the demo market only (ignore the store).")
+    ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option("--cors-origin", help="Allow this origin to call the API (repeatable)."),
+    ] = None,
+) -> None:
+    """Serve the dashboard (map, heatmap, levels, calculator, live updates) and /api/v1."""
+    import asyncio
+
+    settings = Settings.from_env()
+    config = WebConfig(
+        default_source=source,
+        default_symbol=symbol.upper(),
+        demo_speed=demo_speed,
+        cors_origins=tuple(cors_origin or ()),
+        allowed_hosts=_allowed_hosts(host),
+    )
+    store = _open_store(settings, skip=no_store, optional=source == "demo")
+    asyncio.run(_serve(settings, store, alerts, config, host, port))
+
+
+def _allowed_hosts(host: str) -> tuple[str, ...]:
+    if host in LOCAL_HOSTS:
+        return LOCAL_HOSTS
+    if host in ("0.0.0.0", "::", ""):  # every interface, as asked
+        console.print(
+            "[bold yellow]warning:[/] serving on every interface: anyone who can reach this "
+            "machine can use the dashboard (there is no authentication)"
+        )
+        return ("*",)
+    return (*LOCAL_HOSTS, host)
+
+
+def _open_store(settings: Settings, skip: bool, optional: bool) -> Any:
+    """The store (read-only, reopened for each read so writers are not locked out) when it
+    exists; ``None`` when skipped, absent, or unreadable while the demo is enough."""
+    if skip or importlib.util.find_spec("liqmap.store") is None:
+        return None
+    if not settings.store_path.exists():
+        return None
+    from liqmap.web.stored import ReopeningStore
+
+    store = ReopeningStore(settings.store_path, settings)
+    try:
+        store.info()
+    except StoreError as exc:
+        if not optional:
+            raise
+        console.print(f"[yellow]store not served:[/] {exc}")
+        return None
+    return store
+
+
+async def _serve(
+    settings: Settings,
+    store: Any,
+    alerts_file: Path | None,
+    config: WebConfig,
+    host: str,
+    port: int,
+) -> None:
+    from liqmap.web import create_app
+    from liqmap.web.server import DashboardServer, server_config
+
+    async with contextlib.AsyncExitStack() as stack:
+        hook = None
+        if alerts_file is not None:
+            from liqmap.alerts import AlertService
+
+            hook = await stack.enter_async_context(AlertService.from_file(alerts_file))
+        app = create_app(settings, store, hook, config=config)
+        server = DashboardServer(server_config(app, host=host, port=port))
+        console.print(
+            f"liqmap dashboard on [bold]http://{_url_host(host)}:{port}/[/] "
+            f"(sources: {', '.join(app.state.liqmap.sources.names())}; Ctrl+C stops)"
+        )
+        await server.serve()
+        if not server.started:
+            raise ParameterError(f"could not listen on {host}:{port} (in use, or not allowed?)")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to the app."""
+    app.command("serve")(serve_cmd)

@@ -1,0 +1,309 @@
+"""The versioned JSON API (``/api/v1``): map, levels, heatmap, liqprice, symbols, health, the
+plotly figures the page draws, and the live event stream.
+
+Query parameters mirror the CLI flags (:mod:`liqmap.web.params`); bodies are the CLI's ``--json``
+layouts (docs/json.md). Data endpoints answer ``ETag`` + ``Cache-Control: no-cache`` so browsers
+revalidate cheaply, and gzip when asked.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from liqmap import __version__
+from liqmap.domain.enums import Venue
+from liqmap.errors import InputError, LeverageError, UnknownSymbolError
+from liqmap.timeutil import WINDOWS
+from liqmap.web import models
+from liqmap.web.live import LiveEvent, sse_stream
+from liqmap.web.params import (
+    DEFAULT_WINDOW,
+    PAGE_HEATMAP_BINS,
+    PAGE_HEATMAP_COLUMNS,
+    SYMBOL_PATTERN,
+    FieldError,
+    HeatmapQuery,
+    MapQuery,
+    SourceQ,
+    SymbolQ,
+    TiersQ,
+    VenueName,
+    heatmap_query,
+    map_query,
+    resolve_source,
+    resolve_symbol,
+)
+from liqmap.web.service import dumps
+from liqmap.web.state import WebState
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1")
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": models.ErrorOut, "description": "Invalid parameter (the message names it)."}
+}
+_CACHED: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    304: {"description": "Not modified (If-None-Match matched the ETag)."},
+}
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.liqmap
+    return state
+
+
+MapDep = Annotated[MapQuery, Depends(map_query)]
+HeatmapDep = Annotated[HeatmapQuery, Depends(heatmap_query)]
+
+
+@router.get(
+    "/map",
+    tags=["maps"],
+    summary="Liquidation map",
+    responses={200: {"model": models.MapOut}, **_CACHED},
+)
+async def get_map(request: Request, q: MapDep) -> Response:
+    """USD of estimated liquidation orders per price bin and leverage tier (``liqmap map --json``):
+    longs below the price, shorts above, cumulative curves, clusters and the reading."""
+    st = _state(request)
+    return await st.respond(
+        request, q.source, q.symbol, ("map", *q.key), lambda s: st.results.map_json(q, s)
+    )
+
+
+@router.get(
+    "/levels",
+    tags=["maps"],
+    summary="Key levels (clusters)",
+    responses={200: {"model": models.LevelsOut}, **_CACHED},
+)
+async def get_levels(request: Request, q: MapDep) -> Response:
+    """The ranked liquidation clusters and the plain-language reading (``liqmap levels --json``)."""
+    st = _state(request)
+    return await st.respond(
+        request, q.source, q.symbol, ("levels", *q.key), lambda s: st.results.levels_json(q, s)
+    )
+
+
+@router.get(
+    "/heatmap",
+    tags=["maps"],
+    summary="Liquidation heatmap",
+    responses={200: {"model": models.HeatmapOut}, **_CACHED},
+)
+async def get_heatmap(request: Request, q: HeatmapDep) -> Response:
+    """Estimated liquidation USD per (time, price bin), the price path and observed liquidation
+    events (``liqmap heatmap --json``)."""
+    st = _state(request)
+    b = q.base
+    return await st.respond(
+        request, b.source, b.symbol, ("heatmap", *q.key), lambda s: st.results.heatmap_json(q, s)
+    )
+
+
+@router.get(
+    "/figures/map",
+    tags=["figures"],
+    summary="Map as a plotly figure",
+    responses={200: {"model": models.FigureOut}, **_CACHED},
+)
+async def get_map_figure(request: Request, q: MapDep, tiers: TiersQ = None) -> Response:
+    """:func:`liqmap.render.map_figure` as plotly JSON (what the dashboard draws); ``tiers``
+    limits the bars, curves and clusters drawn to some leverage tiers."""
+    st = _state(request)
+    return await st.respond(
+        request,
+        q.source,
+        q.symbol,
+        ("figure-map", tiers, *q.key),
+        lambda s: st.results.map_figure_json(q, tiers, s),
+    )
+
+
+@router.get(
+    "/figures/heatmap",
+    tags=["figures"],
+    summary="Heatmap as a plotly figure",
+    responses={200: {"model": models.FigureOut}, **_CACHED},
+)
+async def get_heatmap_figure(request: Request, q: HeatmapDep) -> Response:
+    """:func:`liqmap.render.heatmap_figure` as plotly JSON: USD colour scale, price path and
+    observed liquidation events as markers."""
+    st = _state(request)
+    b = q.base
+    return await st.respond(
+        request,
+        b.source,
+        b.symbol,
+        ("figure-heatmap", *q.key),
+        lambda s: st.results.heatmap_figure_json(q, s),
+    )
+
+
+@router.get(
+    "/liqprice",
+    tags=["tools"],
+    summary="Liquidation price of one position",
+    responses={200: {"model": models.LiqPriceOut}, **_ERRORS},
+)
+async def get_liqprice(
+    side: Annotated[Literal["long", "short"], Query(description="Position side.")],
+    entry: Annotated[float, Query(ge=1e-8, le=1e9, description="Entry price (1e-8..1e9).")],
+    leverage: Annotated[
+        float, Query(ge=0.01, le=1000, description="Initial leverage (0.01..1000).")
+    ],
+    exchange: Annotated[VenueName, Query(description="Margin rules.")] = "binance",
+    symbol: Annotated[
+        str, Query(pattern=SYMBOL_PATTERN, description="Symbol or alias (BTCUSDT, BTC...).")
+    ] = "BTC",
+    notional: Annotated[
+        float | None,
+        Query(ge=0.01, le=1e12, description="Position value at entry (USD; 0.01..1e12)."),
+    ] = None,
+    quantity: Annotated[
+        float | None, Query(ge=1e-9, le=1e12, description="Position size in coin (1e-9..1e12).")
+    ] = None,
+    margin: Annotated[
+        float | None,
+        Query(
+            ge=1e-9,
+            le=1e12,
+            description="Isolated margin (coin for COIN-M); default value/leverage.",
+        ),
+    ] = None,
+    taker_fee: Annotated[
+        float | None,
+        Query(ge=0, le=0.01, description="OKX only: taker fee rate in the liquidation condition."),
+    ] = None,
+) -> Response:
+    """Exact isolated-margin liquidation price, bracket used and distance from entry
+    (``liqmap liqprice --json``; give ``notional`` or ``quantity``; ``liquidation_price`` is
+    null when the position cannot be liquidated)."""
+    from liqmap.cli.liqprice import quote_json
+    from liqmap.core.margin import liquidation_price
+    from liqmap.domain.enums import Side
+    from liqmap.io.brackets import default_table
+
+    if (notional is None) == (quantity is None):
+        raise FieldError(
+            "notional", "give the position size as notional (USD) or quantity (coin), not both"
+        )
+    venue = Venue(exchange)
+    try:
+        table = default_table(venue, symbol)
+    except InputError as exc:
+        raise FieldError("symbol", str(exc)) from None
+    try:
+        quote = liquidation_price(
+            venue, Side.parse(side), entry, leverage, notional=notional, quantity=quantity,
+            margin=margin, table=table, taker_fee_rate=taker_fee,
+        )  # fmt: skip
+    except LeverageError as exc:
+        raise FieldError("leverage", str(exc)) from None
+    except UnknownSymbolError as exc:
+        raise FieldError("symbol", str(exc)) from None
+    except InputError as exc:
+        raise FieldError(_liqprice_field(str(exc), notional), str(exc)) from None
+    return Response(dumps(quote_json(quote, table)), media_type="application/json")
+
+
+def _liqprice_field(message: str, notional: float | None) -> str:
+    """The parameter a liquidation-price error is about."""
+    text = message.lower()
+    if "margin" in text:
+        return "margin"
+    if "position value" in text or "notional" in text or "quantity" in text:
+        return "notional" if notional is not None else "quantity"
+    return "entry" if "entry" in text else "query"
+
+
+@router.get(
+    "/symbols",
+    tags=["meta"],
+    summary="Sources and their symbols",
+    response_model=models.SymbolsOut,
+)
+async def get_symbols(request: Request) -> dict[str, Any]:
+    """What the ``source`` and ``symbol`` parameters accept, the windows and exchanges."""
+    st = _state(request)
+    demo = st.sources.demo()
+    return {
+        "sources": [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "exchange": s.exchange.value,
+                "symbols": list(s.symbols()),
+                "live": s.kind == "store" or (demo is s and st.config.demo_speed > 0),
+            }
+            for s in st.sources.all()
+        ],
+        "windows": list(WINDOWS),
+        "exchanges": [v.value for v in Venue],
+        "defaults": {
+            "source": st.config.default_source,
+            "symbol": st.config.default_symbol,
+            "window": DEFAULT_WINDOW,
+        },
+        "page": {"heatmap_bins": PAGE_HEATMAP_BINS, "heatmap_columns": PAGE_HEATMAP_COLUMNS},
+    }
+
+
+@router.get("/health", tags=["meta"], summary="Server health", response_model=models.HealthOut)
+async def get_health(request: Request) -> dict[str, Any]:
+    """Liveness, served sources, cache counters and live clients."""
+    st = _state(request)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "sources": list(st.sources.names()),
+        "store": st.store is not None,
+        "alerts": st.alerts is not None,
+        "live_clients": st.hub.clients,
+        "demo_speed": st.config.demo_speed,
+        "caches": {"results": st.results.stats(), "bodies": st.bodies.stats()},
+    }
+
+
+@router.get(
+    "/events",
+    tags=["live"],
+    summary="Live updates (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Events hello, update (new bars or liquidation events) and alert.",
+        },
+        **_ERRORS,
+    },
+)
+async def get_events(
+    request: Request, symbol: SymbolQ = "BTCUSDT", source: SourceQ = "demo"
+) -> StreamingResponse:
+    """A ``text/event-stream`` of ``update`` events when new candles or liquidation events
+    arrive for ``(source, symbol)``, and ``alert`` events from the alert engine."""
+    st = _state(request)
+    src = resolve_source(st.sources, source)
+    sym = resolve_symbol(src, symbol)
+    sub = st.hub.subscribe(src.name, sym)
+    hello = LiveEvent(
+        "hello",
+        src.name,
+        sym,
+        {"version": src.version(sym), "server_time_ms": int(time.time() * 1000)},
+    )
+    stream = sse_stream(
+        st.hub, sub, hello, heartbeat_s=st.config.heartbeat_s, max_s=st.config.stream_max_s
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,161 @@
+"""Results and response bodies for the routes: estimation through :mod:`liqmap.api`, the JSON
+layout of ``to_dict`` (docs/json.md) and the plotly figures of :mod:`liqmap.render`, cached.
+
+Everything here blocks (numerics, serialisation) and runs in worker threads. Results are cached
+per (request, data version); bodies too, so a repeated view is a lookup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, TypeVar, cast
+
+from liqmap import api
+from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
+from liqmap.errors import (
+    EmptyWindowError,
+    InputError,
+    LeverageError,
+    UnknownExchangeError,
+    UnknownSymbolError,
+)
+from liqmap.web.cache import LruCache
+from liqmap.web.params import FieldError, HeatmapQuery, MapQuery, parse_tiers
+from liqmap.web.sources import Snapshot
+
+__all__ = ["LEVELS_FIELDS", "Results", "dumps", "restrict_tiers"]
+
+T = TypeVar("T")
+
+LEVELS_FIELDS = ("schema", "symbol", "exchange", "price", "as_of_ms", "as_of", "window", "tiers")
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON, never ``NaN``/``Infinity`` (docs/json.md)."""
+    return json.dumps(obj, allow_nan=False, separators=(",", ":")).encode()
+
+
+@contextmanager
+def _as_field_errors(q: MapQuery) -> Iterator[None]:
+    """Name the field behind an input error raised while estimating."""
+    try:
+        yield
+    except FieldError:
+        raise
+    except EmptyWindowError as exc:
+        raise FieldError("at" if q.at else "window", str(exc)) from None
+    except LeverageError as exc:
+        raise FieldError("leverage", str(exc)) from None
+    except UnknownSymbolError as exc:
+        raise FieldError("symbol", str(exc)) from None
+    except UnknownExchangeError as exc:
+        raise FieldError("exchange", str(exc)) from None
+    except InputError as exc:
+        raise FieldError("query", str(exc)) from None
+
+
+def restrict_tiers(m: LiquidationMap, idx: tuple[int, ...]) -> LiquidationMap:
+    """The map drawn with only the tiers at ``idx`` (a view: totals, curves and clusters of the
+    tiers shown; the reading still describes the whole map)."""
+    if idx == tuple(range(len(m.leverages))):
+        return m
+    rows = list(idx)
+    clusters = []
+    for c in m.clusters:
+        by_tier = tuple(c.usd_by_tier[i] for i in idx)
+        if sum(by_tier) > 0:
+            clusters.append(replace(c, usd_by_tier=by_tier, usd=float(sum(by_tier))))
+    shown = ", ".join(tier_label(m.leverages[i]) for i in idx)
+    return replace(
+        m,
+        leverages=tuple(m.leverages[i] for i in idx),
+        long_usd=m.long_usd[rows],
+        short_usd=m.short_usd[rows],
+        out_of_range_long_usd=0.0,
+        out_of_range_short_usd=0.0,
+        clusters=tuple(clusters),
+        notes=(*m.notes, f"showing tiers {shown} only"),
+    )
+
+
+def _nbytes(result: object) -> int:
+    """Memory held by a map or heatmap (its USD grids dominate)."""
+    grids = (getattr(result, "long_usd", None), getattr(result, "short_usd", None))
+    return sum(int(g.nbytes) for g in grids if g is not None)
+
+
+class Results:
+    """Maps and heatmaps per (request, data version), built once however many ask; at most
+    ``max_entries`` of them and ``max_bytes`` of USD grids."""
+
+    def __init__(self, max_entries: int, max_bytes: int = 128 * 1024 * 1024) -> None:
+        self._cache: LruCache[object] = LruCache(max_entries, max_bytes=max_bytes, sizeof=_nbytes)
+
+    def stats(self) -> dict[str, int]:
+        """Cache counters."""
+        return self._cache.stats()
+
+    def _get(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        return cast(T, self._cache.get_or_build(key, build))  # keys are namespaced by type
+
+    def liq_map(self, q: MapQuery, snap: Snapshot) -> LiquidationMap:
+        """The liquidation map of ``q`` on the data of ``snap``."""
+
+        def build() -> LiquidationMap:
+            with _as_field_errors(q):
+                return api.estimate_map(
+                    snap.data, window=q.window, at=q.at_ms(snap), exchange=q.exchange,
+                    params=q.params, bins=q.bins, range_pct=q.range_pct,
+                )  # fmt: skip
+
+        return self._get(("map", *q.key, snap.version), build)
+
+    def heatmap(self, q: HeatmapQuery, snap: Snapshot) -> LiquidationHeatmap:
+        """The liquidation heatmap of ``q`` on the data of ``snap``."""
+        b = q.base
+
+        def build() -> LiquidationHeatmap:
+            with _as_field_errors(b):
+                return api.estimate_heatmap(
+                    snap.data, window=b.window, at=b.at_ms(snap), exchange=b.exchange,
+                    params=b.params, bins=b.bins, columns=q.columns, warmup=q.warmup_ms,
+                )  # fmt: skip
+
+        return self._get(("heatmap", *q.key, snap.version), build)
+
+    # --- bodies ----------------------------------------------------------------------------
+    def map_json(self, q: MapQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/map``: the map layout of docs/json.md."""
+        return dumps(self.liq_map(q, snap).to_dict())
+
+    def levels_json(self, q: MapQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/levels``: the levels subset of the map layout (as ``liqmap levels --json``)."""
+        d = self.liq_map(q, snap).to_dict()
+        out = {k: d[k] for k in LEVELS_FIELDS} | {
+            "clusters": d["clusters"],
+            "reading": d["reading"],
+        }
+        return dumps(out)
+
+    def heatmap_json(self, q: HeatmapQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/heatmap``: the heatmap layout of docs/json.md."""
+        return dumps(self.heatmap(q, snap).to_dict())
+
+    def map_figure_json(self, q: MapQuery, tiers: str | None, snap: Snapshot) -> bytes:
+        """``/api/v1/figures/map``: :func:`liqmap.render.map_figure` as plotly JSON."""
+        from liqmap.render import DARK, map_figure
+
+        m = self.liq_map(q, snap)
+        idx = parse_tiers(tiers, m.leverages)
+        palette = DARK.tier_colors  # each tier keeps its colour when others are hidden
+        style = replace(DARK, tier_colors=tuple(palette[i % len(palette)] for i in idx))
+        return str(map_figure(restrict_tiers(m, idx), style=style).to_json()).encode()
+
+    def heatmap_figure_json(self, q: HeatmapQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/figures/heatmap``: :func:`liqmap.render.heatmap_figure` as plotly JSON."""
+        from liqmap.render import heatmap_figure
+
+        return str(heatmap_figure(self.heatmap(q, snap)).to_json()).encode()
