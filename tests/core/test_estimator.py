@@ -216,7 +216,9 @@ def test_oi_changes_without_a_level_do_not_wipe_the_map(table: MarginTable) -> N
     n = 2
     ts = T0 + MINUTE * np.arange(n)
     flat = np.full(n, 60_000.0)
-    c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5))
+    c = Candles(
+        "BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5)
+    )
     oi = OpenInterest(ts, [1e6, -50e6], kind="change")
     params = EstimatorParams(half_life_hours=NO_DECAY)
     m = estimate_map(c, window_ms=HOUR, table=table, oi=oi, params=params)
