@@ -31,9 +31,11 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
 
-# regenerates docs/accuracy.md (walk-forward backtest on ../shared/data) in a few minutes
+# regenerates docs/accuracy.md (walk-forward backtest on ../shared/data) and docs/groundtruth.md
+# (estimate vs the simulator's true positions) in a few minutes
 accuracy: $(VENV)/.installed
 	$(BIN)/python scripts/accuracy.py
+	$(BIN)/python scripts/groundtruth.py
 
 clean:
 	rm -rf $(VENV) liqmap-out .pytest_cache .mypy_cache .ruff_cache

@@ -292,6 +292,10 @@ bins, margin rules of Binance USD-M), built every hour from data known at that h
 compared with the liquidations of the next 1h, 4h and 24h. Development window (used to build and
 check the harness): Binance BTC tape 2026-01-27..02-16. Evaluation window (reported, nothing
 tuned on it): mixed-venue BTC/ETH/SOL tapes 2026-02-23..03-04.
+
+Companion study: [`groundtruth.md`](groundtruth.md) measures the estimate against the market
+simulator's *true* positions (where the truth is known), with ablations that show which parts of
+the model are wrong, and the calibration (`liqmap calibrate`) with its out-of-sample effect.
 """
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "OUTAGE_MS",
     "Dataset",
     "all_datasets",
+    "drop_price_outliers",
     "load_dev_1m",
     "load_dev_5m",
     "load_eval",
@@ -130,6 +131,29 @@ def price_outliers(
     hi = candles.high[safe] * (1 + max_pct / 100)
     out = has & ((events.price < lo) | (events.price > hi))
     return out, int((~has).sum())
+
+
+def drop_price_outliers(
+    events: LiquidationEvents, candles: Candles, max_pct: float = MAX_PRICE_DEV_PCT
+) -> tuple[LiquidationEvents, tuple[str, ...]]:
+    """Events without the price outliers of :func:`price_outliers` (counted in ``excluded``),
+    and notes saying what was excluded and what could not be checked."""
+    out, unchecked = price_outliers(events, candles, max_pct)
+    notes: list[str] = []
+    if out.any():
+        keep = ~out
+        events = LiquidationEvents(
+            events.ts_ms[keep], events.side[keep], events.price[keep], events.qty[keep],
+            events.notional_usd[keep], events.source,
+            {**events.excluded, "price_outlier": int(out.sum())},
+        )  # fmt: skip
+        notes.append(
+            f"{int(out.sum()):,} events excluded: price more than {max_pct:g}% outside the range "
+            "of their bar (another instrument)"
+        )
+    if unchecked:
+        notes.append(f"{unchecked:,} events fall in missing bars: price not checked")
+    return events, tuple(notes)
 
 
 def tape_outages(events: LiquidationEvents, min_gap_ms: int = OUTAGE_MS) -> tuple[tuple[int, int], ...]:  # fmt: skip

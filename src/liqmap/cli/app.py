@@ -19,19 +19,16 @@ __all__ = ["build_app", "main", "run"]
 err_console = Console(stderr=True, highlight=False)
 
 
-# Each module exposes ``register(app)``. Modules still being built are listed in PLANNED and
-# registered once they exist; the list is emptied when every planned command has landed.
-COMMAND_MODULES = ("demo", "maps", "liqprice")
-PLANNED = (
-    "store", "sync", "record", "positions", "backtest", "calibrate", "serve", "alerts",
-    "cascade", "plan",
+# Each module exposes ``register(app)``; the order is the order of ``liqmap --help``.
+COMMAND_MODULES = (
+    "demo", "maps", "liqprice", "cascade", "plan", "store", "sync", "record", "positions",
+    "backtest", "calibrate", "serve", "alerts",
 )  # fmt: skip
 
 
 def build_app() -> typer.Typer:
     """A fresh app with every command registered."""
     import importlib
-    import importlib.util
 
     app = typer.Typer(
         name="liqmap",
@@ -42,9 +39,6 @@ def build_app() -> typer.Typer:
     )
     for name in COMMAND_MODULES:
         importlib.import_module(f"liqmap.cli.{name}").register(app)
-    for name in PLANNED:
-        if importlib.util.find_spec(f"liqmap.cli.{name}") is not None:
-            importlib.import_module(f"liqmap.cli.{name}").register(app)
     return app
 
 

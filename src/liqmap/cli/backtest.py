@@ -10,7 +10,7 @@ import typer
 
 from liqmap import api
 from liqmap.accuracy.backtest import backtest
-from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, price_outliers, tape_outages
+from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, drop_price_outliers, tape_outages
 from liqmap.accuracy.result import BacktestConfig, BacktestResult
 from liqmap.cli import show
 from liqmap.cli.options import (
@@ -27,7 +27,6 @@ from liqmap.cli.options import (
     WindowOpt,
 )
 from liqmap.domain.enums import Venue
-from liqmap.domain.market import LiquidationEvents
 from liqmap.errors import ParameterError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
@@ -41,27 +40,6 @@ def _horizons(text: str) -> tuple[int, ...]:
     if not items:
         raise ParameterError("--horizons: give at least one, e.g. '1h,4h,24h'")
     return tuple(parse_duration_ms(s, name="--horizons") for s in items)
-
-
-def _clean(
-    events: LiquidationEvents, data: api.MarketData, max_dev: float
-) -> tuple[LiquidationEvents, tuple[str, ...]]:
-    out, unchecked = price_outliers(events, data.candles, max_dev)
-    notes: list[str] = []
-    if out.any():
-        keep = ~out
-        events = LiquidationEvents(
-            events.ts_ms[keep], events.side[keep], events.price[keep], events.qty[keep],
-            events.notional_usd[keep], events.source,
-            {**events.excluded, "price_outlier": int(out.sum())},
-        )  # fmt: skip
-        notes.append(
-            f"{int(out.sum()):,} events excluded: price more than {max_dev:g}% outside the range "
-            "of their bar (another instrument)"
-        )
-    if unchecked:
-        notes.append(f"{unchecked:,} events fall in missing bars: price not checked")
-    return events, tuple(notes)
 
 
 def backtest_cmd(
@@ -120,7 +98,7 @@ def backtest_cmd(
     )  # fmt: skip
     if data.liquidations is None or len(data.liquidations) == 0:
         raise ParameterError("no liquidation events to compare with")
-    events, notes = _clean(data.liquidations, data, max_price_dev)
+    events, notes = drop_price_outliers(data.liquidations, data.candles, max_price_dev)
     gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
     outages = tape_outages(events, gap) if gap else ()
     if outages:
