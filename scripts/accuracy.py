@@ -261,8 +261,8 @@ def _in_short(groups: list[tuple[str, list[BacktestResult]]], tally: dict[str, i
         "with a 2-SE rule; the cells overlap, so they are not independent tests). "
         "**On this data the model's ranking of where liquidations happen is at best marginally "
         "better than the ladder's, and close to no skill on the evaluation window.**",
-        "* The shipped `--flow` path (OI changes without an OI level) erases most of the map; "
-        "see Findings 1. That is a model defect, not a data defect.",
+        "* This backtest found a model defect, since fixed: OI changes without an OI level used to "
+        "erase most of the map (Findings 1); the OI-used and OI-withheld rows now agree.",
         "* The data are thin (recorder gaps, sparse flow, throttled tapes, outages): see Data.",
         "",
     ])  # fmt: skip
@@ -344,20 +344,20 @@ _DATA_NOTES = f"""How each defect is handled (counts in the table):
   rate may differ, which moves its 50x/100x levels by a few tenths of a percent.
 """
 
-_FINDINGS_OI = """**1. Open-interest changes without an OI level erase the map.** With the minute
-flow's `oi_change` (an OI *change* series, no level), the kernel closes positions pro rata with
-the tracked notional as denominator (docs/model.md 2.6 step 3). The tracked notional of a sparse
-window is far below the market's OI, so one minute with a large OI drop closes everything. The
-shipped `--flow` path does exactly this; the table shows the consequence (maps worth a few
-hundred dollars on the evaluation window). Every result is therefore also shown with the OI
-changes withheld (positions sized from the flow's volume). Fix for the estimator owner: with a
-change-only series, skip the pro-rata close (or cap it by the share the window's volume
-represents) instead of using the tracked notional."""
+_FINDINGS_OI = """**1. Found and fixed: open-interest changes without an OI level erased the map.**
+With the minute flow's `oi_change` (an OI *change* series, no level), the kernel used to close
+positions pro rata with the *tracked* notional as denominator. The tracked notional of a sparse
+window is far below the market's OI, so one minute with a large OI drop closed everything (median
+map on the evaluation window: $789 with the OI changes vs $74M without). Since the fix, a
+change-only series opens positions but leaves closing to the half-life decay (docs/model.md 2.6
+step 4); the tables below show the OI-used and OI-withheld results side by side."""
 
-_FINDINGS_OTHER = """**2. Observed liquidations are subtracted at the order price.** The model
-removes each observed event from the bin of its price, but that price is ~0.4-0.5% beyond the
-level that triggered it, so the subtraction misses (the development sensitivity below shows
-almost no effect of turning it off).
+_FINDINGS_OTHER = """**2. Found and fixed: observed liquidations were subtracted where they could not
+match.** An event inside a bar happened at a price that bar traded through, so the bar's own
+high/low already clears its level; subtracting it again found nothing. Since the fix only events
+that fell in gaps of the bars are subtracted (docs/model.md 2.6 step 2). Their price is the order
+price, ~0.4-0.5% beyond the level that triggered it, so a gap event can still miss its level by a
+bin or two.
 
 **3. Magnitude.** The predicted USD in the visited range exceeds the liquidated USD of the tapes
 by the ratios in the tables; the tapes are throttled (Binance part ~20-30% of the true USD), so
