@@ -42,3 +42,20 @@ def test_offline_with_missing_data_says_what_is_missing(
     assert main(["map", "BTCUSDT", "--exchange", "binance", "--window", "24h", "--offline"]) == 2
     err = capsys.readouterr().err
     assert "candles" in err and "liqmap sync" in err
+
+
+def test_multi_venue_map_from_the_store(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("LIQMAP_HOME", str(tmp_path))
+    bars = load_candles(shared_data / BARS_1M)
+    with Store.open(tmp_path / "liqmap.duckdb") as store:
+        store.write_candles("binance", "BTCUSDT", bars)
+        store.write_candles("bybit", "BTCUSDT", bars.take(slice(0, len(bars) - 600)))
+    argv = ["map", "BTCUSDT", "--exchange", "binance,bybit", "--window", "24h", "--offline",
+            "--at", "2025-06-20T00:00Z", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d["venues"]) == {"binance", "bybit"}
+    assert d["venues"]["binance"]["long_usd"] > 0 and d["venues"]["bybit"]["long_usd"] > 0
