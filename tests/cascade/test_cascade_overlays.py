@@ -49,3 +49,9 @@ def test_plan_charts(tmp_path: Path) -> None:
     assert any(t.name == "Forced-flow liquidity" for t in fig.data)
     labels = [a.text for a in fig.layout.annotations]
     assert any(str(a).startswith("entry") for a in labels)
+
+
+def test_close_labels_are_staggered() -> None:
+    r = simulate_cascade(MAP, DEPTH, shock_pct=-0.2)  # shock, pin and final within 3% of the span
+    notes = {str(a.text).split()[0]: a.y for a in cascade_figure(MAP, r).layout.annotations}
+    assert len({notes["shock"], notes["pin"], notes["final"]}) == 3

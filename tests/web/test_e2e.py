@@ -82,9 +82,27 @@ class Page:
             )
         )
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, selector: str | None = None) -> None:
+        """Save a screenshot of the page (or of the element ``selector``) as an artifact."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        if selector is None:
+            self.js("window.scrollTo(0, 0)")  # else the sticky top bar lands mid-page
+            self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        else:
+            self.page.locator(selector).screenshot(path=str(ARTIFACTS / name))
+
+    def panel_renders(self, name: str) -> int:
+        return int(self.js(f"Number(document.getElementById('{name}-panel').dataset.renders)"))
+
+    def redrawn(self, name: str, before: int) -> None:
+        """Wait until panel ``name`` drew again and shows no error."""
+        self.wait(
+            f"Number(document.getElementById('{name}-panel').dataset.renders) > {before} && "
+            f"!document.getElementById('{name}-status').classList.contains('err')"
+        )
+
+    def text(self, element_id: str) -> str:
+        return str(self.js(f"document.getElementById('{element_id}').textContent"))
 
 
 @pytest.fixture
@@ -193,6 +211,8 @@ def test_a_live_update_arrives_without_reloading(page: Page, live_server: str) -
     page.wait("window.liqmapDashboard.updates >= 2", 20)
     page.wait(f"Number(document.body.dataset.renders) > {renders}", 20)
     page.wait(f"document.getElementById('stat-asof').textContent !== {first!r}", 20)
+    cascades = page.panel_renders("cascade")
+    page.wait(f"Number(document.getElementById('cascade-panel').dataset.renders) > {cascades}", 20)
     assert page.js("window.__marker") == "same page"  # no reload
     assert "live" in page.js("document.getElementById('live-text').textContent")
     page.shot("live.png")
@@ -215,3 +235,87 @@ def test_alerts_are_shown_on_the_page(page: Page, tmp_path: Path) -> None:
         assert "near-cluster" in text and "BTCUSDT" in text
         page.shot("alerts.png")
         page.close()
+
+
+def _fmt(page: Page, kind: str, x: float) -> str:
+    """``x`` as the page formats it (``fmtUsd`` or ``fmtPrice`` of format.js)."""
+    return str(page.js(f"window.liqmapFormat.{kind}({x!r})"))
+
+
+def test_cascade_panel_runs_a_shock(page: Page, api_server: str) -> None:
+    page.open(api_server + "/")
+    page.wait("Number(document.getElementById('cascade-panel').dataset.renders) >= 1")
+    before = page.panel_renders("cascade")
+    page.page.select_option("#cascade-depth", "power")
+    page.page.fill("#cascade-power-usd", "15M")
+    page.page.fill("#cascade-shock", "-4")
+    page.redrawn("cascade", before)
+    page.wait(  # the last inputs drawn (each keystroke may have drawn on its way)
+        "document.getElementById('cascade-shock-price-sub').textContent.startsWith('shock -4.0%') "
+        "&& document.getElementById('cascade-depth-src').textContent.includes('15,000,000 USD')"
+    )
+    params = {"shock": -4, "depth_model": "power:15000000,1", "source": "demo",
+              "symbol": "BTCUSDT", "window": "24h"}  # fmt: skip
+    r = httpx.get(f"{api_server}/api/v1/cascade", params=params).json()
+    names = {t["name"] for t in page.traces("cascade-chart")}
+    assert {"Cascade path", "Book absorption D(d) − shock", "25x"} <= names
+    assert r["total_liquidated_usd"] > 0
+    assert page.text("cascade-total") == _fmt(page, "fmtUsd", r["total_liquidated_usd"])
+    assert page.text("cascade-pin") == _fmt(page, "fmtPrice", r["pin_price"])
+    assert page.text("cascade-final") == _fmt(page, "fmtPrice", r["final_price"])
+    assert page.text("cascade-amp") == f"{r['amplification']:.2f}×"
+    assert r["stop_text"] in page.text("cascade-stop")
+    rows = page.js("document.getElementById('cascade-steps').tBodies[0].rows.length")
+    assert rows == len(r["steps"])
+    page.shot("cascade.png", "#cascade-panel")
+
+    before = page.panel_renders("cascade")
+    page.page.click("#cascade-mode button[data-value='order']")
+    page.page.fill("#cascade-order", "-250M")
+    page.redrawn("cascade", before)
+    page.wait(
+        "document.getElementById('cascade-shock-price-sub').textContent.includes('sell $250')"
+    )
+
+    before = page.panel_renders("cascade")
+    page.page.select_option("#symbol", "ETHUSDT")  # the panel follows the selection
+    page.redrawn("cascade", before)
+    page.wait("document.getElementById('cascade-depth-src').textContent.includes('power law')")
+
+
+def test_plan_panel_shows_stop_and_targets(page: Page, api_server: str) -> None:
+    page.open(api_server + "/")
+    page.wait("Number(document.getElementById('plan-panel').dataset.renders) >= 1")
+    params = {"side": "long", "size_usd": 5e6, "source": "demo", "symbol": "BTCUSDT",
+              "window": "24h"}  # fmt: skip
+    p = httpx.get(f"{api_server}/api/v1/plan", params=params).json()
+    assert page.text("plan-stop") == _fmt(page, "fmtPrice", p["stop"]["price"])
+    assert float(page.js("document.getElementById('plan-entry').value")) == pytest.approx(
+        p["price"], abs=1.0
+    )  # entry defaults to the current price
+    rows = page.js("document.getElementById('plan-targets').tBodies[0].rows.length")
+    assert rows == len(p["take_profits"]) > 0
+    targets = page.text("plan-targets")
+    for tp in p["take_profits"]:
+        assert _fmt(page, "fmtPrice", tp["price"]) in targets
+        assert _fmt(page, "fmtUsd", tp["cluster"]["usd"]) in targets  # the numbers behind it
+    assert "bps" in page.text("plan-exec")
+    assert "not financial advice" in page.text("plan-disclaimer").lower()
+    assert page.js("document.getElementById('plan-disclaimer').offsetParent !== null")
+    labels = page.js(
+        "Array.from(document.getElementById('plan-chart').layout.annotations).map(a => a.text)"
+    )
+    assert any(t.startswith("stop ") for t in labels) and any(t.startswith("TP1 ") for t in labels)
+    page.shot("plan.png", "#plan-panel")
+
+    before = page.panel_renders("plan")
+    page.page.click("#plan-side button[data-value='short']")
+    page.redrawn("plan", before)
+    page.wait("document.getElementById('plan-entry-sub').textContent.startsWith('short')")
+    stop = float(page.text("plan-stop").replace(",", ""))
+    assert stop > p["price"]  # a short's stop sits above
+    before = page.panel_renders("plan")
+    page.page.fill("#plan-entry", "53000")
+    page.redrawn("plan", before)
+    page.wait("document.getElementById('plan-entry-sub').textContent.includes('from')")
+    page.shot("dashboard-panels.png")

@@ -12,7 +12,13 @@ import re
 from liqmap.core.depth import DepthProfile, power_profile
 from liqmap.errors import ParameterError
 
-__all__ = ["BUILTIN_DEPTH", "builtin_depth", "default_depth_name", "depth_model"]
+__all__ = [
+    "BUILTIN_DEPTH",
+    "builtin_depth",
+    "default_depth_name",
+    "depth_model",
+    "depth_model_names",
+]
 
 # Power laws fitted to the shared Binance USD-M recordings of 2024-08-08 (``load_depth`` on the
 # file: the median of its books 30 s apart, each the REST snapshot advanced by the diff stream,
@@ -46,6 +52,11 @@ def builtin_depth(name: str) -> DepthProfile:
         )
     (ub, bb), (ua, ba), label = BUILTIN_DEPTH[key]
     return power_profile((ub, ua), (bb, ba), source=f"{key}: {label}")
+
+
+def depth_model_names() -> tuple[str, ...]:
+    """The shipped model names, aliases (``btc``, ``eth``) first; ``power:...`` is not listed."""
+    return (*_ALIASES, *BUILTIN_DEPTH)
 
 
 def default_depth_name(symbol: str) -> str | None:

@@ -5,6 +5,7 @@ See :mod:`liqmap.render.overlays` for what is drawn and why.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -57,6 +58,24 @@ def _label(x: float, text: str, color: str, y: float) -> dict[str, Any]:
     }
 
 
+def _stagger(prices: list[float], span: float, levels: tuple[float, ...]) -> list[float]:
+    """Heights (paper y) for vertical labels at ``prices``: a label closer than 3% of the axis
+    ``span`` to one already on a level moves up to the next free level, so none overlap."""
+    last: list[float | None] = [None] * len(levels)
+    out = [0.0] * len(prices)
+    for i in sorted(range(len(prices)), key=lambda k: prices[k]):
+        gaps = [math.inf if x is None else abs(prices[i] - x) for x in last]
+        free = [j for j, g in enumerate(gaps) if g > 0.03 * span]
+        j = free[0] if free else max(range(len(levels)), key=lambda k: gaps[k])
+        last[j] = prices[i]
+        out[i] = levels[j]
+    return out
+
+
+def _span(m: LiquidationMap) -> float:
+    return float(m.edges[-1] - m.edges[0]) if len(m.edges) > 1 else abs(m.price)
+
+
 def cascade_figure(m: LiquidationMap, r: CascadeResult, *, style: Style | None = None) -> go.Figure:
     """The map with the cascade drawn over it (plotly figure)."""
     st = style or DARK
@@ -100,13 +119,12 @@ def cascade_figure(m: LiquidationMap, r: CascadeResult, *, style: Style | None =
         },
     ]
     notes = []
-    for price, text, dash in (
-        (r.shock_price, "shock", "dot"),
-        (r.pin_price, "pin", "solid"),
-        (r.final_price, "final", "dash"),
-    ):
+    marks = ((r.shock_price, "shock", "dot"), (r.pin_price, "pin", "solid"),
+             (r.final_price, "final", "dash"))  # fmt: skip
+    heights = _stagger([x for x, _, _ in marks], _span(m), (0.02, 0.32, 0.62))
+    for (price, text, dash), y in zip(marks, heights, strict=True):
         shapes.append(_shape_line(price, accent, dash))
-        notes.append(_label(price, f"{text} {format_price(price)}", st.text, 0.02))
+        notes.append(_label(price, f"{text} {format_price(price)}", st.text, y))
     notes.append(
         {
             "x": 0.5,
@@ -146,10 +164,12 @@ def plan_figure(m: LiquidationMap, p: Plan, *, style: Style | None = None) -> go
         for z in p.breakout_zones
     ]
     notes = []
-    for price, label, kind in plan_lines(p):
+    lines = plan_lines(p)
+    heights = _stagger([x for x, _, _ in lines], _span(m), (0.02, 0.5))
+    for (price, label, kind), y in zip(lines, heights, strict=True):
         color = kind_color(kind, st)
         shapes.append(_shape_line(price, color, "dot" if kind == "entry" else "solid"))
-        notes.append(_label(price, label, color, 0.02))
+        notes.append(_label(price, label, color, y))
     if p.execution is not None and p.execution.forced_levels:
         xs = [c.price for c, _ in p.execution.forced_levels]
         text = [

@@ -7,8 +7,8 @@
     app = create_app(Settings.from_env(), store=None)      # any ASGI server runs it
     # uvicorn.run(app, host="127.0.0.1", port=8765)
 
-The page (``/``) draws the map and the heatmap with plotly.js served from the installed plotly
-package (no CDN); the API lives under ``/api/v1`` and is described by ``/openapi.json``
+The page (``/``) draws the map, the heatmap and the cascade and plan panels with plotly.js
+served from the installed plotly package (no CDN); the API lives under ``/api/v1`` and is described by ``/openapi.json``
 (``docs/web.md``). FastAPI is imported on first use of :func:`create_app`, so the CLI starts
 quickly.
 """

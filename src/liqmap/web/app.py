@@ -36,6 +36,7 @@ from liqmap.web.routes import router
 from liqmap.web.sources import DemoSource, Source, Sources
 from liqmap.web.state import WebState, send_body
 from liqmap.web.stored import MarketStore, StoreSource, store_sources
+from liqmap.web.trade_routes import router as trade_router
 
 __all__ = ["STATIC_DIR", "create_app", "plotly_js_path"]
 
@@ -214,6 +215,7 @@ def create_app(
     app.add_exception_handler(InputError, _on_input_error)
     app.add_exception_handler(StoreError, _on_store_error)
     app.include_router(router)
+    app.include_router(trade_router)
     _add_page(app)
     app.add_middleware(HotPath, state=state)  # innermost: behind the Host and CORS checks
     if cfg.cors_origins:

@@ -201,6 +201,10 @@ class SymbolsOut(_Model):
     exchanges: list[str]
     defaults: DefaultsOut
     page: PageOut
+    depth_models: list[str] = Field(description="names depth_model accepts (and power:USD,EXP)")
+    depth_defaults: dict[str, str] = Field(
+        description="symbol -> the depth model used when depth_model is not given"
+    )
 
 
 class HealthOut(_Model):

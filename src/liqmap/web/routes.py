@@ -1,5 +1,6 @@
 """The versioned JSON API (``/api/v1``): map, levels, heatmap, liqprice, symbols, health, the
-plotly figures the page draws, and the live event stream.
+plotly figures the page draws, and the live event stream (cascade and plan:
+:mod:`liqmap.web.trade_routes`).
 
 Query parameters mirror the CLI flags (:mod:`liqmap.web.params`); bodies are the CLI's ``--json``
 layouts (docs/json.md). Data endpoints answer ``ETag`` + ``Cache-Control: no-cache`` so browsers
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from liqmap import __version__
+from liqmap.core.depth_models import default_depth_name, depth_model_names
 from liqmap.domain.enums import Venue
 from liqmap.errors import InputError, LeverageError, UnknownSymbolError
 from liqmap.timeutil import WINDOWS
@@ -40,20 +42,20 @@ from liqmap.web.params import (
 from liqmap.web.service import dumps
 from liqmap.web.state import WebState
 
-__all__ = ["router"]
+__all__ = ["CACHED", "ERRORS", "router", "web_state"]
 
 router = APIRouter(prefix="/api/v1")
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": models.ErrorOut, "description": "Invalid parameter (the message names it)."}
 }
-_CACHED: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
+CACHED: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
     304: {"description": "Not modified (If-None-Match matched the ETag)."},
 }
 
 
-def _state(request: Request) -> WebState:
+def web_state(request: Request) -> WebState:
     state: WebState = request.app.state.liqmap
     return state
 
@@ -66,12 +68,12 @@ HeatmapDep = Annotated[HeatmapQuery, Depends(heatmap_query)]
     "/map",
     tags=["maps"],
     summary="Liquidation map",
-    responses={200: {"model": models.MapOut}, **_CACHED},
+    responses={200: {"model": models.MapOut}, **CACHED},
 )
 async def get_map(request: Request, q: MapDep) -> Response:
     """USD of estimated liquidation orders per price bin and leverage tier (``liqmap map --json``):
     longs below the price, shorts above, cumulative curves, clusters and the reading."""
-    st = _state(request)
+    st = web_state(request)
     return await st.respond(
         request, q.source, q.symbol, ("map", *q.key), lambda s: st.results.map_json(q, s)
     )
@@ -81,11 +83,11 @@ async def get_map(request: Request, q: MapDep) -> Response:
     "/levels",
     tags=["maps"],
     summary="Key levels (clusters)",
-    responses={200: {"model": models.LevelsOut}, **_CACHED},
+    responses={200: {"model": models.LevelsOut}, **CACHED},
 )
 async def get_levels(request: Request, q: MapDep) -> Response:
     """The ranked liquidation clusters and the plain-language reading (``liqmap levels --json``)."""
-    st = _state(request)
+    st = web_state(request)
     return await st.respond(
         request, q.source, q.symbol, ("levels", *q.key), lambda s: st.results.levels_json(q, s)
     )
@@ -95,12 +97,12 @@ async def get_levels(request: Request, q: MapDep) -> Response:
     "/heatmap",
     tags=["maps"],
     summary="Liquidation heatmap",
-    responses={200: {"model": models.HeatmapOut}, **_CACHED},
+    responses={200: {"model": models.HeatmapOut}, **CACHED},
 )
 async def get_heatmap(request: Request, q: HeatmapDep) -> Response:
     """Estimated liquidation USD per (time, price bin), the price path and observed liquidation
     events (``liqmap heatmap --json``)."""
-    st = _state(request)
+    st = web_state(request)
     b = q.base
     return await st.respond(
         request, b.source, b.symbol, ("heatmap", *q.key), lambda s: st.results.heatmap_json(q, s)
@@ -111,12 +113,12 @@ async def get_heatmap(request: Request, q: HeatmapDep) -> Response:
     "/figures/map",
     tags=["figures"],
     summary="Map as a plotly figure",
-    responses={200: {"model": models.FigureOut}, **_CACHED},
+    responses={200: {"model": models.FigureOut}, **CACHED},
 )
 async def get_map_figure(request: Request, q: MapDep, tiers: TiersQ = None) -> Response:
     """:func:`liqmap.render.map_figure` as plotly JSON (what the dashboard draws); ``tiers``
     limits the bars, curves and clusters drawn to some leverage tiers."""
-    st = _state(request)
+    st = web_state(request)
     return await st.respond(
         request,
         q.source,
@@ -130,12 +132,12 @@ async def get_map_figure(request: Request, q: MapDep, tiers: TiersQ = None) -> R
     "/figures/heatmap",
     tags=["figures"],
     summary="Heatmap as a plotly figure",
-    responses={200: {"model": models.FigureOut}, **_CACHED},
+    responses={200: {"model": models.FigureOut}, **CACHED},
 )
 async def get_heatmap_figure(request: Request, q: HeatmapDep) -> Response:
     """:func:`liqmap.render.heatmap_figure` as plotly JSON: USD colour scale, price path and
     observed liquidation events as markers."""
-    st = _state(request)
+    st = web_state(request)
     b = q.base
     return await st.respond(
         request,
@@ -150,7 +152,7 @@ async def get_heatmap_figure(request: Request, q: HeatmapDep) -> Response:
     "/liqprice",
     tags=["tools"],
     summary="Liquidation price of one position",
-    responses={200: {"model": models.LiqPriceOut}, **_ERRORS},
+    responses={200: {"model": models.LiqPriceOut}, **ERRORS},
 )
 async def get_liqprice(
     side: Annotated[Literal["long", "short"], Query(description="Position side.")],
@@ -230,8 +232,9 @@ def _liqprice_field(message: str, notional: float | None) -> str:
     response_model=models.SymbolsOut,
 )
 async def get_symbols(request: Request) -> dict[str, Any]:
-    """What the ``source`` and ``symbol`` parameters accept, the windows and exchanges."""
-    st = _state(request)
+    """What the ``source`` and ``symbol`` parameters accept, the windows and exchanges, the
+    depth models (``depth_model`` of ``/cascade`` and ``/plan``) and each symbol's default."""
+    st = web_state(request)
     demo = st.sources.demo()
     return {
         "sources": [
@@ -252,13 +255,20 @@ async def get_symbols(request: Request) -> dict[str, Any]:
             "window": DEFAULT_WINDOW,
         },
         "page": {"heatmap_bins": PAGE_HEATMAP_BINS, "heatmap_columns": PAGE_HEATMAP_COLUMNS},
+        "depth_models": list(depth_model_names()),
+        "depth_defaults": {
+            sym: name
+            for s in st.sources.all()
+            for sym in s.symbols()
+            if (name := default_depth_name(sym)) is not None
+        },
     }
 
 
 @router.get("/health", tags=["meta"], summary="Server health", response_model=models.HealthOut)
 async def get_health(request: Request) -> dict[str, Any]:
     """Liveness, served sources, cache counters and live clients."""
-    st = _state(request)
+    st = web_state(request)
     return {
         "status": "ok",
         "version": __version__,
@@ -281,7 +291,7 @@ async def get_health(request: Request) -> dict[str, Any]:
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Events hello, update (new bars or liquidation events) and alert.",
         },
-        **_ERRORS,
+        **ERRORS,
     },
 )
 async def get_events(
@@ -289,7 +299,7 @@ async def get_events(
 ) -> StreamingResponse:
     """A ``text/event-stream`` of ``update`` events when new candles or liquidation events
     arrive for ``(source, symbol)``, and ``alert`` events from the alert engine."""
-    st = _state(request)
+    st = web_state(request)
     src = resolve_source(st.sources, source)
     sym = resolve_symbol(src, symbol)
     sub = st.hub.subscribe(src.name, sym)

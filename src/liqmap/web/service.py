@@ -1,5 +1,6 @@
-"""Results and response bodies for the routes: estimation through :mod:`liqmap.api`, the JSON
-layout of ``to_dict`` (docs/json.md) and the plotly figures of :mod:`liqmap.render`, cached.
+"""Results and response bodies for the routes: estimation through :mod:`liqmap.api`, cascades
+and plans on those maps (:mod:`liqmap.core.cascade`, :mod:`liqmap.core.plan`), the JSON layout of
+``to_dict`` (docs/json.md) and the plotly figures of :mod:`liqmap.render`, cached.
 
 Everything here blocks (numerics, serialisation) and runs in worker threads. Results are cached
 per (request, data version); bodies too, so a repeated view is a lookup.
@@ -14,6 +15,8 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from liqmap import api
+from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
+from liqmap.core.plan import Plan, make_plan
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.errors import (
     EmptyWindowError,
@@ -25,6 +28,7 @@ from liqmap.errors import (
 from liqmap.web.cache import LruCache
 from liqmap.web.params import FieldError, HeatmapQuery, MapQuery, parse_tiers
 from liqmap.web.sources import Snapshot
+from liqmap.web.trade_params import CascadeQuery, PlanQuery
 
 __all__ = ["LEVELS_FIELDS", "Results", "dumps", "restrict_tiers"]
 
@@ -81,10 +85,20 @@ def restrict_tiers(m: LiquidationMap, idx: tuple[int, ...]) -> LiquidationMap:
     )
 
 
+_ARRAYS = (
+    "long_usd",
+    "short_usd",
+    "step_price",
+    "step_long_usd",
+    "step_short_usd",
+    "step_flow_usd",
+)
+
+
 def _nbytes(result: object) -> int:
-    """Memory held by a map or heatmap (its USD grids dominate)."""
-    grids = (getattr(result, "long_usd", None), getattr(result, "short_usd", None))
-    return sum(int(g.nbytes) for g in grids if g is not None)
+    """Memory held by a map, heatmap or cascade (its arrays dominate)."""
+    arrays = (getattr(result, name, None) for name in _ARRAYS)
+    return sum(int(a.nbytes) for a in arrays if a is not None)
 
 
 class Results:
@@ -126,6 +140,31 @@ class Results:
 
         return self._get(("heatmap", *q.key, snap.version), build)
 
+    def cascade(self, q: CascadeQuery, snap: Snapshot) -> tuple[LiquidationMap, CascadeResult]:
+        """The map of ``q`` and the cascade on it (as ``liqmap cascade``)."""
+        m = self.liq_map(q.base, snap)
+
+        def build() -> CascadeResult:
+            return simulate_cascade(
+                m, q.depth, shock_pct=q.shock_pct, order_usd=q.order_usd,
+                config=CascadeConfig(permanent_fraction=q.permanent_fraction),
+            )  # fmt: skip
+
+        return m, self._get(("cascade", *q.key, snap.version), build)
+
+    def plan(self, q: PlanQuery, snap: Snapshot) -> tuple[LiquidationMap, Plan]:
+        """The map of ``q`` and the plan on it (as ``liqmap plan``)."""
+        m = self.liq_map(q.base, snap)
+
+        def build() -> Plan:
+            with _as_field_errors(q.base):
+                return make_plan(
+                    m, snap.data.candles, side=q.side, entry=q.entry, size_usd=q.size_usd,
+                    depth=q.depth,
+                )  # fmt: skip
+
+        return m, self._get(("plan", *q.key, snap.version), build)
+
     # --- bodies ----------------------------------------------------------------------------
     def map_json(self, q: MapQuery, snap: Snapshot) -> bytes:
         """``/api/v1/map``: the map layout of docs/json.md."""
@@ -159,3 +198,23 @@ class Results:
         from liqmap.render import heatmap_figure
 
         return str(heatmap_figure(self.heatmap(q, snap)).to_json()).encode()
+
+    def cascade_json(self, q: CascadeQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/cascade``: the ``liqmap.cascade/1`` layout (= ``liqmap cascade --json``)."""
+        return dumps(self.cascade(q, snap)[1].to_dict())
+
+    def plan_json(self, q: PlanQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/plan``: the ``liqmap.plan/1`` layout (= ``liqmap plan --json``)."""
+        return dumps(self.plan(q, snap)[1].to_dict())
+
+    def cascade_figure_json(self, q: CascadeQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/figures/cascade``: :func:`liqmap.render.overlays_html.cascade_figure` as plotly JSON."""
+        from liqmap.render.overlays_html import cascade_figure
+
+        return str(cascade_figure(*self.cascade(q, snap)).to_json()).encode()
+
+    def plan_figure_json(self, q: PlanQuery, snap: Snapshot) -> bytes:
+        """``/api/v1/figures/plan``: :func:`liqmap.render.overlays_html.plan_figure` as plotly JSON."""
+        from liqmap.render.overlays_html import plan_figure
+
+        return str(plan_figure(*self.plan(q, snap)).to_json()).encode()

@@ -24,6 +24,7 @@
     renders: 0, updates: 0, alerts: 0, lastEvent: null,
   };
   window.liqmapDashboard = state; // read by the end-to-end tests
+  const viewers = []; // panels that follow the selection (cascade, plan): called after each render
 
   const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, el } = window.liqmapFormat;
 
@@ -235,6 +236,7 @@
       hideBanner();
       state.renders += 1;
       document.body.dataset.renders = String(state.renders);
+      for (const fn of viewers) fn({ ...sel, map: m, meta: state.meta });
     } catch (err) {
       if (err.name !== "AbortError") showBanner(err.message || String(err));
     } finally {
@@ -373,6 +375,9 @@
     connectLive();
     await load({ map: true, heat: true }, true);
   }
+
+  // what the cascade and plan panels (panels.js) use: the same fetch, drawing and selection
+  window.liqmapApp = { getJson, draw, selection, onView: (fn) => viewers.push(fn) };
 
   document.addEventListener("DOMContentLoaded", init);
 })();
