@@ -18,7 +18,7 @@ from liqmap.core import _kernel as kern
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.core.gaps import detect_gaps
 from liqmap.core.margin import liq_price_ratio
-from liqmap.core.results import Coverage
+from liqmap.core.results import Coverage, iso_ms
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
@@ -96,8 +96,8 @@ def select_window(candles: Candles, as_of_ms: int | None, window_ms: int) -> Win
     if len(w) == 0:
         first, last = int(candles.ts_ms[0]), int(candles.ts_ms[-1]) + step
         raise EmptyWindowError(
-            f"no bars in the window [{_iso(start)}, {_iso(end)}); the input covers "
-            f"[{_iso(first)}, {_iso(last)}]: choose --at inside it or a longer --window"
+            f"no bars in the window [{iso_ms(start)}, {iso_ms(end)}); the input covers "
+            f"[{iso_ms(first)}, {iso_ms(last)}]: choose --at inside it or a longer --window"
         )
     gaps = list(detect_gaps(w.ts_ms, step))
     head = int(w.ts_ms[0]) - start
@@ -107,12 +107,6 @@ def select_window(candles: Candles, as_of_ms: int | None, window_ms: int) -> Win
     if tail >= step:
         gaps.append(Gap(int(w.ts_ms[-1]) + step, end, tail // step))
     return Window(w, start, end, tuple(gaps), window_ms // step)
-
-
-def _iso(ts_ms: int) -> str:
-    from liqmap.core.results import iso_ms
-
-    return iso_ms(ts_ms)
 
 
 def tier_ratios(

@@ -16,10 +16,8 @@ import numpy as np
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core import _kernel as kern
 from liqmap.core.bars import prepare_bars
-from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
-from liqmap.core.maps import NEAR_PCT
-from liqmap.core.reading import compose_reading
+from liqmap.core.maps import summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
@@ -148,11 +146,9 @@ class LiveMap:
         start = self.start_ms if self.start_ms is not None else 0
         end = (self.last_ts_ms or 0) + self.interval_ms
         coverage = Coverage(bars=self.bars, expected_bars=max((end - start) // self.interval_ms, 0))
-        clusters = detect_clusters(edges, long_usd, short_usd, self.price)
-        reading = compose_reading(
-            self.price, clusters, float(long_usd.sum()), float(short_usd.sum()),
-            coverage=coverage, leverages=p.leverages, symbol=self.symbol,
-            near_usd=usd_near_price(edges, long_usd, short_usd, self.price, NEAR_PCT),
+        clusters, reading = summarise(
+            edges, long_usd, short_usd, self.price, coverage=coverage, leverages=p.leverages,
+            symbol=self.symbol,
         )  # fmt: skip
         acc = self.state.acc
         return LiquidationMap(

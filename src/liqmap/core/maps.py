@@ -19,13 +19,17 @@ from liqmap.core.estimator import (
     tier_ratios,
 )
 from liqmap.core.reading import compose_reading
-from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, PricePath
+from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap, PricePath
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
 
-__all__ = ["DEFAULT_BINS", "DEFAULT_COLUMNS", "estimate_heatmap", "estimate_map"]
+FloatArray = NDArray[np.float64]
+
+__all__ = [
+    "DEFAULT_BINS", "DEFAULT_COLUMNS", "NEAR_PCT", "estimate_heatmap", "estimate_map", "summarise",
+]  # fmt: skip
 
 DEFAULT_BINS = 400
 DEFAULT_COLUMNS = 720
@@ -92,17 +96,10 @@ def estimate_map(
         window, bars, _n_events(liquidations, window.start_ms, window.end_ms), oi
     )
     edges = grid.edges
-    clusters = detect_clusters(edges, long_usd, short_usd, price)
-    reading = compose_reading(
-        price,
-        clusters,
-        float(long_usd.sum()),
-        float(short_usd.sum()),
-        coverage=coverage,
-        leverages=p.leverages,
+    clusters, reading = summarise(
+        edges, long_usd, short_usd, price, coverage=coverage, leverages=p.leverages,
         symbol=candles.symbol,
-        near_usd=usd_near_price(edges, long_usd, short_usd, price, NEAR_PCT),
-    )
+    )  # fmt: skip
     return LiquidationMap(
         symbol=candles.symbol,
         exchange=venue.value,
@@ -182,6 +179,27 @@ def estimate_heatmap(
         events_usd=shown.notional_usd if shown else np.zeros(0),
         events_side=shown.side if shown else np.zeros(0, np.int8),
     )
+
+
+def summarise(
+    edges: FloatArray,
+    long_usd: FloatArray,
+    short_usd: FloatArray,
+    price: float,
+    *,
+    coverage: Coverage,
+    leverages: tuple[float, ...],
+    symbol: str,
+) -> tuple[tuple[Cluster, ...], str]:
+    """Ranked clusters and the plain-language reading of per-tier long/short USD on ``edges``
+    (shared by batch, live and multi-venue maps)."""
+    clusters = detect_clusters(edges, long_usd, short_usd, price)
+    reading = compose_reading(
+        price, clusters, float(long_usd.sum()), float(short_usd.sum()),
+        coverage=coverage, leverages=leverages, symbol=symbol,
+        near_usd=usd_near_price(edges, long_usd, short_usd, price, NEAR_PCT),
+    )  # fmt: skip
+    return clusters, reading
 
 
 def _n_events(events: LiquidationEvents | None, start_ms: int, end_ms: int) -> int:

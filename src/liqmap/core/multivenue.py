@@ -14,10 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.estimator import Grid, auto_range_pct, select_window, tier_ratios
-from liqmap.core.maps import DEFAULT_BINS, NEAR_PCT, estimate_map
-from liqmap.core.reading import compose_reading
+from liqmap.core.maps import DEFAULT_BINS, estimate_map, summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import ContractKind, Venue
 from liqmap.domain.margin import MarginTable
@@ -140,11 +138,9 @@ def combine_maps(maps: Sequence[LiquidationMap]) -> LiquidationMap:
     long_usd = np.sum([m.long_usd for m in maps], axis=0)
     short_usd = np.sum([m.short_usd for m in maps], axis=0)
     coverage = _combined_coverage([m.coverage for m in maps])
-    clusters = detect_clusters(first.edges, long_usd, short_usd, first.price)
-    reading = compose_reading(
-        first.price, clusters, float(long_usd.sum()), float(short_usd.sum()),
-        coverage=coverage, leverages=first.leverages, symbol=first.symbol,
-        near_usd=usd_near_price(first.edges, long_usd, short_usd, first.price, NEAR_PCT),
+    clusters, reading = summarise(
+        first.edges, long_usd, short_usd, first.price, coverage=coverage,
+        leverages=first.leverages, symbol=first.symbol,
     )  # fmt: skip
     venues = tuple(m.exchange for m in maps)
     return replace(
