@@ -27,6 +27,7 @@ from liqmap.alerts import (
     RuleOutcome,
     load_config,
 )
+from liqmap.cli import console
 from liqmap.cli.options import (
     AtOpt,
     BinsOpt,
@@ -39,7 +40,6 @@ from liqmap.cli.options import (
     SourceOpt,
     WindowOpt,
 )
-from liqmap.cli.show import console
 from liqmap.core.reading import format_price
 from liqmap.core.results import LiquidationMap, iso_ms
 from liqmap.domain.market import LiquidationEvents
@@ -132,17 +132,17 @@ def _report(
         typer.echo(json.dumps(out, indent=2, allow_nan=False))
         return
     fired = sum(len(o.alerts) for o in outcomes)
-    console.print(
+    console.out().print(
         f"config [bold]{escape(config.path)}[/]: {len(config.rules)} rule(s), "
         f"{len(config.webhooks)} webhook(s) — valid"
     )
-    console.print(
+    console.out().print(
         f"[bold]{m.symbol}[/] price {format_price(m.price)} as of {iso_ms(m.as_of_ms)} "
         f"window {m.window_label}: {fired} alert(s) would fire"
     )
-    console.print(_outcome_table(outcomes))
+    console.out().print(_outcome_table(outcomes))
     if deliveries is not None:
-        console.print(_delivery_table(deliveries))
+        console.out().print(_delivery_table(deliveries))
 
 
 def test_cmd(
@@ -197,11 +197,11 @@ async def _loop(
                 if as_json:
                     typer.echo(alert.to_json())
                 else:
-                    console.print(f"[bold red]alert[/] {escape(alert.message)}")
+                    console.out().print(f"[bold red]alert[/] {escape(alert.message)}")
             failures += sum(not d.ok for d in batch.deliveries)
             for d in batch.deliveries:
                 if not d.ok:
-                    console.print(
+                    console.out().print(
                         f"[red]delivery to {escape(d.webhook)} failed:[/] {escape(d.error)}"
                     )
             if iterations <= 0 or n < iterations:
@@ -236,7 +236,7 @@ def run_cmd(
         return _estimate(req, None), req.data.liquidations
 
     if not as_json:
-        console.print(
+        console.out().print(
             f"watching {symbol} on {source} every {every:g} s with {len(cfg.rules)} rule(s) "
             f"(started {iso_ms(int(time.time() * 1000))}; Ctrl-C stops)"
         )

@@ -9,15 +9,12 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from liqmap.cli import console
 from liqmap.errors import InputError, LiqmapError
 
 __all__ = ["build_app", "main", "run"]
-
-err_console = Console(stderr=True, highlight=False)
-
 
 # Each module exposes ``register(app)``; the order is the order of ``liqmap --help``.
 COMMAND_MODULES = (
@@ -44,13 +41,14 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    console.reset()
     try:
         build_app()(args=argv, prog_name="liqmap", standalone_mode=True)
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        console.err().print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
     except LiqmapError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        console.err().print(f"[bold red]error:[/] {escape(str(exc))}")
         return 1
     except SystemExit as exc:  # typer/click exit: usage errors are 2, --help is 0
         code = exc.code

@@ -12,7 +12,7 @@ from liqmap import api
 from liqmap.accuracy.backtest import backtest
 from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, drop_price_outliers, tape_outages
 from liqmap.accuracy.result import BacktestConfig, BacktestResult
-from liqmap.cli import show
+from liqmap.cli import console
 from liqmap.cli.options import (
     BinsOpt,
     BracketsOpt,
@@ -126,11 +126,11 @@ def _output(result: BacktestResult, *, as_json: bool, points: bool, report: Path
     if as_json:
         typer.echo(json.dumps(result.to_dict(points=points), allow_nan=False))
         return
-    show.console.print(result.summary_table())
+    console.out().print(result.summary_table())
     for note in result.notes:
-        show.console.print(f"note: {note}", markup=False)
+        console.out().print(f"note: {note}", markup=False)
     if written is not None:
-        show.console.print(f"wrote [bold]{written}[/]")
+        console.out().print(f"wrote [bold]{written}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,7 +16,7 @@ from liqmap import api
 from liqmap.accuracy.calibrate import FIT_GROUPS, CalibrationConfig, CalibrationResult, calibrate
 from liqmap.accuracy.calibrate_objective import Method, Reach
 from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, drop_price_outliers, tape_outages
-from liqmap.cli import show
+from liqmap.cli import console
 from liqmap.cli.options import (
     BracketsOpt,
     ExchangeOpt,
@@ -35,8 +34,6 @@ from liqmap.errors import ParameterError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = ["calibrate_cmd", "register"]
-
-_err = Console(stderr=True, highlight=False)
 
 
 def _durations(text: str, name: str) -> tuple[int, ...]:
@@ -181,7 +178,7 @@ def calibrate_cmd(
     t_end = int(data.candles.ts_ms[-1]) + data.candles.interval_ms
     with Progress(
         TextColumn("fitting"), BarColumn(), MofNCompleteColumn(), TextColumn("best J {task.fields[best]}"),
-        TimeElapsedColumn(), console=_err, transient=True, disable=as_json,
+        TimeElapsedColumn(), console=console.err(), transient=True, disable=as_json,
     ) as bar:  # fmt: skip
         task = bar.add_task("fit", total=cfg.max_evals, best="-")
         result = calibrate(
@@ -233,7 +230,7 @@ _COLS = ("period", "params", "J", "where", "much", "top20", "rho", "empty", "log
 
 
 def _print(r: CalibrationResult, out: Path) -> None:
-    show.console.print(_params_table(r.base, r.params))
+    console.out().print(_params_table(r.base, r.params))
     t = Table(
         title="J = where + much (lower is better); top20, rho (Spearman), empty: visited bins",
         title_justify="left",
@@ -244,13 +241,13 @@ def _print(r: CalibrationResult, out: Path) -> None:
         for label, o in zip(("base", "fitted"), pair or (), strict=False):
             vals = (o.total, o.where, o.much, o.top_share, o.spearman, o.empty_share, o.log_corr)
             t.add_row(period, label, *(f"{v:.3f}" for v in vals), f"{o.cases}")
-    show.console.print(t)
+    console.out().print(t)
     skipped = json.dumps(r.skipped)
-    show.console.print(
+    console.out().print(
         f"{r.evaluations} evaluations in {r.seconds:.0f} s ({r.stopped}); skipped: {skipped}",
         markup=False,
     )
-    show.console.print(f"wrote [bold]{out}[/]; use it with: liqmap map SYMBOL --params {out}")
+    console.out().print(f"wrote [bold]{out}[/]; use it with: liqmap map SYMBOL --params {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from liqmap import api
-from liqmap.cli import show
+from liqmap.cli import console
 from liqmap.cli.options import (
     AtOpt,
     BinsOpt,
@@ -150,7 +150,7 @@ def write_chart_or_json(out: Path, chart: object, data: dict[str, object]) -> No
 
 
 def _print(r: CascadeResult) -> None:
-    c = show.console
+    c = console.out()
     d = r.depth.side(r.direction)
     c.print(
         f"[bold]{r.symbol}[/] cascade from {format_price(r.start_price)}  depth: {r.depth.source} "
@@ -248,7 +248,7 @@ def cascade_cmd(
         return
     _print(r)
     if out is not None:
-        show.console.print(f"wrote [bold]{out}[/]")
+        console.out().print(f"wrote [bold]{out}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from liqmap import api
-from liqmap.cli import show
+from liqmap.cli import console, show
 from liqmap.core.clusters import detect_clusters
 from liqmap.core.compare import profile_similarity
 from liqmap.io.export import write_result
@@ -33,7 +33,7 @@ def demo_cmd(
     out_dir.mkdir(parents=True, exist_ok=True)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=show.console, transient=False,
+        console=console.out(), transient=False,
     ) as progress:  # fmt: skip
         task = progress.add_task("simulating the market", total=6)
         data = api.load_market(symbol, api.DEMO, demo_days=max(days, 2.0), seed=seed)
@@ -63,14 +63,14 @@ def demo_cmd(
         sim = profile_similarity(
             m.edges, m.price, m.long_total, m.short_total, t.long_total, t.short_total
         )
-        show.console.print(
+        console.out().print(
             f"[bold]estimate vs truth[/] ({label}): bin correlation longs {sim.corr_long:.2f}, "
             f"shorts {sim.corr_short:.2f}; earth mover's distance longs {sim.emd_long_pct:.2f}%, "
             f"shorts {sim.emd_short_pct:.2f}% of price; USD ratio longs {sim.mass_ratio_long:.2f}, "
             f"shorts {sim.mass_ratio_short:.2f}"
         )
     for p in paths:
-        show.console.print(f"wrote [bold]{p}[/]")
+        console.out().print(f"wrote [bold]{p}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from liqmap.cli import console
 from liqmap.core.margin import LiquidationQuote, liquidation_price
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
@@ -170,7 +170,7 @@ def _leverage(
 
 
 def _print(q: LiquidationQuote, table: MarginTable) -> None:
-    console = Console(highlight=False)
+    term = console.out()
     cur = margin_currency(q.venue, table.symbol)
     t = q.tier
     out = Table(
@@ -199,10 +199,8 @@ def _print(q: LiquidationQuote, table: MarginTable) -> None:
         rows.append(("taker fee", f"{q.taker_fee_rate * 100:.4g}% (in the liquidation condition)"))
     for k, v in rows:
         out.add_row(k, v)
-    console.print(out)
-    console.print(
-        f"[dim]table as of {table.as_of or '?'}: {escape(table.source or 'no source')}[/]"
-    )
+    term.print(out)
+    term.print(f"[dim]table as of {table.as_of or '?'}: {escape(table.source or 'no source')}[/]")
 
 
 def _size(q: LiquidationQuote) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from liqmap import api
-from liqmap.cli import show
+from liqmap.cli import console, show
 from liqmap.cli.options import (
     AtOpt,
     BinsOpt,
@@ -163,7 +163,7 @@ def _finish(
     if callable(printer):
         printer(result)
     if out is not None:
-        show.console.print(f"wrote [bold]{out}[/]")
+        console.out().print(f"wrote [bold]{out}[/]")
 
 
 def register(app: typer.Typer) -> None:

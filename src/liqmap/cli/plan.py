@@ -11,7 +11,7 @@ import math
 import typer
 from rich.table import Table
 
-from liqmap.cli import show
+from liqmap.cli import console
 from liqmap.cli.cascade import (
     DepthModelOpt,
     DepthOpt,
@@ -55,7 +55,7 @@ def _ref(c: LevelRef) -> str:
 
 
 def _print(p: Plan) -> None:
-    c = show.console
+    c = console.out()
     s = p.stop
     c.print(
         f"[bold]{p.symbol}[/] {p.side.upper()} plan  entry [bold]{format_price(p.entry)}[/]  "
@@ -95,7 +95,7 @@ def _print(p: Plan) -> None:
 
 
 def _print_execution(p: Plan) -> None:
-    ex, c = p.execution, show.console
+    ex, c = p.execution, console.out()
     if ex is None:
         return
     verb = "buy" if p.side == "long" else "sell"
@@ -186,7 +186,7 @@ def plan_cmd(
         return
     _print(p)
     if out is not None:
-        show.console.print(f"wrote [bold]{out}[/]")
+        console.out().print(f"wrote [bold]{out}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from liqmap.cli import show
+from liqmap.cli import console, show
 from liqmap.core.results import LiquidationMap
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
@@ -88,7 +88,7 @@ def positions_cmd(
         return
     show.print_map(m)
     if out is not None:
-        show.console.print(f"wrote [bold]{out}[/]")
+        console.out().print(f"wrote [bold]{out}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,10 +9,10 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 from rich.logging import RichHandler
 
+from liqmap.cli import console
 from liqmap.errors import ParameterError
 from liqmap.recorder import FlushPolicy, RecorderConfig, RecorderReport, parse_seconds, record
 from liqmap.recorder.status import print_final, status_table
@@ -20,7 +20,6 @@ from liqmap.recorder.venues import parse_symbols, parse_venues
 
 __all__ = ["parse_contract_values", "record_cmd", "register"]
 
-err_console = Console(stderr=True, highlight=False)
 PLAIN_STATUS_EVERY_S = 60.0
 
 
@@ -81,13 +80,13 @@ def record_cmd(
         okx_contract_values=parse_contract_values(okx_contract_value or []),
     )
     _setup_logging()
-    err_console.print(
+    console.err().print(
         f"recording {', '.join(v.value for v in config.venues)} x {', '.join(config.symbols)}, "
         f"flush {config.flush.describe()}"
         + (f", for {duration}" if duration else " (Ctrl-C to stop)")
     )
     report = _run(config)
-    print_final(err_console, report)
+    print_final(console.err(), report)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     if not report.ok:
@@ -95,8 +94,8 @@ def record_cmd(
 
 
 def _run(config: RecorderConfig) -> RecorderReport:
-    if err_console.is_terminal:
-        with Live(console=err_console, refresh_per_second=2, transient=True) as live:
+    if console.err().is_terminal:
+        with Live(console=console.err(), refresh_per_second=2, transient=True) as live:
             return record(config, on_status=lambda r: live.update(status_table(r)))
     last = [time.monotonic()]
 
@@ -104,7 +103,7 @@ def _run(config: RecorderConfig) -> RecorderReport:
         if time.monotonic() - last[0] >= PLAIN_STATUS_EVERY_S:
             last[0] = time.monotonic()
             parts = [f"{v['venue']} {v['state']} events={v['events']}" for v in r.venues]
-            err_console.print(f"written {r.rows_written:,} rows; " + "; ".join(parts))
+            console.err().print(f"written {r.rows_written:,} rows; " + "; ".join(parts))
 
     return record(config, on_status=plain)
 
@@ -112,7 +111,7 @@ def _run(config: RecorderConfig) -> RecorderReport:
 def _setup_logging() -> None:
     logger = logging.getLogger("liqmap.recorder")
     if not any(isinstance(h, RichHandler) for h in logger.handlers):
-        handler = RichHandler(console=err_console, show_path=False, markup=False)
+        handler = RichHandler(console=console.err(), show_path=False, markup=False)
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

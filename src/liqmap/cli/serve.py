@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqmap.cli.show import console
+from liqmap.cli import console
 from liqmap.errors import ParameterError, StoreError
 from liqmap.settings import Settings
 from liqmap.web.config import DEFAULT_HOST, DEFAULT_PORT, LOCAL_HOSTS, WebConfig
@@ -65,7 +65,7 @@ def _allowed_hosts(host: str) -> tuple[str, ...]:
     if host in LOCAL_HOSTS:
         return LOCAL_HOSTS
     if host in ("0.0.0.0", "::", ""):  # every interface, as asked
-        console.print(
+        console.out().print(
             "[bold yellow]warning:[/] serving on every interface: anyone who can reach this "
             "machine can use the dashboard (there is no authentication)"
         )
@@ -88,7 +88,7 @@ def _open_store(settings: Settings, skip: bool, optional: bool) -> Any:
     except StoreError as exc:
         if not optional:
             raise
-        console.print(f"[yellow]store not served:[/] {exc}")
+        console.out().print(f"[yellow]store not served:[/] {exc}")
         return None
     return store
 
@@ -112,7 +112,7 @@ async def _serve(
             hook = await stack.enter_async_context(AlertService.from_file(alerts_file))
         app = create_app(settings, store, hook, config=config)
         server = DashboardServer(server_config(app, host=host, port=port))
-        console.print(
+        console.out().print(
             f"liqmap dashboard on [bold]http://{_url_host(host)}:{port}/[/] "
             f"(sources: {', '.join(app.state.liqmap.sources.names())}; Ctrl+C stops)"
         )

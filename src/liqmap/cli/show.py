@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.table import Table
 
+from liqmap.cli.console import out
 from liqmap.core.reading import format_duration, format_price, format_usd
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, iso_ms, tier_label
 
-__all__ = ["console", "print_heatmap", "print_levels", "print_map"]
-
-console = Console(highlight=False)
+__all__ = ["print_heatmap", "print_levels", "print_map"]
 
 
 def _coverage_line(bars: int, expected: int, n_gaps: int, longest_ms: int) -> str:
@@ -24,11 +22,11 @@ def _coverage_line(bars: int, expected: int, n_gaps: int, longest_ms: int) -> st
 def _header(m: LiquidationMap) -> None:
     cov = m.coverage
     longest = max((g.end_ms - g.start_ms for g in cov.gaps), default=0)
-    console.print(
+    out().print(
         f"[bold]{m.symbol}[/] {m.exchange}  price [bold]{format_price(m.price)}[/]  "
         f"as of {iso_ms(m.as_of_ms)}  window {m.window_label}"
     )
-    console.print(
+    out().print(
         f"longs below {format_usd(m.total_long_usd)}  shorts above {format_usd(m.total_short_usd)}  "
         + _coverage_line(cov.bars, cov.expected_bars, len(cov.gaps), longest)
     )
@@ -63,17 +61,17 @@ def _cluster_table(m: LiquidationMap, limit: int) -> Table:
 def print_map(m: LiquidationMap) -> None:
     """Summary, top clusters, reading and notes."""
     _header(m)
-    console.print(_cluster_table(m, 8))
-    console.print(f"[bold]reading:[/] {m.reading}")
+    out().print(_cluster_table(m, 8))
+    out().print(f"[bold]reading:[/] {m.reading}")
     for note in m.notes:
-        console.print(f"[dim]note: {note}[/]")
+        out().print(f"[dim]note: {note}[/]")
 
 
 def print_levels(m: LiquidationMap) -> None:
     """The ranked cluster table (all clusters)."""
     _header(m)
-    console.print(_cluster_table(m, len(m.clusters)))
-    console.print(f"[bold]reading:[/] {m.reading}")
+    out().print(_cluster_table(m, len(m.clusters)))
+    out().print(f"[bold]reading:[/] {m.reading}")
 
 
 def print_heatmap(h: LiquidationHeatmap) -> None:
@@ -81,11 +79,11 @@ def print_heatmap(h: LiquidationHeatmap) -> None:
     cov = h.coverage
     longest = max((g.end_ms - g.start_ms for g in cov.gaps), default=0)
     peak = float(h.total_usd.max()) if h.total_usd.size else 0.0
-    console.print(
+    out().print(
         f"[bold]{h.symbol}[/] {h.exchange} heatmap  {len(h.ts_ms)} columns x {len(h.edges) - 1} bins  "
         f"{iso_ms(int(h.ts_ms[0]))} → {iso_ms(int(h.ts_ms[-1]))}"
     )
-    console.print(
+    out().print(
         f"peak bin {format_usd(peak)}  tiers {', '.join(tier_label(x) for x in h.leverages)}  "
         + _coverage_line(cov.bars, cov.expected_bars, len(cov.gaps), longest)
     )

@@ -28,6 +28,8 @@ from rich.progress import (
 from rich.table import Table
 
 from liqmap.archive.layout import KINDS, parse_kind
+from liqmap.cli.console import err as console_err
+from liqmap.cli.console import out as console_out
 from liqmap.domain.enums import Venue
 from liqmap.errors import DownloadError, ParameterError
 from liqmap.io.report import fmt_ms
@@ -36,11 +38,6 @@ from liqmap.store import SeriesInfo, Store
 from liqmap.store.importer import IMPORT_KINDS, ImportKind, import_path
 
 __all__ = ["RichProgress", "register"]
-
-
-def _out() -> Console:
-    """The stdout console (made per command so ``COLUMNS`` is honoured)."""
-    return Console(highlight=False, soft_wrap=True)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
@@ -92,9 +89,9 @@ def import_cmd(
         )
         return
     for r in results:
-        _out().print(escape(r.summary()))
+        console_out().print(escape(r.summary()))
     new = ", ".join(f"{k} +{v:,}" for k, v in totals.items()) or "nothing new (already stored)"
-    _out().print(
+    console_out().print(
         f"[bold]{len(results)} file(s) imported[/] into {escape(str(settings.store_path))}: "
         f"{escape(new)}"
     )
@@ -127,7 +124,7 @@ def info_cmd(as_json: JsonOpt = False) -> None:
         )
         return
     if not series:
-        _out().print(
+        console_out().print(
             f"the store {escape(str(store.path))} is empty: fill it with `liqmap import` or "
             "`liqmap download`"
         )
@@ -145,7 +142,7 @@ def info_cmd(as_json: JsonOpt = False) -> None:
             _short(s.last_ms),
             _gaps_text(s),
         )
-    _out().print(table)
+    console_out().print(table)
 
 
 class RichProgress:
@@ -220,7 +217,7 @@ def download_cmd(
     yesterday = datetime.now(tz=UTC).date() - timedelta(days=1)
     last = _day(end, "--to") if end else yesterday
     settings = Settings.from_env()
-    err = Console(stderr=True, highlight=False)
+    err = console_err()
     display = RichProgress.create(err, disable=as_json or not err.is_terminal)
     with Store.open(settings=settings) as store, display.progress:
         summary = download_archive(
@@ -249,24 +246,26 @@ def download_cmd(
 
 def _print_download(d: dict[str, Any]) -> None:
     files, rows = d["files"], d["rows"]
-    _out().print(
+    console_out().print(
         f"[bold]{d['symbol']} {d['kind']}[/] {d['from']}..{d['to']}: {files['stored']} stored, "
         f"{files['skipped']} already stored, {len(files['missing'])} missing, "
         f"{len(files['failed'])} failed; {d['bytes']:,} bytes"
     )
     new = ", ".join(f"{k} +{v:,}" for k, v in rows["new"].items()) or "nothing new"
-    _out().print(
+    console_out().print(
         f"rows: {rows['read']:,} read, {rows['duplicates_dropped']:,} duplicates dropped; "
         f"stored: {escape(new)}"
     )
     if rows["excluded"]:
-        _out().print("excluded: " + ", ".join(f"{k}={v:,}" for k, v in rows["excluded"].items()))
+        console_out().print(
+            "excluded: " + ", ".join(f"{k}={v:,}" for k, v in rows["excluded"].items())
+        )
     for name in files["missing"]:
-        _out().print(f"[yellow]missing[/] {escape(name)} (the archive has no such file)")
+        console_out().print(f"[yellow]missing[/] {escape(name)} (the archive has no such file)")
     for name, why in files["failed"].items():
-        _out().print(f"[red]failed[/] {escape(name)}: {escape(why)}")
+        console_out().print(f"[red]failed[/] {escape(name)}: {escape(why)}")
     for note in d["notes"]:
-        _out().print(f"[dim]note: {escape(note)}[/]")
+        console_out().print(f"[dim]note: {escape(note)}[/]")
 
 
 def register(app: typer.Typer) -> None:

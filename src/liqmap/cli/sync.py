@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from liqmap.cli.show import console
+from liqmap.cli import console
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
 from liqmap.exchanges.base import INTERVALS_MS
@@ -53,13 +53,13 @@ class _Bar:
 
 
 def _print(rep: SyncReport) -> None:
-    console.print(
+    console.out().print(
         f"[bold]{rep.symbol}[/] {rep.venue}: {rep.rows:,} new rows in {rep.requests:,} requests"
         + (f" ({rep.retries} retried)" if rep.retries else "")
     )
     for k in rep.kinds:
         if k.skipped:
-            console.print(f"  [dim]{k.kind}: skipped — {k.skipped}[/]")
+            console.out().print(f"  [dim]{k.kind}: skipped — {k.skipped}[/]")
             continue
         line = f"  {k.kind}: {k.rows:,} new rows"
         if not k.fetched:
@@ -67,7 +67,7 @@ def _print(rep: SyncReport) -> None:
         for _a, b in k.unavailable:
             when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(b / 1000))
             line += f"; [yellow]the venue no longer serves data before {when} UTC[/]"
-        console.print(line)
+        console.out().print(line)
 
 
 def sync_cmd(
@@ -107,7 +107,7 @@ def sync_cmd(
             return
         cols = (TextColumn("{task.description:>12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                 TextColumn("{task.fields[rows]:>9,} rows"), TimeElapsedColumn())  # fmt: skip
-        with Progress(*cols, console=console, transient=False) as progress:
+        with Progress(*cols, console=console.out(), transient=False) as progress:
             rep = sync(store, venue, symbol, start_ms=start, end_ms=end, kinds=wanted,
                        interval_ms=INTERVALS_MS[interval], settings=settings,
                        progress=_Bar(progress))  # fmt: skip
