@@ -15,7 +15,10 @@ LONG = "d" * 150
 
 @pytest.mark.parametrize("columns", ["20", "40", "80", "300"])
 def test_error_line_is_whole_at_any_width(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: str,
 ) -> None:
     monkeypatch.setenv("COLUMNS", columns)
     missing = tmp_path / LONG / "nope.toml"
