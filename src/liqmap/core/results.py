@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +18,17 @@ from numpy.typing import NDArray
 from liqmap.config import EstimatorParams
 from liqmap.domain.market import Gap
 
-__all__ = ["Cluster", "Coverage", "LiquidationHeatmap", "LiquidationMap", "PricePath", "iso_ms"]
+__all__ = [
+    "Cluster",
+    "Coverage",
+    "LiquidationHeatmap",
+    "LiquidationMap",
+    "PricePath",
+    "iso_ms",
+    "usd_between_edges",
+]
+
+Side = Literal["long", "short", "both"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -37,6 +47,56 @@ def _ro(a: NDArray[Any]) -> NDArray[Any]:
     arr = np.array(a, copy=True)
     arr.setflags(write=False)
     return arr
+
+
+def usd_between_edges(
+    edges: NDArray[np.float64], usd: NDArray[np.float64], low: float, high: float
+) -> float:
+    """USD of a binned density between two prices, integrating partial bins exactly.
+
+    Entries are taken as spread uniformly within each bin, so the mass of bin
+    ``[e_i, e_{i+1})`` that lies inside ``[low, high]`` is ``usd_i * overlap / (e_{i+1} - e_i)``.
+    Equivalently, the cumulative mass is the piecewise-linear interpolation of
+    ``[0, cumsum(usd)]`` at the edges, and the result is its difference at ``high`` and ``low``.
+    Prices outside the edges add nothing.
+
+    Parameters
+    ----------
+    edges
+        ``n + 1`` increasing bin edges.
+    usd
+        ``n`` non-negative USD per bin (any per-bin array on these edges, e.g. a band).
+    low, high
+        Finite prices with ``low <= high``.
+
+    Returns
+    -------
+    float
+        USD inside ``[low, high]`` (``0.0`` when ``low == high``).
+
+    Raises
+    ------
+    ValueError
+        If ``low`` or ``high`` is not finite, ``low > high``, or the shapes disagree.
+
+    Examples
+    --------
+    >>> usd_between_edges(np.array([0.0, 10.0, 20.0]), np.array([100.0, 50.0]), 5.0, 15.0)
+    75.0
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"usd_between: low and high must be finite prices, got {low!r}, {high!r}")
+    if low > high:
+        raise ValueError(f"usd_between: low {low!r} is above high {high!r}; pass low <= high")
+    e = np.asarray(edges, dtype=np.float64)
+    u = np.asarray(usd, dtype=np.float64)
+    if e.ndim != 1 or u.shape != (len(e) - 1,):
+        raise ValueError(f"usd_between: {len(e)} edges need {len(e) - 1} bins, got {u.shape}")
+    if len(u) == 0 or low == high:
+        return 0.0
+    cdf = np.concatenate(([0.0], np.cumsum(u)))
+    lo_mass, hi_mass = np.interp([low, high], e, cdf)
+    return max(0.0, float(hi_mass - lo_mass))
 
 
 def tier_label(leverage: float) -> str:
@@ -217,6 +277,43 @@ class LiquidationMap:
     def total_short_usd(self) -> float:
         """All short liquidation USD on the map."""
         return float(self.short_usd.sum())
+
+    def usd_between(self, low: float, high: float, side: Side = "both") -> float:
+        """USD of liquidation orders on the map with price in ``[low, high]``.
+
+        "USD that would be liquidated if price went there": for ``side="long"`` pass
+        ``low = the low you expect, high = self.price``; for ``side="short"`` pass
+        ``low = self.price, high = the high``. Entries are uniform within a bin, so partial bins
+        count in proportion to their overlap (exact, see :func:`usd_between_edges`). The side
+        selects which orders count, not where they lie: long orders above the price (none on a
+        fresh map) would count too. USD outside the grid (``out_of_range_*_usd``) is not
+        included.
+
+        Parameters
+        ----------
+        low, high
+            Finite prices, ``low <= high``.
+        side
+            ``"long"``, ``"short"`` or ``"both"`` (the sum).
+
+        Returns
+        -------
+        float
+            USD in the range; additive over adjacent ranges; over the whole grid it equals
+            ``total_long_usd`` / ``total_short_usd`` / their sum.
+
+        Raises
+        ------
+        ValueError
+            On a non-finite price, ``low > high`` or an unknown ``side``.
+        """
+        if side == "long":
+            return usd_between_edges(self.edges, self.long_total, low, high)
+        if side == "short":
+            return usd_between_edges(self.edges, self.short_total, low, high)
+        if side == "both":
+            return usd_between_edges(self.edges, self.long_total + self.short_total, low, high)
+        raise ValueError(f"usd_between: side must be 'long', 'short' or 'both', got {side!r}")
 
     # --- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
