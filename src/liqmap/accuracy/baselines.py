@@ -12,7 +12,10 @@
   deleted once price trades through it (the scripts stop drawing a touched line); nothing decays
   and open interest is ignored. Sized with the volume fallback of the model
   (``volume * typical price * volume_open_fraction``), so totals are comparable. It runs through
-  the model's own kernel, so the two differ only in those rules.
+  the model's own kernel, so the two differ only in those rules. Bars without a volume (e.g.
+  recorder bars sized by OI changes only) get the median volume of the window's bars that have
+  one, or, when none has, one unit of base volume each: the ladder is distance-only, so it still
+  draws (and ranks) its levels, and a note says how it was sized. It is never silently empty.
 """
 
 from __future__ import annotations
@@ -53,10 +56,23 @@ def ladder_params(params: EstimatorParams) -> EstimatorParams:
     )
 
 
-def ladder_inputs(candles: Candles, params: EstimatorParams) -> BarInputs:
-    """Per-bar kernel inputs of the ladder: volume-sized, no open interest (nothing closes
-    pro rata), entries at the typical price."""
-    return prepare_bars(candles, None, ladder_params(params))
+def ladder_inputs(candles: Candles, params: EstimatorParams) -> tuple[BarInputs, str | None]:
+    """Per-bar kernel inputs of the ladder (volume-sized, no open interest: nothing closes pro
+    rata, entries at the typical price) and a note when some bars had no volume.
+
+    Example: three bars with volumes ``[2, NaN, 4]`` are sized as ``[2, 3, 4]`` (the median of
+    the known ones); with no volume at all every bar gets 1.
+    """
+    vol = np.asarray(candles.volume, dtype=np.float64)
+    known = np.isfinite(vol) & (vol > 0)
+    note = None
+    if not known.all():
+        fill = float(np.median(vol[known])) if known.any() else 1.0
+        vol = np.where(known, vol, fill)
+        how = "the median volume of the other bars" if known.any() else "one unit of volume"
+        note = f"ladder baseline: {int((~known).sum())} bars without volume sized at {how}"
+        candles = replace(candles, volume=vol)
+    return prepare_bars(candles, None, ladder_params(params)), note
 
 
 def uniform_profile(
