@@ -77,7 +77,7 @@ def magnet_scores(
     by_day = {d: [r for r in rows if r.t // _DAY == d] for d in days}
     rng = np.random.default_rng(seed)
     samples = []
-    for _ in range(n_boot if days else 0):
+    for _ in range(n_boot if len(days) >= 5 else 0):  # as interval_result.MIN_DAYS
         pick = rng.integers(0, len(days), len(days))
         s = [r for j in pick for r in by_day[days[j]]]
         a, b, c, _ = _rates(s)

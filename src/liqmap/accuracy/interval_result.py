@@ -3,8 +3,9 @@
 :meth:`IntervalResult.evaluate` turns the rows into every metric of ``docs/accuracy.md`` with
 day-block bootstrap 95% intervals, for each method and for each model-minus-baseline
 difference (paired: the same resampled days for both). Several results (e.g. BTC, ETH, SOL of
-one window) are pooled by :func:`evaluate_pooled`: a metric is the mean of its per-symbol
-values, and the bootstrap resamples the same days for every symbol.
+one window) are pooled by :func:`evaluate_pooled`: a metric is the row-weighted mean of its
+per-symbol values, and the bootstrap resamples the same days for every symbol. With fewer than
+:data:`MIN_DAYS` days there are no intervals (a bootstrap over 2 days says nothing).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ HOUR = 3_600_000
 METHODS = ("model", "range", "oi_range", "ladder", "uniform")
 BASELINES = METHODS[1:]
 SIDES = ("long", "short", "all")
+MIN_DAYS = 5  # fewer days: no bootstrap interval
 METRICS = ("spearman", "partial_spearman", "partial_log_corr", "top_decile_hit")
 
 
@@ -141,7 +143,9 @@ def _metric(name: str, pred: FloatArray, act: FloatArray, rng: FloatArray) -> fl
 
 
 def _stat_vector(groups: list[dict[str, FloatArray]], idx: list[FloatArray]) -> list[float]:
-    """Per (method, metric): the mean over groups of the metric on the rows ``idx[g]``."""
+    """Per (method, metric): the mean over groups (weighted by rows) of the metric on the rows
+    ``idx[g]``; a group where the metric is undefined (e.g. under 10 rows for the top-decile
+    hit) is left out of the mean."""
     out: list[float] = []
     for m in METHODS:
         for name in METRICS:
@@ -152,8 +156,9 @@ def _stat_vector(groups: list[dict[str, FloatArray]], idx: list[FloatArray]) -> 
             for g, ix in zip(groups, idx, strict=True):
                 i = ix.astype(np.int64)
                 vals.append(_metric(name, g[m][i], g["actual"][i], g["range"][i]))
-            ok = [v for v in vals if math.isfinite(v)]
-            out.append(float(np.mean(ok)) if ok and len(ok) == len(vals) else math.nan)
+            w = [(v, len(ix)) for v, ix in zip(vals, idx, strict=True) if math.isfinite(v)]
+            tot = sum(n for _, n in w)
+            out.append(sum(v * n for v, n in w) / tot if tot else math.nan)
     return out
 
 
@@ -183,7 +188,7 @@ def _resample(
     width: int,
 ) -> FloatArray:
     """``(n_boot, width)`` stat vectors on day-block resamples (the same days for every group)."""
-    if n_days == 0 or n_boot == 0:
+    if n_days < MIN_DAYS or n_boot == 0:
         return np.full((0, width), np.nan)
     draws = np.random.default_rng(seed).integers(0, n_days, size=(n_boot, n_days))
     out = []
