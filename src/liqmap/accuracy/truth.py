@@ -206,6 +206,12 @@ def _on_grid(
             )
         steps, counts = np.unique(np.diff(ts), return_counts=True)
         interval_ms = int(steps[np.argmax(counts)])
+        if 2 * int(counts.max()) < len(ts) - 1:
+            raise DataFileError(
+                f"cannot tell the interval: the steps between rows vary ({len(steps)} different "
+                "ones); pass interval_ms (--interval)",
+                path=str(path),
+            )
     off = (ts - ts[0]) % interval_ms
     if off.any():
         bad = int(np.flatnonzero(off)[0])

@@ -48,7 +48,9 @@ def _truth(
     outages = () if demo else tape_outages(events)
     start, end = int(events.ts_ms[0]), int(events.ts_ms[-1]) + 1
     agg = aggregate_events(events, interval_ms, start, end, outages)
-    return agg, (f"truth: the tape summed per {horizon_label(interval_ms)} ({len(outages)} outages)",)
+    return agg, (
+        f"truth: the tape summed per {horizon_label(interval_ms)} ({len(outages)} outages)",
+    )
 
 
 def interval_cmd(
@@ -105,10 +107,12 @@ def to_dict(result: IntervalResult, scores: dict[str, Any]) -> dict[str, Any]:
         "symbol": result.symbol,
         "label": result.label,
         "config": {
-            "window": horizon_label(cfg.window_ms), "every": horizon_label(cfg.every_ms),
-            "horizons": [horizon_label(h) for h in cfg.horizons_ms], "bins": cfg.bins,
+            "window": horizon_label(cfg.window_ms),
+            "every": horizon_label(cfg.every_ms),
+            "horizons": [horizon_label(h) for h in cfg.horizons_ms],
+            "bins": cfg.bins,
             "magnet_pct": cfg.magnet_pct,
-        },  # fmt: skip
+        },
         "evaluation_times": result.times,
         "scored_intervals": len(result.rows),
         "skipped": result.skipped,
@@ -121,7 +125,9 @@ def _print(result: IntervalResult, scores: dict[str, Any]) -> None:
     out = console.out()
     for h, sides in scores["horizons"].items():
         s = sides["all"]
-        table = Table(title=f"{result.symbol} {horizon_label(int(h))}: n={s['n']}, {s['days']} days")
+        table = Table(
+            title=f"{result.symbol} {horizon_label(int(h))}: n={s['n']}, {s['days']} days"
+        )
         table.add_column("method")
         for k in METRICS:
             table.add_column(k.replace("_", " "))
