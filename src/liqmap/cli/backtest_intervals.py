@@ -23,6 +23,7 @@ from liqmap.accuracy.truth import IntervalTruth, aggregate_events, read_interval
 from liqmap.cli import console
 from liqmap.config import EstimatorParams
 from liqmap.domain.enums import Venue
+from liqmap.domain.market import LiquidationEvents
 from liqmap.errors import ParameterError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
@@ -33,7 +34,7 @@ _DAY_MS = 86_400_000
 
 
 def _truth(
-    truth: Path | None, events: Any, interval_ms: int, demo: bool
+    truth: Path | None, events: LiquidationEvents | None, interval_ms: int, demo: bool
 ) -> tuple[IntervalTruth, tuple[str, ...]]:
     if truth is not None:
         t = read_interval_truth(truth, interval_ms=None)
@@ -76,7 +77,8 @@ def interval_cmd(
         symbol, source, oi=oi, flow=flow, liquidations=liquidations,
         demo_days=max(days, 7.0) if demo else None,
     )  # fmt: skip
-    events, notes = (None, ())
+    events: LiquidationEvents | None = None
+    notes: tuple[str, ...] = ()
     if data.liquidations is not None and len(data.liquidations):
         events, notes = drop_price_outliers(data.liquidations, data.candles)
     t, tnotes = _truth(truth, events, interval_ms, demo)
