@@ -68,7 +68,8 @@ def test_zero_map_png(tmp_path: Path, zero_map: LiquidationMap, png_ok: PngCheck
 
 def test_map_figure_contents(liq_map: LiquidationMap) -> None:
     texts = " ".join(_texts(map_matplotlib(liq_map)))
-    for label in ("5x", "10x", "25x", "50x", "100x", "Current price", "BTCUSDT", "coverage"):
+    tiers = [f"{lev:g}x" for lev in liq_map.leverages]  # the leverage cells of the law
+    for label in (*tiers, "Current price", "BTCUSDT", "coverage"):
         assert label in texts
     assert "Cumulative longs" in texts and "Cumulative shorts" in texts
     for c in sorted(liq_map.clusters, key=lambda c: c.rank)[:2]:

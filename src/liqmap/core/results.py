@@ -170,9 +170,11 @@ class LiquidationMap:
     venues: tuple[str, ...] = ()  # set on a combined multi-venue map
     long_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     short_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    band_usd: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self) -> None:
-        for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue"):
+        for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue",
+                     "band_usd"):  # fmt: skip
             object.__setattr__(self, name, _ro(np.asarray(getattr(self, name), dtype=np.float64)))
         n = len(self.edges) - 1
         shape = (len(self.leverages), n)
@@ -183,11 +185,37 @@ class LiquidationMap:
             if self.long_usd_by_venue.shape != vshape or self.short_usd_by_venue.shape != vshape:
                 raise ValueError(f"per-venue arrays must have shape {vshape}")
 
+        if self.band_usd.size and self.band_usd.shape != (4, n):
+            raise ValueError(f"band_usd must have shape (4, {n})")
+
     # --- derived views -------------------------------------------------------------------
     @property
     def n_bins(self) -> int:
         """Number of price bins."""
         return len(self.edges) - 1
+
+    def _band(self, row: int) -> FloatArray | None:
+        return None if not self.band_usd.size else np.asarray(self.band_usd[row])
+
+    long_p10 = property(lambda self: self._band(0), doc="Long USD per bin, 80% band low (p10).")
+    long_p90 = property(lambda self: self._band(1), doc="Long USD per bin, 80% band high (p90).")
+    short_p10 = property(lambda self: self._band(2), doc="Short USD per bin, band low (p10).")
+    short_p90 = property(lambda self: self._band(3), doc="Short USD per bin, band high (p90).")
+
+    def usd_between_band(
+        self, low: float, high: float, side: str = "both"
+    ) -> tuple[float, float] | None:
+        """``(p10, p90)`` of :meth:`usd_between` from the per-bin bands (None without a band)."""
+        if not self.band_usd.size:
+            return None
+        rows = {"long": [0], "short": [2], "both": [0, 2]}
+        if side not in rows:
+            raise ValueError(f"usd_between_band: side must be long, short or both, got {side!r}")
+        r = rows[side]
+        return (
+            usd_between_edges(self.edges, self.band_usd[r].sum(axis=0), low, high),
+            usd_between_edges(self.edges, self.band_usd[[k + 1 for k in r]].sum(axis=0), low, high),
+        )
 
     @property
     def centers(self) -> FloatArray:
@@ -289,6 +317,10 @@ class LiquidationMap:
             }
             for i in range(self.n_bins)
         ]
+        if self.band_usd.size:
+            keys = ("long_usd_p10", "long_usd_p90", "short_usd_p10", "short_usd_p90")
+            for i, b in enumerate(bins):
+                b.update({k: float(self.band_usd[r, i]) for r, k in enumerate(keys)})
         if self.venues:
             for i, b in enumerate(bins):
                 b["long_usd_by_venue"] = {
