@@ -29,6 +29,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from liqmap.accuracy.interval_report import (
+    cell,
     check_targets,
     diff_table,
     magnet_table,
@@ -76,8 +77,9 @@ def run(data: Path, groups: list[str], n_boot: int, console: Console) -> dict[st
             results = [_walk(w, progress) for w in windows]
             task = progress.add_task(f"bootstrap {g} ({n_boot} resamples)", total=None)
             ev = evaluate_pooled(results, n_boot=n_boot)
+            per = [r.evaluate(n_boot=n_boot) for r in results] if len(results) > 1 else []
             progress.update(task, total=1, completed=1)
-            out[g] = {"windows": windows, "results": results, "scores": ev}
+            out[g] = {"windows": windows, "results": results, "scores": ev, "per": per}
     return out
 
 
@@ -121,6 +123,8 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
                      f"(skipped: {skipped}). {'; '.join(r.notes)}.")  # fmt: skip
     t, met, total = _targets_md(ev)
     parts += ["", f"### Targets ({met} of {total} met)", "", t, ""]
+    if block["per"]:
+        parts += ["### Per symbol (1h, long+short)", "", _per_symbol_md(block), ""]
     for h in CFG.horizons_ms:
         for side in ("all", "long", "short"):
             parts += [f"### {horizon_label(h)}, {side}", "", method_table(ev, h, side), "",
@@ -135,6 +139,25 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
     if img:
         parts += [f"![reliability]({img})", ""]
     return "\n".join(parts)
+
+
+def _per_symbol_md(block: dict[str, Any]) -> str:
+    h = str(CFG.horizons_ms[0])
+    rows = []
+    for w, ev in zip(block["windows"], block["per"], strict=True):
+        s = ev["horizons"][h]["all"]
+        m = s["methods"]
+        zl = ev["horizons"][h]["long"]["zero"]["model"]["hours"]
+        zs = ev["horizons"][h]["short"]["zero"]["model"]["hours"]
+        rows.append(
+            f"| {w.name} | {s['n']} | {cell(m['model']['spearman'])} | {cell(m['range']['spearman'])} "
+            f"| {cell(m['oi_range']['spearman'])} | {cell(s['diff']['range']['spearman'])} "
+            f"| {cell(m['model']['partial_spearman'])} | {cell(m['model']['top_decile_hit'])} "
+            f"| {_p(zl)} / {_p(zs)} |"
+        )
+    head = ("| window | n | Spearman model | range | OI x range | model − range | partial Spearman "
+            "| top-decile | $0 hours long / short |\n|---|---|---|---|---|---|---|---|---|\n")  # fmt: skip
+    return head + "\n".join(rows)
 
 
 def _p(x: float | None) -> str:
