@@ -136,3 +136,27 @@ def test_percentile_interval_nan_when_mostly_undefined() -> None:
 def test_base_rate_docstring_example() -> None:
     got = base_rate(np.array([0.02, -0.01]), np.array([0.01, 0.03]), np.array([-0.02, 0.0]))
     assert got.tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_fast_group_metrics_equal_the_metric_functions(with_nan: bool) -> None:
+    from liqmap.accuracy.interval_result import METHODS, METRICS, _group_metrics, _metric
+
+    rng = np.random.default_rng(2)
+    n = 60
+    g = {m: rng.lognormal(size=n) for m in METHODS}
+    g["actual"] = np.where(rng.random(n) < 0.2, 0.0, rng.lognormal(size=n))
+    g["range"] = g["range"]
+    if with_nan:
+        g["oi_range"][:5] = np.nan  # no OI known for some hours
+    i = rng.integers(0, n, n)  # a resample, with repeats (ties in every rank)
+    got = _group_metrics(g, i)
+    k = 0
+    for m in METHODS:
+        for name in METRICS:
+            if m == "range" and name.startswith("partial"):
+                assert math.isnan(got[k])
+            else:
+                want = _metric(name, g[m][i], g["actual"][i], g["range"][i])
+                assert got[k] == pytest.approx(want, abs=1e-12, nan_ok=True), (m, name)
+            k += 1

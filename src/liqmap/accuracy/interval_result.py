@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.accuracy import interval_metrics as im
+from liqmap.accuracy.metrics import MIN_POINTS, partial_corr, pearson, rankdata
 
 __all__ = [
     "BASELINES",
@@ -142,23 +143,40 @@ def _metric(name: str, pred: FloatArray, act: FloatArray, rng: FloatArray) -> fl
     return im.top_decile_hit(pred, act)
 
 
+def _group_metrics(g: dict[str, FloatArray], i: NDArray[np.int64]) -> list[float]:
+    """Every (method, metric) on the rows ``i`` of one group; the ranks of the realised USD and
+    of the range are computed once (same values as the metric functions, checked in tests)."""
+    act, rng = g["actual"][i], g["range"][i]
+    fast = bool(np.isfinite(act).all() and np.isfinite(rng).all()) and act.size >= MIN_POINTS + 1
+    ra, rr = (rankdata(act), rankdata(rng)) if fast else (act, rng)
+    out: list[float] = []
+    for m in METHODS:
+        pred = g[m][i]
+        ok = fast and bool(np.isfinite(pred).all())
+        rp = rankdata(pred) if ok else pred
+        for name in METRICS:
+            if m == "range" and name.startswith("partial"):
+                out.append(math.nan)  # the range is the control: undefined by construction
+            elif ok and name == "spearman":
+                out.append(pearson(rp, ra))
+            elif ok and name == "partial_spearman":
+                out.append(partial_corr(rp, ra, rr))
+            else:
+                out.append(_metric(name, pred, act, rng))
+    return out
+
+
 def _stat_vector(groups: list[dict[str, FloatArray]], idx: list[FloatArray]) -> list[float]:
     """Per (method, metric): the mean over groups (weighted by rows) of the metric on the rows
     ``idx[g]``; a group where the metric is undefined (e.g. under 10 rows for the top-decile
     hit) is left out of the mean."""
+    per = [_group_metrics(g, ix.astype(np.int64)) for g, ix in zip(groups, idx, strict=True)]
+    sizes = [len(ix) for ix in idx]
     out: list[float] = []
-    for m in METHODS:
-        for name in METRICS:
-            if m == "range" and name.startswith("partial"):
-                out.append(math.nan)  # the range is the control: undefined by construction
-                continue
-            vals = []
-            for g, ix in zip(groups, idx, strict=True):
-                i = ix.astype(np.int64)
-                vals.append(_metric(name, g[m][i], g["actual"][i], g["range"][i]))
-            w = [(v, len(ix)) for v, ix in zip(vals, idx, strict=True) if math.isfinite(v)]
-            tot = sum(n for _, n in w)
-            out.append(sum(v * n for v, n in w) / tot if tot else math.nan)
+    for k in range(len(METHODS) * len(METRICS)):
+        w = [(v[k], n) for v, n in zip(per, sizes, strict=True) if math.isfinite(v[k])]
+        tot = sum(n for _, n in w)
+        out.append(sum(v * n for v, n in w) / tot if tot else math.nan)
     return out
 
 
