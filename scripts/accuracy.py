@@ -132,9 +132,11 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
     parts += [f"### Magnet test (largest cluster within {CFG.magnet_pct:g}%)", "",
               magnet_table(ev), ""]  # fmt: skip
     cov = {s: ev["horizons"][str(CFG.horizons_ms[0])][s]["band_coverage"] for s in ("long", "short", "all")}  # fmt: skip
+    miss = ev["horizons"][str(CFG.horizons_ms[0])]["all"]["band_miss"]
     parts += ["### 80% bands and open notional", "",
               f"- band coverage (1h): long {_p(cov['long'])}, short {_p(cov['short'])}, both {_p(cov['all'])}"
-              + (" (n/a: the maps carry no p10/p90 bands)" if cov["all"] is None else ""),
+              + (" (n/a: the maps carry no p10/p90 bands)" if cov["all"] is None else
+                 f"; outcomes below p10 {_p(miss['below'])}, above p90 {_p(miss['above'])}"),
               f"- open notional vs OI proxy: {json.dumps(ev['notional'])}", ""]  # fmt: skip
     if img:
         parts += [f"![reliability]({img})", ""]
@@ -228,10 +230,48 @@ def _verdict(blocks: dict[str, Any]) -> str:
         lines.append(f"- **{g}**: {len(met)} of {len(checks)} targets met. Not met: "
                      f"{'; '.join(missed) or 'none'}. Not measurable: {'; '.join(na) or 'none'}.")  # fmt: skip
         mg = ev["magnet"].get(str(24 * 3_600_000))
-        if mg:
-            lines.append(f"  Magnet (24h): cluster reached {_c(mg['hit'])} vs mirror {_c(mg['mirror'])}, "
-                         f"difference {_c(mg['hit_minus_mirror'])}.")  # fmt: skip
+        if mg and mg["n_with_cluster"]:
+            lines.append(
+                f"  Magnet (24h, {mg['n_with_cluster']} maps with a cluster within "
+                f"{CFG.magnet_pct:g}%): cluster reached {cell(mg['hit'])} vs mirror "
+                f"{cell(mg['mirror'])} vs base rate {cell(mg['base'])}; cluster − mirror "
+                f"{_c(mg['hit_minus_mirror'])}: {_magnet_word(mg['hit_minus_mirror'])}."
+            )
+    lines.append("")
+    lines.append(_plain(blocks))
     return "\n".join(lines)
+
+
+def _magnet_word(c: dict[str, Any]) -> str:
+    if c["lo"] is None:
+        return "too few days to tell"
+    if c["lo"] > 0:
+        return "the cluster is reached more often (a magnet effect)"
+    if c["hi"] < 0:
+        return "the cluster is reached LESS often than its mirror"
+    return "no evidence of a magnet"
+
+
+def _plain(blocks: dict[str, Any]) -> str:
+    """One honest paragraph on the evaluation window (or dev when it alone was run)."""
+    g = "eval" if "eval" in blocks else next(iter(blocks))
+    ev = blocks[g]["scores"]
+    s = ev["horizons"][str(CFG.horizons_ms[0])]["all"]
+    d = s["diff"]["range"]["spearman"]
+    ps = s["methods"]["model"]["partial_spearman"]
+    if d["value"] is None:
+        return "**Bottom line:** not enough data to compare the map with the range."
+    if d["lo"] is not None and d["lo"] > 0:
+        rank = "ranks hours by liquidated USD **better** than the hour's price range alone"
+    elif d["hi"] is not None and d["hi"] < 0:
+        rank = "ranks hours by liquidated USD **worse** than the hour's price range alone"
+    else:
+        rank = "ranks hours by liquidated USD **no better** than the hour's price range alone"
+    beyond = ("adds information beyond the range" if ps["lo"] is not None and ps["lo"] > 0
+              else "adds no information beyond the range that this sample can detect")  # fmt: skip
+    return (f"**Bottom line ({g}, 1h):** the map {rank} (Spearman difference {_c(d)}) and "
+            f"{beyond} (partial Spearman {cell(ps)}). Trust its levels as a picture of where "
+            "forced orders could sit, not as a forecast of how much will be liquidated.")  # fmt: skip
 
 
 def _c(c: dict[str, Any]) -> str:

@@ -243,6 +243,7 @@ def _side_scores(
             out["diff"][b][name] = _cell(d, s)
     out["zero"] = _zero(groups)
     out["band_coverage"] = _coverage(groups, side)
+    out["band_miss"] = _band_miss(groups, side)
     return out
 
 
@@ -267,6 +268,21 @@ def _coverage(groups: list[dict[str, FloatArray]], side: str) -> float | None:
     hi = np.concatenate([g["p90"] for g in groups])
     v = im.band_coverage(act, lo, hi)
     return round(v, 4) if math.isfinite(v) else None
+
+
+def _band_miss(groups: list[dict[str, FloatArray]], side: str) -> dict[str, float | None]:
+    """Where the outcomes outside the band fall: share below p10, share above p90."""
+    key = "band_actual" if side == "all" else "actual"
+    act = np.concatenate([g[key] for g in groups])
+    lo = np.concatenate([g["p10"] for g in groups])
+    hi = np.concatenate([g["p90"] for g in groups])
+    ok = np.isfinite(act) & np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        return {"below": None, "above": None}
+    return {
+        "below": round(float(np.mean(act[ok] < lo[ok])), 4),
+        "above": round(float(np.mean(act[ok] > hi[ok])), 4),
+    }
 
 
 def evaluate_pooled(
