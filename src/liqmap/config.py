@@ -21,9 +21,11 @@ __all__ = [
     "parse_leverage_mix",
 ]
 
-#: Edges of the leverage cells the continuous distribution is discretised on (docs/model.md 2.9):
+#: Edges of the leverage cells the continuous distribution is discretised on (docs/model.md 2.11):
 #: each cell is one kernel tier and one chart band (~2.5x, 5x, 10x, 25x, 50x, 100x).
 LEVERAGE_CELLS: tuple[float, ...] = (2.0, 3.5, 7.0, 15.0, 35.0, 70.0, 125.0)
+#: cells with less probability mass than this are set to 0 (and the rest renormalised)
+MIN_CELL_MASS = 1e-6
 
 
 def _norm_cdf(z: float) -> float:
@@ -51,6 +53,7 @@ def lognormal_cells(
         rep = min(max(rep, a), b)
         reps.append(float(f"{rep:.2g}"))  # 2 significant digits: readable tier labels
         mass.append(max(m, 0.0))
+    mass = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
     total = sum(mass)
     if total <= 0:
         raise ParameterError(
@@ -68,7 +71,7 @@ class EstimatorParams:
     on :data:`LEVERAGE_CELLS` unless ``leverages`` and ``weights`` are given explicitly (then the
     tiers are used as given). Half-lives follow ``half_life_10x_hours * (L / 10) ** -exponent``
     unless given. Where an OI level is known (or implied from volume at ``turnover_per_day``) the
-    live notional is kept equal to it (docs/model.md 2.10-2.11).
+    live notional is kept equal to it (docs/model.md 2.12-2.13).
 
     Attributes
     ----------
@@ -101,14 +104,15 @@ class EstimatorParams:
     side_split_strength: float = 1.0
     volume_open_fraction: float = 0.10
     subtract_liquidations: bool = True
-    # Fitted on the development tape only (Binance BTC 2026-01-27..02-16 with the 5m klines;
-    # docs/model.md 2.9): the fit sits at the bounds median <= 125x, sigma >= 0.3 in every
-    # bootstrap draw, so the intervals are one-sided (degenerate at the bound).
-    leverage_median: float = 125.0
-    leverage_sigma: float = 0.3
-    leverage_median_ci: tuple[float, float] | None = (125.0, 125.0)
-    leverage_sigma_ci: tuple[float, float] | None = (0.3, 0.3)
-    half_life_10x_hours: float = 116.8  # 96 h x fitted scale 1.217 (95% CI 0.90..1.57)
+    # Development window only (Binance BTC 2026-01-27..02-16; docs/model.md 2.11). The hourly fit
+    # (accuracy/calibrate_leverage.py) runs to the 125x bound; the walk-forward dev scoring of
+    # the profile median 20 / 50 / 125x prefers 50x (partial Spearman 0.35 / 0.37 / 0.21), so
+    # 50x is shipped with the coarse profile range 20..100x (not a bootstrap interval).
+    leverage_median: float = 50.0
+    leverage_sigma: float = 1.0
+    leverage_median_ci: tuple[float, float] | None = (20.0, 100.0)
+    leverage_sigma_ci: tuple[float, float] | None = (0.6, 1.5)
+    half_life_10x_hours: float = 96.0  # hourly fit: scale 1.22 (95% CI 0.90..1.57) of 96 h
     half_life_exponent: float = 0.88
     # measured: Binance BTCUSDT 24h volume 265,073 BTC / OI 78,555 BTC (ws-samples, 2024-01-30);
     # 80% range of daily volume / that OI over the prior 30 days: 1.3..7.3 (docs/model.md 2.11)

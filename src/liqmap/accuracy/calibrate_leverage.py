@@ -1,10 +1,11 @@
-"""Fit the log-normal leverage distribution to a real liquidation tape (docs/model.md 2.9).
+"""Fit the log-normal leverage distribution to a real liquidation tape (docs/model.md 2.11).
 
 The estimator runs once over the whole fitting period (bars from ``warmup`` before it, stock-flow
-sizing) and returns the USD its levels liquidate in every bar. A level only liquidates if price
-reached it, so comparing these per-hour predictions with the tape's per-hour liquidated USD *is*
-the reach-probability correction: leverage that is too low predicts liquidations only after large
-moves, too high predicts them on every wiggle. The loss is rank-oriented and scale-free:
+sizing); at the start of every hour its map predicts the USD of long levels between the hour's
+low and the price, and of short levels between the price and the hour's high: what would be
+liquidated given where price went. A level only liquidates if price reached it, so comparing
+these predictions with the tape's liquidated USD per hour *is* the reach-probability correction
+(the realised range selects the levels). The loss is rank-oriented and scale-free:
 
 ``loss(theta) = min_A mean_h (log1p(y_h / u) - log1p(A m_h(theta) / u))^2``
 
@@ -107,6 +108,20 @@ class _Problem:
         self.bar_in = (bar_h >= 0) & (bar_h < n_h)
         lo, hi = float(candles.low.min()), float(candles.high.max())
         self.grid = Grid(lo * 0.45, hi * 1.6, 1200)
+        # the map at each hour's start (state after the bar closing then) and the hour's range
+        ends = candles.ts_ms + candles.interval_ms
+        starts = hours[keep]
+        j = np.searchsorted(ends, starts, side="right") - 1
+        ok = j >= 0
+        self.snap = np.ascontiguousarray(np.where(ok, j, 0).astype(np.int64))
+        self.snap_ok = ok & (ends[np.clip(j, 0, None)] > starts - HOUR_MS)
+        self.start_price = candles.close[self.snap]
+        inside = bar_h >= 0
+        h_lo = np.full(n_h, np.inf)
+        h_hi = np.full(n_h, -np.inf)
+        np.minimum.at(h_lo, np.clip(bar_h[inside], 0, n_h - 1), candles.low[inside])
+        np.maximum.at(h_hi, np.clip(bar_h[inside], 0, n_h - 1), candles.high[inside])
+        self.h_lo, self.h_hi = h_lo[keep], h_hi[keep]
 
     def params(self, theta: FloatArray) -> EstimatorParams:
         m, s, h = (float(math.exp(min(max(v, -7.0), 7.0))) for v in theta)
@@ -122,11 +137,20 @@ class _Problem:
         p, bars, _ = prepare(self.candles, None, None, p)
         f_long, f_short = tier_ratios(self.venue, p, self.table, float(self.candles.close[-1]))
         state = KernelState(self.grid, len(p.leverages))
-        liq = np.zeros((len(self.candles), 2))
-        run_kernel(state, bars, p, f_long, f_short, liq_out=liq)
-        m = np.zeros_like(self.y)
-        np.add.at(m, self.bar_h[self.bar_in], liq[self.bar_in])
-        return m[self.keep]
+        snap = np.unique(self.snap)
+        out_l, out_s = run_kernel(state, bars, p, f_long, f_short, snap_bar=snap)
+        col = np.searchsorted(snap, self.snap)
+        edges = self.grid.edges
+        m = np.zeros((len(self.snap), 2))
+        for k, (cum_bins, a, b) in enumerate((
+            (np.cumsum(out_l, axis=1), self.h_lo, self.start_price),
+            (np.cumsum(out_s, axis=1), self.start_price, self.h_hi),
+        )):  # fmt: skip
+            cum = np.concatenate((np.zeros((len(snap), 1)), cum_bins), axis=1)[col]
+            fa = np.array([np.interp(x, edges, c) for x, c in zip(a, cum, strict=True)])
+            fb = np.array([np.interp(x, edges, c) for x, c in zip(b, cum, strict=True)])
+            m[:, k] = np.where(self.snap_ok, np.maximum(fb - fa, 0.0), 0.0)
+        return m
 
     def loss(self, m: FloatArray, w: FloatArray) -> tuple[float, float]:
         """Weighted loss with the scale ``A`` profiled over a log grid; returns (loss, A)."""

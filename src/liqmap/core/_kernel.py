@@ -372,7 +372,7 @@ def run_bars(
 
     Where ``oi_target[i]`` is known (an OI level, or one implied from volume), the live notional
     is brought to it: above it every level closes pro rata down to it, below it the gap opens
-    new positions split by ``long_share[i]`` (stock-flow rule, docs/model.md 2.10). Elsewhere the
+    new positions split by ``long_share[i]`` (stock-flow rule, docs/model.md 2.12). Elsewhere the
     bar opens ``new_long/new_short`` and OI decreases close pro rata. ``liq_out[i]`` (if it has
     a row per bar) receives the (long, short) USD cleared in bar ``i``.
     """
@@ -382,6 +382,7 @@ def run_bars(
     c = 0
     last_dt = -1.0
     decay = np.ones(n_t)
+    keep_liq = liq_out.shape[0] == high.shape[0]
     for i in range(high.shape[0]):
         # 1. decay since the previous bar
         if dt_hours[i] != last_dt:
@@ -398,16 +399,17 @@ def run_bars(
                 )
             e += 1
         # 3. levels crossed by this bar's low (longs) and high (shorts)
-        liq_bar = 0.0
+        liq_l = 0.0
+        liq_s = 0.0
         for t in range(n_t):
-            cl = _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
-            cs = _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
-            acc[ACC_LIQ_LONG] += cl
-            acc[ACC_LIQ_SHORT] += cs
-            liq_bar += cl + cs
-            if liq_out.shape[0] == high.shape[0]:
-                liq_out[i, 0] += cl
-                liq_out[i, 1] += cs
+            liq_l += _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
+            liq_s += _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
+        acc[ACC_LIQ_LONG] += liq_l
+        acc[ACC_LIQ_SHORT] += liq_s
+        liq_bar = liq_l + liq_s
+        if keep_liq:
+            liq_out[i, 0] = liq_l
+            liq_out[i, 1] = liq_s
         nl, ns = _flows(scale, total, stored, acc, i, liq_bar, oi_delta, oi_prev, oi_target,
                         long_share, new_long, new_short)  # fmt: skip
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio

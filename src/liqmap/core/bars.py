@@ -9,7 +9,7 @@ Pure numpy, no I/O. The rules are derived in ``docs/model.md`` section 2:
   clipped to [0, 1], with ``k = side_split_strength``; 0.5 (neutral) when the flow is unknown.
 * **Entries** are uniform over the bar's range shrunk toward the typical price ``(H + L + C) / 3``.
 * **OI decreases** (``dOI < 0``) close positions pro rata in the kernel.
-* **Open-interest target** (``oi_target``, docs/model.md 2.10). Where the OI *level* is known,
+* **Open-interest target** (``oi_target``, docs/model.md 2.12). Where the OI *level* is known,
   the kernel keeps the live notional equal to it (stock-flow rule). Without any OI, the level is
   implied from volume: ``EMA_24h(USD volume per day) / turnover_per_day`` (the measured turnover
   ratio), so volume-based maps carry a plausible USD size. The first bar of a run opens the
@@ -136,7 +136,13 @@ def _oi_level_at_close(candles: Candles, oi: OpenInterest | None) -> FloatArray:
         return np.full(n, np.nan)
     step = float(np.median(np.diff(ts)))
     stale = 3.0 * max(step, candles.interval_ms)
-    return _interp_level(ts, val, candles.ts_ms + candles.interval_ms, stale)
+    at = candles.ts_ms + candles.interval_ms
+    level = _interp_level(ts, val, at, stale)
+    # after the last observation (the latest bars of a live or walk-forward map) the last level
+    # holds for up to ``stale`` ms: known data only, never a guess beyond it
+    j = np.searchsorted(ts, at, side="right") - 1
+    carry = (j >= 0) & np.isnan(level) & (at - ts[np.clip(j, 0, None)] <= stale)
+    return np.where(carry, val[np.clip(j, 0, None)], level)
 
 
 def _implied_target(
