@@ -1,4 +1,4 @@
-"""Per-bin uncertainty bands of a map (docs/model.md 2.12).
+"""Per-bin uncertainty bands of a map (docs/model.md 2.14).
 
 Two sources, combined multiplicatively:
 

@@ -250,7 +250,7 @@ def _notes(
         notes.append(
             "volume-based sizing: no open-interest history, so open interest is implied from "
             f"volume at a measured turnover of {p.turnover_per_day:g} x OI per day "
-            "(docs/model.md 2.11; the USD scale is uncertain by about x2.5 either way); "
+            "(docs/model.md 2.13; the USD scale is uncertain by about x2.5 either way); "
             "pass --oi for OI-based sizing"
         )
     elif coverage.oi_source == "none":
