@@ -34,6 +34,7 @@ from liqmap.accuracy.interval_report import (
     diff_table,
     magnet_table,
     method_table,
+    skip_text,
 )
 from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, evaluate_pooled
 from liqmap.accuracy.intervals import IntervalWalk
@@ -118,8 +119,8 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
     ev, results = block["scores"], block["results"]
     parts = [f"## {TITLES[g]}", ""]
     for w, r in zip(block["windows"], results, strict=True):
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(r.skipped.items())) or "none"
-        parts.append(f"- **{w.name}**: {r.times} hourly maps, {len(r.rows)} scored intervals "
+        skipped = skip_text(r.skipped)
+        parts.append(f"- **{w.name}**: {r.times} hourly maps, {len(r.rows)} scored intervals (all horizons) "
                      f"(skipped: {skipped}). {'; '.join(r.notes)}.")  # fmt: skip
     t, met, total = _targets_md(ev)
     parts += ["", f"### Targets ({met} of {total} met)", "", t, ""]
@@ -254,7 +255,9 @@ def _verdict(blocks: dict[str, Any]) -> str:
         met = [t.text for t, _, ok in checks if ok]
         missed = [f"{t.text} ({txt})" for t, txt, ok in checks if ok is False]
         na = [t.text for t, _, ok in checks if ok is None]
-        lines.append(f"- **{g}**: {len(met)} of {len(checks)} targets met. Not met: "
+        days = ev["horizons"][str(CFG.horizons_ms[0])]["all"]["days"]
+        few = f" (only {days} days: indicative, no intervals)" if days < 5 else ""
+        lines.append(f"- **{g}**{few}: {len(met)} of {len(checks)} targets met. Not met: "
                      f"{'; '.join(missed) or 'none'}. Not measurable: {'; '.join(na) or 'none'}.")  # fmt: skip
         mg = ev["magnet"].get(str(24 * 3_600_000))
         if mg and mg["n_with_cluster"]:
