@@ -143,10 +143,10 @@ def test_binance_coinm_bracket1() -> None:
 
 
 def test_binance_coinm_bracket4_uses_cum_in_coin() -> None:
-    # 1,800,000 USD at 60,000 = 30 BTC -> bracket 4 (30-50 BTC): MMR 2.5%, cum 0.56 BTC, max 20x.
-    # 10x: WB = 3 BTC.
-    # long:  1.8M * 1.025 / (3 + 0.56 + 30) = 1845000 / 33.56  = 54,976.16
-    # short: 1.8M * (0.025 - 1) / (3 + 0.56 - 30) = -1755000 / -26.44 = 66,376.70
+    # 1,800,000 USD at 60,000 = 30 BTC -> bracket 4 (20-50 BTC): MMR 2.5%, cum 0.355 BTC, max 20x.
+    # 10x: WB = 3 BTC. The liquidation values (1.8M / LP = 32.7 and 27.1 BTC) stay in bracket 4.
+    # long:  1.8M * 1.025 / (3 + 0.355 + 30) = 1845000 / 33.355  = 55,314.05
+    # short: 1.8M * (0.025 - 1) / (3 + 0.355 - 30) = -1755000 / -26.645 = 65,865.98
     table = default_table(Venue.BINANCE_COINM, "BTC")
     long = liquidation_price(
         Venue.BINANCE_COINM, Side.LONG, 60_000, 10, notional=1_800_000, table=table
@@ -154,19 +154,21 @@ def test_binance_coinm_bracket4_uses_cum_in_coin() -> None:
     short = liquidation_price(
         Venue.BINANCE_COINM, Side.SHORT, 60_000, 10, notional=1_800_000, table=table
     )
-    assert long.tier.tier == 4 and long.tier.maint_amount == pytest.approx(0.56)
-    assert long.liquidation_price == pytest.approx(1_845_000 / 33.56)
-    assert short.liquidation_price == pytest.approx(1_755_000 / 26.44)
-    # maintenance at entry (coin): 30 * 2.5% - 0.56 = 0.19 BTC
-    assert long.maintenance_margin == pytest.approx(0.19)
+    assert long.tier.tier == 4 and long.tier.maint_amount == pytest.approx(0.355)
+    assert long.liquidation_price == pytest.approx(1_845_000 / 33.355)
+    assert short.liquidation_price == pytest.approx(1_755_000 / 26.645)
+    # maintenance at entry (coin): 30 * 2.5% - 0.355 = 0.395 BTC
+    assert long.maintenance_margin == pytest.approx(0.395)
 
 
 def test_binance_coinm_published_bracket_example() -> None:
-    # Binance FAQ: "if the position of BTCUSD is 300 BTC, the maintenance margin rate would be
-    # 12.5%" and "the maintenance amount would be 11.81 BTC".
+    # Binance FAQ "How to Calculate Liquidation Price of COIN-M Futures Contracts" (current
+    # version): "if the BTCUSD contract position is 300 BTC, the Maintenance Margin Rate would be
+    # 12.5%" and "the Maintenance Amount would be 11.605 BTC" (the 2021 version said 11.81).
     table = default_table(Venue.BINANCE_COINM, "BTCUSD")
     tier = select_tier(table, 300.0)
-    assert (tier.maint_margin_ratio, tier.maint_amount) == (0.125, pytest.approx(11.81))
+    assert (tier.maint_margin_ratio, tier.maint_amount) == (0.125, pytest.approx(11.605))
+    assert table.as_of.startswith("2024")
 
 
 def test_binance_coinm_short_at_1x_is_never_liquidated() -> None:

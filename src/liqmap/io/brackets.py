@@ -43,7 +43,7 @@ from liqmap.io.bracket_schemas import (
     SharedBracketFile,
 )
 
-__all__ = ["NO_TABLE_HINT", "default_table", "known_symbols", "load_brackets"]
+__all__ = ["NO_TABLE_HINT", "default_table", "known_symbols", "load_brackets", "table_from_binance"]
 
 NO_TABLE_HINT = (
     "pass the exchange's tiers with --brackets FILE, or fetch them with "
@@ -54,6 +54,14 @@ SHARED_FIELDS = ("bracket", "notional_floor", "notional_cap", "maint_margin_rati
 
 
 # --- public API -----------------------------------------------------------------------------------
+
+
+def table_from_binance(
+    x: BinanceSymbolBrackets, *, source: str, as_of: str, venue: Venue = Venue.BINANCE
+) -> MarginTable:
+    """One symbol of a Binance USD-M ``leverageBracket`` answer as a :class:`MarginTable`."""
+    cand = _Candidate(x.symbol, [b.row() for b in x.brackets], source, "$.brackets", as_of=as_of)
+    return _table(cand, venue, Path(source))
 
 
 def load_brackets(

@@ -301,6 +301,16 @@ class Store:
         with guard(self.path, "reading brackets"):
             return reads.latest_brackets(self._con, venue, symbol)
 
+    def bracket_index(self, venue: str | None = None) -> list[tuple[str, str, int, int, str]]:
+        """``(venue, symbol, fetched_ms, tiers, source)`` of the latest cached table per symbol."""
+        with guard(self.path, "reading brackets"):
+            return reads.bracket_index(self._con, venue)
+
+    def brackets_fetched_ms(self, venue: str, symbol: str) -> int | None:
+        """When the latest cached bracket table of ``symbol`` was fetched, or None."""
+        with guard(self.path, "reading brackets"):
+            return reads.latest_brackets_fetch_ms(self._con, venue, symbol)
+
     def read_positions(
         self, venue: str, coin: str | None = None, snapshot_ms: int | None = None
     ) -> dict[str, NDArray[Any]]:
