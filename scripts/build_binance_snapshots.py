@@ -15,7 +15,6 @@ import csv
 import gzip
 import io
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -81,7 +80,7 @@ def main(argv: list[str]) -> int:
         gz.write(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode())
     tmp = OUT.with_suffix(".tmp")
     tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, OUT)
+    tmp.replace(OUT)
     n = len(doc["symbols"])  # type: ignore[arg-type]
     print(f"{OUT}: {n} symbols, {len(doc['ladders'])} ladders, {OUT.stat().st_size:,} bytes")  # type: ignore[arg-type]
     return 0

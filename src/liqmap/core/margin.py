@@ -318,7 +318,9 @@ def _tier_at_liquidation(
     for t in table.tiers:
         p = _price(venue, pos, t, 0.0)
         v = _value_at(venue, pos, p)
-        if t.notional_floor <= v < t.notional_cap or (t is table.tiers[-1] and v >= t.notional_floor):
+        if t.notional_floor <= v < t.notional_cap or (
+            t is table.tiers[-1] and v >= t.notional_floor
+        ):
             return t, p
     return tier, price  # pragma: no cover - continuity of the amounts guarantees a bracket
 

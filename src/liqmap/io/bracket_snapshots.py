@@ -90,7 +90,9 @@ def snapshot_dates() -> tuple[str, ...]:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"[^A-Z0-9_]", "", s.split(":")[0].upper().replace("-", "").replace("/", ""))
+    return re.sub(
+        r"[^A-Z0-9_]", "", s.split(":", maxsplit=1)[0].upper().replace("-", "").replace("/", "")
+    )
 
 
 def resolve_symbol(symbol: str) -> str | None:

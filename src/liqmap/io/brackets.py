@@ -34,7 +34,6 @@ import msgspec
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import DataFileError, LiqmapError, UnknownSymbolError
-from liqmap.io.bracket_snapshots import snapshot_dates, snapshot_symbols, snapshot_table
 from liqmap.io.bracket_schemas import (
     BinanceCoinmSymbolBrackets,
     BinanceSymbolBrackets,
@@ -42,6 +41,7 @@ from liqmap.io.bracket_schemas import (
     Row,
     SharedBracketFile,
 )
+from liqmap.io.bracket_snapshots import snapshot_dates, snapshot_symbols, snapshot_table
 
 __all__ = ["NO_TABLE_HINT", "default_table", "known_symbols", "load_brackets", "table_from_binance"]
 

@@ -1,9 +1,11 @@
 """The documented conservative stand-in table for symbols liqmap has no tiers for.
 
-The rule (``docs/model.md`` section 1.9): take the most common Binance USD-M ladder among the
-latest snapshot's perpetuals with the requested maximum leverage (default: the most common
-maximum leverage) -- see :func:`liqmap.io.bracket_snapshots.fallback_ladder` -- and apply it with
-the venue's own maintenance rule:
+The rule (``docs/model.md`` section 1.9): on Bybit, OKX, Hyperliquid and COIN-M, a coin Binance
+USD-M lists takes **its Binance ladder** (the snapshot in force at the map's time); any other
+symbol takes the most common Binance USD-M ladder among the latest snapshot's perpetuals with the
+requested maximum leverage (default: the most common maximum leverage) -- see
+:func:`liqmap.io.bracket_snapshots.fallback_ladder`. The ladder is applied with the venue's own
+maintenance rule:
 
 * Binance USD-M and Bybit: the ladder as is (both deduct ``amount_k = amount_{k-1} + floor_k x
   (mmr_k - mmr_{k-1})``).
@@ -27,7 +29,7 @@ from typing import assert_never
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import FallbackTableWarning
-from liqmap.io.bracket_snapshots import fallback_ladder, snapshot_dates
+from liqmap.io.bracket_snapshots import fallback_ladder, snapshot_dates, snapshot_table
 
 __all__ = ["FALLBACK_TAG", "HYPERLIQUID_FALLBACK_LEVERAGE", "fallback_table", "is_fallback"]
 
@@ -41,28 +43,36 @@ def is_fallback(table: MarginTable | None) -> bool:
 
 
 def fallback_table(
-    venue: Venue, symbol: str, *, max_leverage: float | None = None, warn: bool = True
-) -> MarginTable:
+    venue: Venue, symbol: str, *, max_leverage: float | None = None,
+    as_of_ms: int | None = None, warn: bool = True,
+) -> MarginTable:  # fmt: skip
     """The conservative stand-in table for ``symbol`` on ``venue`` (see the module docstring)."""
-    ladder, lev, shared = fallback_ladder(max_leverage)
-    latest = snapshot_dates()[-1]
-    tiers = _tiers(venue, ladder, max_leverage)
+    same = None if venue is Venue.BINANCE else snapshot_table(symbol, as_of_ms)
+    if same is not None:
+        rows, as_of = list(same.tiers), same.as_of
+        what = f"Binance USD-M's {same.symbol} ladder (snapshot {same.as_of})"
+    else:
+        ladder, lev, shared = fallback_ladder(max_leverage)
+        as_of = snapshot_dates()[-1]
+        rows = [MarginTier(k, *map(float, t)) for k, t in enumerate(ladder, start=1)]
+        what = (
+            f"the most common Binance USD-M ladder at {lev:g}x max leverage ({shared} "
+            f"perpetuals share it, snapshot {as_of})"
+        )
     how = (
-        f"{FALLBACK_TAG}: liqmap has no tiers for {symbol} on {venue.value}; using the most common "
-        f"Binance USD-M ladder at {lev:g}x max leverage ({shared} perpetuals share it, snapshot "
-        f"{latest}) with {venue.value}'s maintenance rule (docs/model.md section 1.9). Pass the "
-        f"real tiers with --brackets FILE or fetch them with `liqmap tiers sync --exchange "
-        f"{venue.value} --symbol {symbol}`"
+        f"{FALLBACK_TAG}: liqmap has no tiers for {symbol} on {venue.value}; using {what} with "
+        f"{venue.value}'s maintenance rule (docs/model.md section 1.9). Pass the real tiers with "
+        f"--brackets FILE or fetch them with `liqmap tiers sync --exchange {venue.value} "
+        f"--symbol {symbol}`"
     )
     if warn:
         warnings.warn(how, FallbackTableWarning, stacklevel=2)
-    return MarginTable(symbol, venue.value, tiers, as_of=latest, source=how)
+    return MarginTable(
+        symbol, venue.value, _tiers(venue, rows, max_leverage), as_of=as_of, source=how
+    )
 
 
-def _tiers(
-    venue: Venue, ladder: tuple[tuple[float, float, float, float, float], ...], lev: float | None
-) -> tuple[MarginTier, ...]:
-    rows = [MarginTier(k, *map(float, t)) for k, t in enumerate(ladder, start=1)]
+def _tiers(venue: Venue, rows: list[MarginTier], lev: float | None) -> tuple[MarginTier, ...]:
     match venue:
         case Venue.BINANCE | Venue.BYBIT:
             return tuple(rows)
