@@ -90,9 +90,9 @@ def snapshot_dates() -> tuple[str, ...]:
 
 
 def _norm(s: str) -> str:
-    return re.sub(
-        r"[^A-Z0-9_]", "", s.split(":", maxsplit=1)[0].upper().replace("-", "").replace("/", "")
-    )
+    """Upper case without separators (``-``, ``/``, ``.``, spaces) or ccxt's ``:SETTLE``
+    suffix; symbols may hold non-ASCII letters (Binance lists some)."""
+    return re.sub(r"[\s\-/.]", "", s.split(":", maxsplit=1)[0].upper())
 
 
 def resolve_symbol(symbol: str) -> str | None:
@@ -141,12 +141,20 @@ def snapshot_table(symbol: str, as_of_ms: int | None = None) -> MarginTable | No
     return _table(sym, "binance", ladder, snap.date, source)
 
 
-def _table(symbol: str, venue: str, ladder: object, as_of: str, source: str) -> MarginTable:
-    rows: list[tuple[float, float, float, float, float]] = list(ladder)  # type: ignore[call-overload]
+def _table(
+    symbol: str, venue: str, ladder: list[tuple[float, float, float, float, float]], as_of: str,
+    source: str,
+) -> MarginTable:  # fmt: skip
+    """The ladder as a table; Binance numbers the brackets 1.. in order. Empty brackets
+    (floor == cap: a few published tables hold one) can hold no position: dropped, and said."""
     tiers = tuple(
         MarginTier(k, float(lo), float(hi), float(mmr), float(amt), float(lev))
-        for k, (lo, hi, mmr, amt, lev) in enumerate(rows, start=1)
+        for k, (lo, hi, mmr, amt, lev) in enumerate(ladder, start=1)
+        if hi > lo
     )
+    empty = len(ladder) - len(tiers)
+    if empty:
+        source = f"{source} ({empty} empty bracket(s) with floor = cap dropped)"
     return MarginTable(symbol, venue, tiers, as_of=as_of, source=source)
 
 
