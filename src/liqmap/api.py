@@ -219,13 +219,27 @@ def estimate_map(
     """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`); its first note
     names the margin table used (``margin table: ...``)."""
     md, venue, table = _resolve(data, exchange, brackets, at)
+    p, capped = _allowed_mix(params, venue, table, md.candles)
     w = window if isinstance(window, str) else ""
     m = _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
-        liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
+        liquidations=md.liquidations, params=p, as_of_ms=_at_ms(at), bins=bins,
         range_pct=range_pct, window_label=w,
     )  # fmt: skip
+    m = replace(m, notes=(*capped, *m.notes))
     return _with_table_note(m, table, brackets)
+
+
+def _allowed_mix(
+    params: EstimatorParams | None, venue: Venue, table: MarginTable | None, candles: Candles
+) -> tuple[EstimatorParams | None, tuple[str, ...]]:
+    """The leverage mix without the tiers the symbol's table does not allow (the others
+    rescaled, and a note saying so): a small coin capped at 20x holds no 50x or 100x positions."""
+    from liqmap.core.multivenue import venue_params
+
+    if table is None or not len(candles):
+        return params, ()
+    return venue_params(params or DEFAULT_PARAMS, venue, table, float(candles.close[-1]))
 
 
 def estimate_heatmap(
@@ -242,6 +256,7 @@ def estimate_heatmap(
 ) -> LiquidationHeatmap:
     """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
     md, venue, table = _resolve(data, exchange, brackets, at)
+    params, _ = _allowed_mix(params, venue, table, md.candles)
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_heatmap(

@@ -306,6 +306,11 @@ class Store:
         with guard(self.path, "reading brackets"):
             return reads.bracket_index(self._con, venue)
 
+    def last_candle_ms(self, venue: str, symbol: str, interval_ms: int) -> int | None:
+        """Open time of the last stored bar of the series, or None."""
+        with guard(self.path, "reading candles"):
+            return reads.last_candle_ms(self._con, venue, symbol, interval_ms)
+
     def brackets_fetched_ms(self, venue: str, symbol: str) -> int | None:
         """When the latest cached bracket table of ``symbol`` was fetched, or None."""
         with guard(self.path, "reading brackets"):

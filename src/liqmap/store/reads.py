@@ -216,6 +216,17 @@ def bracket_index(
     return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
 
+def last_candle_ms(
+    con: duckdb.DuckDBPyConnection, venue: str, symbol: str, interval_ms: int
+) -> int | None:
+    """Open time of the last stored bar (epoch ms), or None."""
+    rows = con.execute(
+        "SELECT max(ts_ms) FROM candles WHERE venue = ? AND symbol = ? AND interval_ms = ?",
+        [venue, symbol, interval_ms],
+    ).fetchall()
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
 def latest_brackets_fetch_ms(con: duckdb.DuckDBPyConnection, venue: str, symbol: str) -> int | None:
     """When the latest bracket table of a symbol was fetched (epoch ms), or None."""
     rows = con.execute(
