@@ -239,7 +239,21 @@ def _allowed_mix(
 
     if table is None or not len(candles):
         return params, ()
-    return venue_params(params or DEFAULT_PARAMS, venue, table, float(candles.close[-1]))
+    p = params or DEFAULT_PARAMS
+    try:
+        return venue_params(p, venue, table, float(candles.close[-1]))
+    except ParameterError:  # every tier above the symbol's cap (e.g. 4x stocks): one tier at it
+        cap = table.tier_for(p.position_notional_usd).max_leverage
+        if cap <= 1.0:
+            raise ParameterError(
+                f"{table.symbol} allows only {cap:g}x for the representative position of "
+                f"{p.position_notional_usd:,.0f} in its table's unit: a 1x position is never "
+                "liquidated, so there is no map (pairs quoted in a coin, such as ETHBTC, are not "
+                "USD-sized; liqmap maps USD(T)/USDC-quoted contracts)"
+            ) from None
+        note = (f"{table.symbol} allows at most {cap:g}x on {venue.value}: every tier of the mix "
+                f"is above it, so all positions are modelled at {cap:g}x",)  # fmt: skip
+        return p.with_leverage_mix(f"{cap:g}:1"), note
 
 
 def estimate_heatmap(
