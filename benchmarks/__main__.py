@@ -33,7 +33,17 @@ def _suite(name: str) -> Callable[[], list[Result]]:
     return run
 
 
-SUITES = ("estimator", "pipeline", "memory", "store", "backtest", "recorder", "cascade", "web", "scan")
+SUITES = (
+    "estimator",
+    "pipeline",
+    "memory",
+    "store",
+    "backtest",
+    "recorder",
+    "cascade",
+    "web",
+    "scan",
+)
 
 
 def main(argv: list[str]) -> None:

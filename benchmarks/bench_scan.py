@@ -29,7 +29,9 @@ from liqmap.io.files import load_candles
 
 N_SYMBOLS = 50
 DAY = 86_400_000
-FILES = {c: f"bars/binance-um-5m-{c}USDT-2024-12-31_2026-02-19.csv.gz" for c in ("BTC", "ETH", "SOL")}
+FILES = {
+    c: f"bars/binance-um-5m-{c}USDT-2024-12-31_2026-02-19.csv.gz" for c in ("BTC", "ETH", "SOL")
+}
 
 
 def _symbols() -> list[str]:
@@ -95,7 +97,9 @@ def run() -> list[Result]:
     top = result.rows[0]
     detail = f"top {top.symbol} score {top.score:.3g}; {len(names)} symbols, 4 workers"
     return [
-        Result(f"scan {N_SYMBOLS} symbols, 7d of stored 5m bars (in-process)", inproc, 10.0, detail),
+        Result(
+            f"scan {N_SYMBOLS} symbols, 7d of stored 5m bars (in-process)", inproc, 10.0, detail
+        ),
         Result(f"`liqmap scan --json` {N_SYMBOLS} symbols (whole process)", cli, 10.0),
     ]
 
