@@ -45,8 +45,8 @@ def _symbols() -> list[str]:
 
 def build_store(home: Path) -> list[str]:
     """50 symbols x 30 days of 5m bars in ``home``'s store; returns the symbols."""
-    from liqmap.store import Store
     from liqmap.settings import Settings
+    from liqmap.store import Store
 
     shared = require_shared()
     base = {c: load_candles(shared / f, symbol=f"{c}USDT") for c, f in FILES.items()}
