@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
 from liqmap.exchanges.binance.tiers import sign
-from liqmap.exchanges.tiers import cached_table, sync_tiers
+from liqmap.exchanges.tiers import cached_table, refreshed_table, sync_tiers
 from liqmap.settings import Settings
 from liqmap.store import Store
 
@@ -130,3 +130,29 @@ def test_binance_signed_brackets(server: HTTPServer, settings: Settings, store: 
     assert store.latest_brackets("binance", "ETHUSDT") is not None
     with pytest.raises(ParameterError, match="LIQMAP_BINANCE_API_KEY"):
         sync_tiers(store, Venue.BINANCE, None, settings=settings, now_ms=NOW)
+
+
+def test_refresh_only_when_missing_or_older_than_the_max_age(
+    server: HTTPServer, settings: Settings, store: Store
+) -> None:
+    calls: list[str] = []
+
+    def handler(req: Request) -> Response:
+        calls.append(req.args.get("symbol", ""))
+        return json_response(resource("bybit_risk_limit.json"))
+
+    server.expect_request("/v5/market/risk-limit").respond_with_handler(handler)
+    s = replace(settings, tiers_max_age_ms=7 * DAY)
+    first = refreshed_table(store, Venue.BYBIT, "BTCUSDT", settings=s, now_ms=NOW)
+    assert first is not None and calls == ["BTCUSDT"]  # missing: fetched
+    again = refreshed_table(store, Venue.BYBIT, "BTC", settings=s, now_ms=NOW + 6 * DAY)
+    assert again is not None and again.tiers == first.tiers and len(calls) == 1  # fresh: cached
+    refreshed_table(store, Venue.BYBIT, "BTC", settings=s, now_ms=NOW + 8 * DAY, fetch=False)
+    assert len(calls) == 1  # offline maps never fetch
+    refreshed_table(store, Venue.BYBIT, "BTC", settings=s, now_ms=NOW + 8 * DAY)
+    assert len(calls) == 2  # stale: fetched again
+    assert store.brackets_fetched_ms("bybit", "BTCUSDT") == NOW + 8 * DAY
+    # binance without a key and COIN-M: nothing to fetch, no request, None (dated defaults apply)
+    assert refreshed_table(store, Venue.BINANCE, "BTCUSDT", settings=s, now_ms=NOW) is None
+    assert refreshed_table(store, Venue.BINANCE_COINM, "BTCUSD", settings=s, now_ms=NOW) is None
+    assert len(calls) == 2

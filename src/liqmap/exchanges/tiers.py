@@ -36,7 +36,10 @@ from liqmap.exchanges.sync import store_symbol
 from liqmap.settings import Settings
 from liqmap.store import Store
 
-__all__ = ["TierSync", "cached_table", "fetch_tiers", "sync_tiers", "sync_tiers_async"]
+__all__ = [
+    "TierSync", "cached_table", "fetch_tiers", "live_tiers_available", "refreshed_table",
+    "sync_tiers", "sync_tiers_async",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +146,40 @@ def cached_table(
     now = int(time.time() * 1000) if now_ms is None else now_ms
     stale = max_age_ms > 0 and now - fetched > max_age_ms
     return table, stale
+
+
+def live_tiers_available(venue: Venue, settings: Settings) -> bool:
+    """True when liqmap can fetch the venue's tiers: public on Bybit, OKX and Hyperliquid; on
+    Binance USD-M with an API key configured; never on COIN-M."""
+    match venue:
+        case Venue.BYBIT | Venue.OKX | Venue.HYPERLIQUID:
+            return True
+        case Venue.BINANCE:
+            return bool(settings.binance_api_key and settings.binance_api_secret)
+        case Venue.BINANCE_COINM:
+            return False
+        case _:
+            assert_never(venue)
+
+
+def refreshed_table(
+    store: Store, venue: Venue, symbol: str, *, settings: Settings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None, now_ms: int | None = None,
+    fetch: bool = True,
+) -> MarginTable | None:  # fmt: skip
+    """The cached live table of ``symbol``, first re-fetched when missing or older than
+    ``settings.tiers_max_age_ms`` (``LIQMAP_TIERS_MAX_AGE``) and ``fetch`` is allowed.
+
+    A failed refresh keeps what is cached (or None: the dated default then applies); the map's
+    ``margin table: ...`` note always says which table was used.
+    """
+    s = settings or Settings.from_env()
+    table, stale = cached_table(store, venue, symbol, max_age_ms=s.tiers_max_age_ms, now_ms=now_ms)
+    fresh = table is not None and not stale
+    if fresh or not fetch or store.read_only or not live_tiers_available(venue, s):
+        return table
+    try:
+        rep = sync_tiers(store, venue, [symbol], settings=s, transport=transport, now_ms=now_ms)
+    except LiqmapError:
+        return table
+    return rep.tables[0] if rep.tables else table
