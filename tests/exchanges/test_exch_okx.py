@@ -150,8 +150,11 @@ def test_okx_tiers_whole_position_rule_worked_example() -> None:
     rows = [
         OkxPositionTier(tier=str(i), minSz=lo, maxSz=hi, mmr=mmr, imr="0", maxLever=lev)
         for i, (lo, hi, mmr, lev) in enumerate(
-            [("0", "2000", "0.004", "100"), ("2000", "4000", "0.006", "75"),
-             ("4000", "8000", "0.01", "50")],
+            [
+                ("0", "2000", "0.004", "100"),
+                ("2000", "4000", "0.006", "75"),
+                ("4000", "8000", "0.01", "50"),
+            ],
             start=1,
         )
     ]

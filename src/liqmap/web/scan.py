@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 
 from liqmap.core.scan import DEFAULT_MIN_SHARE, ScanRow, rank, scale_of, scan_row
 from liqmap.errors import LiqmapError
-from liqmap.web.params import FieldError
+from liqmap.web.params import FieldError, SourceQ, WindowQ, _window
 from liqmap.web.sources import Source
 from liqmap.web.state import WebState
 
@@ -40,14 +40,15 @@ def _one(src: Source, symbol: str, window: str, min_share: float) -> ScanRow:
 @router.get("/scan", tags=["maps"], summary="Symbols ranked by their nearest large clusters")
 async def get_scan(
     request: Request,
-    source: Annotated[str | None, Query(description="A source name (default: the first).")] = None,
-    window: Annotated[str, Query(description="Map window, e.g. 24h, 7d.")] = "24h",
+    source: SourceQ = "demo",
+    window: WindowQ = "24h",
     min_share: Annotated[
         float, Query(gt=0, lt=1, description="Large cluster: this share of OI or daily volume.")
     ] = DEFAULT_MIN_SHARE,
 ) -> dict[str, Any]:
     """``liqmap scan --json`` over every symbol of ``source``: best score first, failures last."""
     st: WebState = request.app.state.liqmap
+    _window(window, "window", 3_600_000, 30 * 86_400_000)
     name = source or st.config.default_source
     src = st.sources.get(name)
     if src is None:
