@@ -219,7 +219,9 @@ def estimate_map(
     """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`); its first note
     names the margin table used (``margin table: ...``)."""
     md, venue, table = _resolve(data, exchange, brackets, at)
-    p, capped = _allowed_mix(params, venue, table, md.candles)
+    from liqmap.io.tables import allowed_mix
+
+    p, capped = allowed_mix(params, venue, table, md.candles)
     w = window if isinstance(window, str) else ""
     m = _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
@@ -228,32 +230,6 @@ def estimate_map(
     )  # fmt: skip
     m = replace(m, notes=(*capped, *m.notes))
     return _with_table_note(m, table, brackets)
-
-
-def _allowed_mix(
-    params: EstimatorParams | None, venue: Venue, table: MarginTable | None, candles: Candles
-) -> tuple[EstimatorParams | None, tuple[str, ...]]:
-    """The leverage mix without the tiers the symbol's table does not allow (the others
-    rescaled, and a note saying so): a small coin capped at 20x holds no 50x or 100x positions."""
-    from liqmap.core.multivenue import venue_params
-
-    if table is None or not len(candles):
-        return params, ()
-    p = params or DEFAULT_PARAMS
-    try:
-        return venue_params(p, venue, table, float(candles.close[-1]))
-    except ParameterError:  # every tier above the symbol's cap (e.g. 4x stocks): one tier at it
-        cap = table.tier_for(p.position_notional_usd).max_leverage
-        if cap <= 1.0:
-            raise ParameterError(
-                f"{table.symbol} allows only {cap:g}x for the representative position of "
-                f"{p.position_notional_usd:,.0f} in its table's unit: a 1x position is never "
-                "liquidated, so there is no map (pairs quoted in a coin, such as ETHBTC, are not "
-                "USD-sized; liqmap maps USD(T)/USDC-quoted contracts)"
-            ) from None
-        note = (f"{table.symbol} allows at most {cap:g}x on {venue.value}: every tier of the mix "
-                f"is above it, so all positions are modelled at {cap:g}x",)  # fmt: skip
-        return p.with_leverage_mix(f"{cap:g}:1"), note
 
 
 def estimate_heatmap(
@@ -270,7 +246,9 @@ def estimate_heatmap(
 ) -> LiquidationHeatmap:
     """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
     md, venue, table = _resolve(data, exchange, brackets, at)
-    params, _ = _allowed_mix(params, venue, table, md.candles)
+    from liqmap.io.tables import allowed_mix
+
+    params, _ = allowed_mix(params, venue, table, md.candles)
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_heatmap(

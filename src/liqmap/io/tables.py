@@ -20,13 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.errors import UnknownSymbolError
+from liqmap.domain.market import Candles
+from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.io.brackets import default_table, load_brackets
 from liqmap.io.fallback import fallback_table, is_fallback
 
-__all__ = ["LIVE_REACH_MS", "NOTE_PREFIX", "TableKind", "resolve_table", "table_kind", "table_note"]
+__all__ = [
+    "LIVE_REACH_MS", "NOTE_PREFIX", "TableKind", "allowed_mix", "resolve_table", "table_kind",
+    "table_note",
+]  # fmt: skip
 
 LIVE_REACH_MS = 30 * 86_400_000
 NOTE_PREFIX = "margin table: "
@@ -99,3 +104,31 @@ def table_note(table: MarginTable, path: str | Path | None = None) -> str:
         f"{NOTE_PREFIX}{table.symbol} {table.venue} [{kind} {table.as_of or '?'}]{where}{loud}"
         f" -- {table.source}"
     )
+
+
+def allowed_mix(
+    params: EstimatorParams | None, venue: Venue, table: MarginTable | None, candles: Candles
+) -> tuple[EstimatorParams | None, tuple[str, ...]]:
+    """The leverage mix without the tiers the symbol's table does not allow (the others
+    rescaled, and a note saying so): a small coin capped at 20x holds no 50x or 100x positions.
+    A symbol capped below every tier (4x stocks) is modelled at its cap; one allowing only 1x
+    at the representative size (coin-quoted pairs such as ETHBTC) has no map."""
+    from liqmap.core.multivenue import venue_params
+
+    if table is None or not len(candles):
+        return params, ()
+    p = params or DEFAULT_PARAMS
+    try:
+        return venue_params(p, venue, table, float(candles.close[-1]))
+    except ParameterError:  # every tier above the symbol's cap (e.g. 4x stocks): one tier at it
+        cap = table.tier_for(p.position_notional_usd).max_leverage
+        if cap <= 1.0:
+            raise ParameterError(
+                f"{table.symbol} allows only {cap:g}x for the representative position of "
+                f"{p.position_notional_usd:,.0f} in its table's unit: a 1x position is never "
+                "liquidated, so there is no map (pairs quoted in a coin, such as ETHBTC, are not "
+                "USD-sized; liqmap maps USD(T)/USDC-quoted contracts)"
+            ) from None
+        note = (f"{table.symbol} allows at most {cap:g}x on {venue.value}: every tier of the mix "
+                f"is above it, so all positions are modelled at {cap:g}x",)  # fmt: skip
+        return p.with_leverage_mix(f"{cap:g}:1"), note
