@@ -108,7 +108,7 @@ def test_resolution_order() -> None:
         warnings.simplefilter("error")
         snap = resolve_table(Venue.BINANCE, "SOL", as_of_ms=_ms("2026-01-30"))
     assert snap.as_of == "2026-01-29" and table_note(snap).startswith(
-        "margin table: SOLUSDT binance [snapshot 2026-01-29]"
+        "margin table: SOLUSDT binance (snapshot 2026-01-29)"
     )
     live = snap.__class__("SOLUSDT", "binance", snap.tiers, as_of="2026-11-01", source="x GET y")
     # a cached live table applies to current maps, not to a map 30+ days before its fetch

@@ -32,7 +32,7 @@ def test_every_snapshot_symbol_maps_and_quotes(shared_data: Path) -> None:
                         btc.volume[keep] / f, btc.taker_buy_volume[keep] / f)  # fmt: skip
             try:
                 m = api.estimate_map(c, window="24h", bins=80)
-                assert m.notes[0].startswith(f"margin table: {i.symbol} binance [snapshot ")
+                assert m.notes[0].startswith(f"margin table: {i.symbol} binance (snapshot ")
                 assert m.total_long_usd > 0 and m.total_short_usd > 0
                 table = api.margin_table(Venue.BINANCE, i.symbol)
                 lev = min(10.0, table.tier_for(1_000.0).max_leverage)

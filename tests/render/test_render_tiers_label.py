@@ -18,7 +18,7 @@ def test_subtitle_names_the_snapshot_and_shouts_the_fallback(tmp_path: Path) -> 
         warnings.simplefilter("error")  # maps label the fallback instead of warning
         okx = api.estimate_map(md, window="24h", bins=60, exchange="okx")
     assert "FALLBACK tiers for okx" in map_subtitle(okx)
-    assert okx.notes[0].startswith("margin table: BTCUSDT okx [FALLBACK ")
+    assert okx.notes[0].startswith("margin table: BTCUSDT okx (FALLBACK ")
     assert tiers_text(("unrelated note",)) == ""
     assert api.plot(okx, tmp_path / "m.html").stat().st_size > 0
     assert "FALLBACK tiers for okx" in (tmp_path / "m.html").read_text(encoding="utf-8")

@@ -112,7 +112,7 @@ def _print(result: ScanResult, top: int) -> None:
         out.add_column(col, overflow="fold")
     for i, r in enumerate(ok[:top], start=1):
         scale = f"{format_usd(r.scale_usd)} {'OI' if r.scale_kind == 'open_interest' else 'vol/d'}"
-        fb = " [bold yellow]FALLBACK tiers[/]" if "[FALLBACK" in r.table else ""
+        fb = " [bold yellow]FALLBACK tiers[/]" if "(FALLBACK" in r.table else ""
         out.add_row(str(i), r.symbol + fb, f"{r.price:,.6g}", scale, _side(r, "long"),
                     _side(r, "short"), f"{r.score:.3g}")  # fmt: skip
     console.out().print(out)

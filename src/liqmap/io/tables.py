@@ -96,12 +96,12 @@ def table_kind(table: MarginTable, path: str | Path | None = None) -> TableKind:
 
 
 def table_note(table: MarginTable, path: str | Path | None = None) -> str:
-    """``margin table: BTCUSDT binance [snapshot 2026-02-05] -- <source>`` (one line)."""
+    """``margin table: BTCUSDT binance (snapshot 2026-02-05) -- <source>`` (one line)."""
     kind = table_kind(table, path)
     where = f" from {path}" if path is not None else ""
     loud = " -- NO TIERS KNOWN, conservative stand-in" if kind == "FALLBACK" else ""
     return (
-        f"{NOTE_PREFIX}{table.symbol} {table.venue} [{kind} {table.as_of or '?'}]{where}{loud}"
+        f"{NOTE_PREFIX}{table.symbol} {table.venue} ({kind} {table.as_of or '?'}){where}{loud}"
         f" -- {table.source}"
     )
 

@@ -128,7 +128,7 @@ def map_subtitle(m: LiquidationMap) -> str:
     return f"{totals}   |   {coverage_text(m.coverage)}" + (f"   |   {tiers}" if tiers else "")
 
 
-_TABLE_NOTE = re.compile(r"^margin table: (\S+) (\S+) \[(\S+) ([^\]]*)\]")
+_TABLE_NOTE = re.compile(r"^margin table: (\S+) (\S+) \((\S+) ([^)]*)\)")
 
 
 def tiers_text(notes: tuple[str, ...]) -> str:
