@@ -156,3 +156,16 @@ def test_refresh_only_when_missing_or_older_than_the_max_age(
     assert refreshed_table(store, Venue.BINANCE, "BTCUSDT", settings=s, now_ms=NOW) is None
     assert refreshed_table(store, Venue.BINANCE_COINM, "BTCUSD", settings=s, now_ms=NOW) is None
     assert len(calls) == 2
+
+
+def test_settings_for_tiers_from_the_environment() -> None:
+    s = Settings.from_env(
+        {"LIQMAP_TIERS_MAX_AGE": "12h", "LIQMAP_BINANCE_API_KEY": "k",
+         "LIQMAP_BINANCE_API_SECRET": "very-secret"}
+    )  # fmt: skip
+    assert s.tiers_max_age_ms == 12 * 3_600_000 and s.binance_api_key == "k"
+    assert "very-secret" not in repr(s)  # never printed
+    assert Settings.from_env({}).tiers_max_age_ms == 7 * DAY
+    assert Settings.from_env({"LIQMAP_TIERS_MAX_AGE": "0"}).tiers_max_age_ms == 0
+    with pytest.raises(ParameterError, match="LIQMAP_TIERS_MAX_AGE"):
+        Settings.from_env({"LIQMAP_TIERS_MAX_AGE": "soon"})
