@@ -112,11 +112,15 @@ def allowed_mix(
     """The leverage mix without the tiers the symbol's table does not allow (the others
     rescaled, and a note saying so): a small coin capped at 20x holds no 50x or 100x positions.
     A symbol capped below every tier (4x stocks) is modelled at its cap; one allowing only 1x
-    at the representative size (coin-quoted pairs such as ETHBTC) has no map."""
+    at the representative size (coin-quoted pairs such as ETHBTC) has no map. Only the default
+    tiers are capped: a mix the user chose (``--leverage``) is used as given, and a tier the
+    symbol does not allow is an error naming it."""
     from liqmap.core.multivenue import venue_params
 
     if table is None or not len(candles):
         return params, ()
+    if params is not None and params.leverages != DEFAULT_PARAMS.leverages:
+        return params, ()  # a mix the user chose is used as given (a tier too high is an error)
     p = params or DEFAULT_PARAMS
     try:
         return venue_params(p, venue, table, float(candles.close[-1]))
