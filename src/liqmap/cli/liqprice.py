@@ -14,15 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from liqmap.cli import console
-from liqmap.core.margin import LiquidationQuote, liquidation_price
+from liqmap.core.margin import BRACKET_AT_LIQUIDATION, LiquidationQuote, liquidation_price
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.errors import FallbackTableWarning, ParameterError
 from liqmap.io.brackets import load_brackets
 from liqmap.io.tables import table_kind, table_note
 from liqmap.timeutil import parse_time_ms
-
-_AT_LIQ = (Venue.BINANCE, Venue.BINANCE_COINM)
 
 __all__ = ["liqprice_cmd", "margin_currency", "quote_json", "register"]
 
@@ -141,7 +139,9 @@ def quote_json(
         "max_leverage": t.max_leverage,
         "bracket_floor": t.notional_floor,
         "bracket_cap": _finite(t.notional_cap),
-        "bracket_rule": "at the liquidation price" if quote.venue in _AT_LIQ else "at entry",
+        "bracket_rule": "at the liquidation price"
+        if quote.venue in BRACKET_AT_LIQUIDATION
+        else "at entry",
         "entry_bracket": t.tier if quote.entry_tier is None else quote.entry_tier.tier,
         "table": {
             "kind": table_kind(table, path),

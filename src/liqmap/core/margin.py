@@ -46,6 +46,7 @@ from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
 
 __all__ = [
+    "BRACKET_AT_LIQUIDATION",
     "DEFAULT_TAKER_FEE_RATE",
     "BracketRule",
     "LiquidationQuote",
@@ -57,6 +58,10 @@ __all__ = [
 
 BracketRule = Literal["liquidation", "entry"]
 """Which bracket the formula uses: Binance's at the liquidation price, or the one at entry."""
+
+BRACKET_AT_LIQUIDATION: frozenset[Venue] = frozenset({Venue.BINANCE, Venue.BINANCE_COINM})
+"""Venues whose bracket is the one holding the value at the liquidation price (see
+"Bracket choice"); the others use the bracket at entry."""
 
 DEFAULT_TAKER_FEE_RATE: dict[Venue, float] = {Venue.OKX: 0.0005}
 """Taker fee rates the formulas use when none is given: only OKX's liquidation condition needs one
@@ -210,7 +215,7 @@ def liquidation_price(
         )
     pos = formulas.Position(side.sign, entry, value, wb)
     used, lp = tier, _price(venue, pos, tier, fee)
-    if bracket == "liquidation" and venue in _AT_LIQUIDATION:
+    if bracket == "liquidation" and venue in BRACKET_AT_LIQUIDATION:
         used, lp = _tier_at_liquidation(venue, pos, tbl, tier, lp)
     return LiquidationQuote(
         venue=venue,
@@ -286,9 +291,6 @@ def inverse_contract_size(symbol: str) -> float:
     Source: https://www.binance.com/en/support/faq/a4470430e3164c13932be8967961aede
     """
     return 100.0 if symbol.upper().startswith("BTC") else 10.0
-
-
-_AT_LIQUIDATION = frozenset({Venue.BINANCE, Venue.BINANCE_COINM})
 
 
 def _value_at(venue: Venue, pos: formulas.Position, price: float) -> float:
