@@ -1,7 +1,7 @@
 """Run the benchmarks and print medians against the targets.
 
 ``python -m benchmarks`` runs them all; ``python -m benchmarks estimator store`` a selection.
-Suites: estimator, pipeline, memory, store, backtest, recorder, cascade, web.
+Suites: estimator, pipeline, memory, store, backtest, recorder, cascade, web, scan.
 """
 
 from __future__ import annotations
@@ -33,7 +33,17 @@ def _suite(name: str) -> Callable[[], list[Result]]:
     return run
 
 
-SUITES = ("estimator", "pipeline", "memory", "store", "backtest", "recorder", "cascade", "web")
+SUITES = (
+    "estimator",
+    "pipeline",
+    "memory",
+    "store",
+    "backtest",
+    "recorder",
+    "cascade",
+    "web",
+    "scan",
+)
 
 
 def main(argv: list[str]) -> None:

@@ -53,6 +53,7 @@ class MarketData:
     liquidations: LiquidationEvents | None = None
     simulation: object | None = None  # liqmap.sim.SimulationResult for the demo source
     source: str = ""
+    margin_table: MarginTable | None = None  # a live table cached in the store, when there is one
 
 
 def load_market(
@@ -127,14 +128,25 @@ def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketDat
 
 
 def margin_table(
-    venue: Venue, symbol: str, brackets: str | Path | None = None
-) -> MarginTable | None:
-    """The bracket table from ``brackets`` (a file) or liqmap's dated default for the symbol."""
-    from liqmap.io import brackets as br
+    venue: Venue, symbol: str, brackets: str | Path | None = None, *,
+    as_of_ms: int | None = None, cached: MarginTable | None = None, warn: bool = True,
+) -> MarginTable:  # fmt: skip
+    """The bracket table from ``brackets`` (a file), a cached live table, liqmap's dated default
+    in force at ``as_of_ms``, or the labelled fallback (see :func:`liqmap.io.tables.resolve_table`;
+    maps pass ``warn=False`` and carry the label in their first note instead)."""
+    from liqmap.io.tables import resolve_table
 
-    if brackets is not None:
-        return br.load_brackets(Path(brackets), symbol=symbol, venue=venue)
-    return br.default_table(venue, symbol)
+    return resolve_table(venue, symbol, brackets, as_of_ms=as_of_ms, cached=cached, warn=warn)
+
+
+def _with_table_note(m: LiquidationMap, table: MarginTable | None, path: object) -> LiquidationMap:
+    """The map with the ``margin table: ...`` label first in its notes."""
+    from liqmap.io.tables import table_note
+
+    if table is None:
+        return m
+    note = table_note(table, path if isinstance(path, (str, Path)) else None)
+    return replace(m, notes=(note, *m.notes))
 
 
 def load_params(path: str | Path) -> EstimatorParams:
@@ -178,13 +190,19 @@ def _resolve(
     data: MarketData | Candles,
     exchange: str | Venue,
     brackets: str | Path | MarginTable | None,
+    at_text: str | int | None = None,
 ) -> tuple[MarketData, Venue, MarginTable | None]:
     """The data as MarketData, the venue and its bracket table (given, from a file, or default)."""
     md = data if isinstance(data, MarketData) else MarketData(data)
     venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
     if isinstance(brackets, MarginTable):
         return md, venue, brackets
-    return md, venue, margin_table(venue, md.candles.symbol, brackets)
+    at = _at_ms(at_text) if at_text is not None else None
+    when = at if at is not None else _last_ms(md.candles)
+    table = margin_table(
+        venue, md.candles.symbol, brackets, as_of_ms=when, cached=md.margin_table, warn=False
+    )
+    return md, venue, table
 
 
 def estimate_map(
@@ -198,14 +216,20 @@ def estimate_map(
     bins: int = _maps.DEFAULT_BINS,
     range_pct: float | None = None,
 ) -> LiquidationMap:
-    """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`)."""
-    md, venue, table = _resolve(data, exchange, brackets)
+    """Estimate a liquidation map (see :func:`liqmap.core.maps.estimate_map`); its first note
+    names the margin table used (``margin table: ...``)."""
+    md, venue, table = _resolve(data, exchange, brackets, at)
+    from liqmap.io.tables import allowed_mix
+
+    p, capped = allowed_mix(params, venue, table, md.candles)
     w = window if isinstance(window, str) else ""
-    return _maps.estimate_map(
+    m = _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
-        liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
+        liquidations=md.liquidations, params=p, as_of_ms=_at_ms(at), bins=bins,
         range_pct=range_pct, window_label=w,
     )  # fmt: skip
+    m = replace(m, notes=(*capped, *m.notes))
+    return _with_table_note(m, table, brackets)
 
 
 def estimate_heatmap(
@@ -221,7 +245,10 @@ def estimate_heatmap(
     warmup: str | int | None = None,
 ) -> LiquidationHeatmap:
     """Estimate a liquidation heatmap (see :func:`liqmap.core.maps.estimate_heatmap`)."""
-    md, venue, table = _resolve(data, exchange, brackets)
+    md, venue, table = _resolve(data, exchange, brackets, at)
+    from liqmap.io.tables import allowed_mix
+
+    params, _ = allowed_mix(params, venue, table, md.candles)
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
     return _maps.estimate_heatmap(
@@ -343,14 +370,20 @@ def estimate_multi_map(
 ) -> LiquidationMap:
     """One map per venue (own margin rules and data) on a shared grid, combined in USD."""
     from liqmap.core.multivenue import VenueInput, estimate_multi_venue
+    from liqmap.io.tables import table_note
 
-    inputs = [
-        VenueInput(
-            venue, md.candles, margin_table(venue, md.candles.symbol, (brackets or {}).get(venue)),
-            md.oi, md.liquidations,
+    files_by = dict(brackets or {})
+    tables = {
+        venue: margin_table(
+            venue, md.candles.symbol, files_by.get(venue), cached=md.margin_table,
+            as_of_ms=_at_ms(at) if at is not None else _last_ms(md.candles), warn=False,
         )
         for venue, md in markets.items()
-    ]  # fmt: skip
+    }  # fmt: skip
+    inputs = [
+        VenueInput(venue, md.candles, tables[venue], md.oi, md.liquidations)
+        for venue, md in markets.items()
+    ]
     m = estimate_multi_venue(
         inputs, window_ms=_window_ms(window), params=params, as_of_ms=_at_ms(at), bins=bins,
         range_pct=range_pct, window_label=window if isinstance(window, str) else "",
@@ -360,4 +393,9 @@ def estimate_multi_map(
             "every venue reads the same market data here: the venues differ only by margin rules"
         )
         m = replace(m, notes=(shared, *m.notes))
-    return m
+    labels = tuple(table_note(t, files_by.get(v)) for v, t in tables.items())
+    return replace(m, notes=(*labels, *m.notes))
+
+
+def _last_ms(candles: Candles) -> int | None:
+    return int(candles.ts_ms[-1]) if len(candles) else None

@@ -32,7 +32,8 @@ Warnings are named classes whose text says what to do next::
 
     LiqmapWarning (UserWarning)
      ├── DataGapWarning                  input has gaps; they are reported, never interpolated
-     └── CoverageWarning                 the window is only partly covered by the input
+     ├── CoverageWarning                 the window is only partly covered by the input
+     └── FallbackTableWarning            no margin tiers for the symbol: a conservative stand-in
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "ExchangeError",
     "ExchangeServerError",
     "ExchangeTimeoutError",
+    "FallbackTableWarning",
     "GeoBlockedError",
     "InputError",
     "LeverageError",
@@ -221,3 +223,8 @@ class DataGapWarning(LiqmapWarning):
 
 class CoverageWarning(LiqmapWarning):
     """The requested window is only partly covered by the input data."""
+
+
+class FallbackTableWarning(LiqmapWarning):
+    """No margin tiers are known for the symbol: liqmap uses its documented conservative fallback
+    ladder. Pass the real tiers with ``--brackets`` or fetch them with ``liqmap tiers sync``."""

@@ -8,6 +8,9 @@ variable                       meaning (default)
 ``LIQMAP_<VENUE>_WS_URL``      WebSocket base URL, same venues
 ``LIQMAP_BINANCE_ARCHIVE_URL`` data.binance.vision base URL
 ``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP request (10)
+``LIQMAP_TIERS_MAX_AGE``       refresh cached live margin tiers older than this (``7d``; ``0``: never)
+``LIQMAP_BINANCE_API_KEY``     optional read-only Binance key: live ``/fapi/v1/leverageBracket``
+``LIQMAP_BINANCE_API_SECRET``  its secret (never printed)
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
 =============================  =====================================================================
@@ -77,6 +80,9 @@ class Settings:
     ws_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_WS_URLS))
     archive_url: str = DEFAULT_ARCHIVE_URL
     http_timeout_s: float = 10.0
+    tiers_max_age_ms: int = 7 * 86_400_000
+    binance_api_key: str = field(default="", repr=False)
+    binance_api_secret: str = field(default="", repr=False)
 
     def rest_url(self, venue: Venue) -> str:
         """REST base URL of a venue."""
@@ -95,7 +101,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``LIQMAP_*`` variables; an unknown ``LIQMAP_`` variable is an error (typo guard)."""
         env = os.environ if environ is None else environ
-        known = {"LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT", *_TEST_ONLY}
+        known = {
+            "LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT",
+            "LIQMAP_TIERS_MAX_AGE", "LIQMAP_BINANCE_API_KEY", "LIQMAP_BINANCE_API_SECRET",
+            *_TEST_ONLY,
+        }  # fmt: skip
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)
         for venue in Venue:
@@ -134,4 +144,18 @@ class Settings:
             if archive
             else DEFAULT_ARCHIVE_URL,
             http_timeout_s=timeout,
+            tiers_max_age_ms=_max_age(env.get("LIQMAP_TIERS_MAX_AGE", "")),
+            binance_api_key=env.get("LIQMAP_BINANCE_API_KEY", ""),
+            binance_api_secret=env.get("LIQMAP_BINANCE_API_SECRET", ""),
         )
+
+
+def _max_age(text: str) -> int:
+    """``LIQMAP_TIERS_MAX_AGE``: a duration (``12h``, ``7d``) or ``0`` (never refresh)."""
+    if not text.strip():
+        return 7 * 86_400_000
+    if text.strip() == "0":
+        return 0
+    from liqmap.timeutil import parse_duration_ms
+
+    return parse_duration_ms(text.strip(), name="LIQMAP_TIERS_MAX_AGE")

@@ -16,6 +16,12 @@ BASE = ["liqprice", "--exchange", "binance", "--symbol", "BTCUSDT", "--entry", "
 SHARED_BRACKETS = "brackets/binance-um-leverage-brackets-BTCUSDT-ETHUSDT.json"
 
 
+@pytest.fixture(autouse=True)
+def _empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No store with cached live tiers: the dated defaults apply."""
+    monkeypatch.setenv("LIQMAP_HOME", str(tmp_path / "home"))
+
+
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main([*args, "--json"]) == 0
     out: dict[str, Any] = json.loads(capsys.readouterr().out)
@@ -28,7 +34,8 @@ def test_rich_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     # (5000 - 100000) / (1.6667 * (0.004 - 1)) = 57,228.92, -4.618% from entry
     assert "57,228.92" in out and "-4.618%" in out
-    assert "#1: MMR 0.4%" in out and "max leverage 150x" in out and "2026-09" in out
+    assert "#1: MMR 0.4%" in out and "max leverage 150x" in out and "2026-03-05" in out
+    assert "snapshot table" in out
 
 
 def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +52,8 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert (d["leverage"], d["notional"], d["margin"]) == (20, 5_000_000, 250_000)
     assert d["quantity"] == pytest.approx(83.333333, rel=1e-6)
-    assert d["table"]["as_of"] == "2026-09" and "leverageBracket" in d["table"]["source"]
+    assert d["table"]["as_of"] == "2026-03-05" and "leverageBracket" in d["table"]["source"]
+    assert d["table"]["kind"] == "snapshot" and d["bracket_rule"] == "at the liquidation price"
 
 
 def test_quantity_and_margin_only(capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,9 +128,26 @@ def test_unknown_exchange_and_symbol(capsys: pytest.CaptureFixture[str]) -> None
     tail = ["--side", "long", "--entry", "1", "--leverage", "2", "--notional", "10"]
     assert main(["liqprice", "--exchange", "ftx", *tail]) == 2
     assert "unknown exchange" in capsys.readouterr().err
-    assert main(["liqprice", "--exchange", "bybit", "--symbol", "DOGE", *tail]) == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "known symbols: BTCUSDT, ETHUSDT" in err
+
+    # unknown symbols are never a dead end: the labelled fallback, with a warning naming the fix
+    assert main(["liqprice", "--exchange", "bybit", "--symbol", "ZZZQQQ", *tail, "--json"]) == 0
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert "FALLBACK" in err and "--brackets" in err and "liqmap tiers sync" in err
+    d = json.loads(captured.out)
+    assert d["table"]["kind"] == "FALLBACK" and "NO TIERS KNOWN" in d["table"]["label"]
+
+
+def test_bybit_eth_large_short_is_answered_with_the_labelled_fallback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # issue 11: refused before (one-tier placeholder). Binance ETHUSDT's ladder (2026-03-05):
+    # 2M is in bracket 3 (800k-3M, MMR 0.65%, amount 1,500); Bybit values MM at entry:
+    # LP = 3000 + (40000 - (2e6 * 0.0065 - 1500)) / 666.667 = 3000 + 28500 / 666.667 = 3,042.75
+    args = ["liqprice", "--exchange", "bybit", "--symbol", "ETHUSDT", "--side", "short"]
+    d = run_json(capsys, *args, "--entry", "3000", "--leverage", "50", "--notional", "2000000")
+    assert d["liquidation_price"] == pytest.approx(3000 + 28_500 / (2e6 / 3000))
+    assert d["table"]["kind"] == "FALLBACK" and d["bracket"] == 3
 
 
 def test_console_script() -> None:

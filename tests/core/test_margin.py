@@ -23,6 +23,7 @@ from liqmap.domain.enums import Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import LeverageError, ParameterError
 from liqmap.io.brackets import default_table, load_brackets
+from liqmap.io.fallback import fallback_table
 
 SHARED_BRACKETS = "brackets/binance-um-leverage-brackets-BTCUSDT-ETHUSDT.json"
 
@@ -143,10 +144,10 @@ def test_binance_coinm_bracket1() -> None:
 
 
 def test_binance_coinm_bracket4_uses_cum_in_coin() -> None:
-    # 1,800,000 USD at 60,000 = 30 BTC -> bracket 4 (30-50 BTC): MMR 2.5%, cum 0.56 BTC, max 20x.
-    # 10x: WB = 3 BTC.
-    # long:  1.8M * 1.025 / (3 + 0.56 + 30) = 1845000 / 33.56  = 54,976.16
-    # short: 1.8M * (0.025 - 1) / (3 + 0.56 - 30) = -1755000 / -26.44 = 66,376.70
+    # 1,800,000 USD at 60,000 = 30 BTC -> bracket 4 (20-50 BTC): MMR 2.5%, cum 0.355 BTC, max 20x.
+    # 10x: WB = 3 BTC. The liquidation values (1.8M / LP = 32.7 and 27.1 BTC) stay in bracket 4.
+    # long:  1.8M * 1.025 / (3 + 0.355 + 30) = 1845000 / 33.355  = 55,314.05
+    # short: 1.8M * (0.025 - 1) / (3 + 0.355 - 30) = -1755000 / -26.645 = 65,865.98
     table = default_table(Venue.BINANCE_COINM, "BTC")
     long = liquidation_price(
         Venue.BINANCE_COINM, Side.LONG, 60_000, 10, notional=1_800_000, table=table
@@ -154,19 +155,21 @@ def test_binance_coinm_bracket4_uses_cum_in_coin() -> None:
     short = liquidation_price(
         Venue.BINANCE_COINM, Side.SHORT, 60_000, 10, notional=1_800_000, table=table
     )
-    assert long.tier.tier == 4 and long.tier.maint_amount == pytest.approx(0.56)
-    assert long.liquidation_price == pytest.approx(1_845_000 / 33.56)
-    assert short.liquidation_price == pytest.approx(1_755_000 / 26.44)
-    # maintenance at entry (coin): 30 * 2.5% - 0.56 = 0.19 BTC
-    assert long.maintenance_margin == pytest.approx(0.19)
+    assert long.tier.tier == 4 and long.tier.maint_amount == pytest.approx(0.355)
+    assert long.liquidation_price == pytest.approx(1_845_000 / 33.355)
+    assert short.liquidation_price == pytest.approx(1_755_000 / 26.645)
+    # maintenance at entry (coin): 30 * 2.5% - 0.355 = 0.395 BTC
+    assert long.maintenance_margin == pytest.approx(0.395)
 
 
 def test_binance_coinm_published_bracket_example() -> None:
-    # Binance FAQ: "if the position of BTCUSD is 300 BTC, the maintenance margin rate would be
-    # 12.5%" and "the maintenance amount would be 11.81 BTC".
+    # Binance FAQ "How to Calculate Liquidation Price of COIN-M Futures Contracts" (current
+    # version): "if the BTCUSD contract position is 300 BTC, the Maintenance Margin Rate would be
+    # 12.5%" and "the Maintenance Amount would be 11.605 BTC" (the 2021 version said 11.81).
     table = default_table(Venue.BINANCE_COINM, "BTCUSD")
     tier = select_tier(table, 300.0)
-    assert (tier.maint_margin_ratio, tier.maint_amount) == (0.125, pytest.approx(11.81))
+    assert (tier.maint_margin_ratio, tier.maint_amount) == (0.125, pytest.approx(11.605))
+    assert table.as_of.startswith("2024")
 
 
 def test_binance_coinm_short_at_1x_is_never_liquidated() -> None:
@@ -210,11 +213,11 @@ def test_bybit_tier2_uses_mm_deduction() -> None:
 
 
 def test_okx_includes_the_fee_rate() -> None:
-    # (EP -/+ M / size) / (1 -/+ (MMR + fee)); default table: MMR 0.4%, fee 0.05% (default).
+    # (EP -/+ M / size) / (1 -/+ (MMR + fee)); one 0.4% tier, fee 0.05% (default).
     # long 10x 100,000 USDT at 60,000: size 1.6667, M 10,000 -> M/size = 6,000
     # long:  (60000 - 6000) / (1 - 0.0045) = 54000 / 0.9955 = 54,244.10
     # short: (60000 + 6000) / (1 + 0.0045) = 66000 / 1.0045 = 65,704.33
-    table = default_table(Venue.OKX, "BTC-USDT-SWAP")
+    table = one_tier(Venue.OKX, 0.004, 0.0, 100)
     long = liquidation_price(Venue.OKX, Side.LONG, 60_000, 10, notional=100_000, table=table)
     short = liquidation_price(Venue.OKX, Side.SHORT, 60_000, 10, notional=100_000, table=table)
     assert long.taker_fee_rate == 0.0005
@@ -391,7 +394,11 @@ def test_ratio_matches_price_for_every_venue() -> None:
         (Venue.OKX, "BTC"),
         (Venue.HYPERLIQUID, "BTC"),
     ]:
-        table = default_table(venue, symbol)
+        table = (
+            fallback_table(venue, symbol, warn=False)
+            if venue is Venue.OKX
+            else (default_table(venue, symbol))
+        )
         r = liq_price_ratio(venue, Side.LONG, 10, 50_000, table)
         q = liquidation_price(venue, Side.LONG, 43_210, 10, notional=50_000, table=table)
         assert r * 43_210 == pytest.approx(q.liquidation_price, rel=1e-12)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liqmap.core.margin import LiquidationQuote, liq_price_ratio, liquidation_price, select_tier
+from liqmap.core.margin import (
+    BRACKET_AT_LIQUIDATION,
+    LiquidationQuote,
+    liq_price_ratio,
+    liquidation_price,
+    select_tier,
+)
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 
@@ -93,17 +99,40 @@ def test_more_leverage_is_closer_to_entry(pos: Pos, shrink: float) -> None:
 
 @given(positions())
 def test_ratio_times_entry_is_the_price(pos: Pos) -> None:
+    # under either bracket rule the ratio is entry-independent (the value at LP is value x LP/E)
     for side in Side:
-        r = liq_price_ratio(pos.venue, side, pos.lev, pos.value, pos.table, taker_fee_rate=FEE)
-        assert math.isclose(r * pos.entry, quote(pos, side).liquidation_price, rel_tol=1e-9)
+        for rule in ("liquidation", "entry"):
+            r = liq_price_ratio(
+                pos.venue, side, pos.lev, pos.value, pos.table, taker_fee_rate=FEE, bracket=rule
+            )
+            q = liquidation_price(
+                pos.venue, side, pos.entry, pos.lev, notional=pos.notional, table=pos.table,
+                taker_fee_rate=FEE, bracket=rule,
+            )  # fmt: skip
+            assert math.isclose(r * pos.entry, q.liquidation_price, rel_tol=1e-9)
 
 
 @given(positions())
 def test_the_bracket_holds_the_position(pos: Pos) -> None:
+    # the entry bracket holds the value at entry; on Binance the bracket used holds the value at
+    # the liquidation price (issue 11), elsewhere it is the entry bracket
     q = quote(pos, Side.LONG)
+    entry_tier = q.entry_tier or q.tier
     basis = q.notional / pos.entry if _inverse(pos.venue) else q.notional
-    assert q.tier.notional_floor <= basis * (1 + 1e-12) and basis < q.tier.notional_cap
+    assert entry_tier.notional_floor <= basis * (1 + 1e-12) and basis < entry_tier.notional_cap
     assert q.tier in pos.table.tiers
+    if pos.venue in BRACKET_AT_LIQUIDATION and 0 < q.liquidation_price < math.inf:
+        at = (
+            q.notional / q.liquidation_price
+            if _inverse(pos.venue)
+            else q.quantity * q.liquidation_price
+        )
+        last = q.tier is pos.table.tiers[-1]
+        assert q.tier.notional_floor <= at * (1 + 1e-9) and (
+            last or at < q.tier.notional_cap * (1 + 1e-9)
+        )
+    else:
+        assert q.entry_tier is None
 
 
 @settings(max_examples=300)

@@ -193,3 +193,22 @@ def test_read_addresses(tmp_path: Path) -> None:
         read_addresses(c)
     with pytest.raises(DataFileError, match="not found"):
         read_addresses(tmp_path / "missing.txt")
+
+
+def test_coverage_counts_both_sides_and_checks_the_rule() -> None:
+    # openInterest counts longs and shorts (each side = OI / 2). A sample of 3 long + 2 short BTC
+    # against openInterest 10 holds (3 + 2) / 10 = 50%; no side exceeds 5: the rule holds.
+    from liqmap.exchanges.hyperliquid.positions import positions_map
+    from liqmap.exchanges.records import AccountPosition, PositionSnapshot
+
+    def pos(size: float, liq: float) -> AccountPosition:
+        return AccountPosition("0x1", "BTC", size, 100.0, abs(size) * 100, 10, "isolated", 10, liq)
+
+    ok = PositionSnapshot("hyperliquid", 0, (pos(3, 91.0), pos(-2, 109.0)), accounts=1)
+    m = positions_map(ok, coin="BTC", price=100.0, open_interest=10.0)
+    assert any("50.00%" in n and "each side holds openInterest / 2" in n for n in m.notes)
+    assert not any("check failed" in n for n in m.notes)
+    # 7 BTC of longs cannot be sampled from a side of 10 / 2 = 5: the check says so
+    bad = PositionSnapshot("hyperliquid", 0, (pos(7, 91.0),), accounts=1)
+    m = positions_map(bad, coin="BTC", price=100.0, open_interest=10.0)
+    assert any("check failed" in n and "long size 7" in n for n in m.notes)

@@ -12,10 +12,14 @@ from _exch_wire import FAST, between, binance_bars_1m, json_response, resource
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from liqmap.core.margin import liquidation_price
+from liqmap.domain.enums import Side, Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import RateLimitError, UnknownSymbolError
 from liqmap.exchanges import DataKind, FundingRates, LongShortRatios, TakerFlow, client_for
 from liqmap.exchanges.okx.client import OkxClient
+from liqmap.exchanges.okx.parse import parse_position_tiers
+from liqmap.exchanges.okx.schemas import OkxPositionTier
 from liqmap.settings import Settings
 
 pytestmark = pytest.mark.shared_data
@@ -133,14 +137,32 @@ async def test_position_tiers_in_usd(
         table = await c.margin_table("BTCUSDT")
     # contracts x ctVal 0.01 BTC x mark 100,000 USDT = 1,000 USDT per contract
     assert [t.notional_cap for t in table.tiers] == [2_000_000, 4_000_000, 10_000_000]
-    assert table.tiers[1].maint_amount == pytest.approx(2_000_000 * (0.005 - 0.004))
-    assert table.tiers[2].maint_amount == pytest.approx(2_000 + 4_000_000 * 0.003)
-    # continuity: maintenance margin is the same on both sides of a tier boundary
-    t1, t2 = table.tiers[0], table.tiers[1]
-    cap = t1.notional_cap
-    assert cap * t1.maint_margin_ratio - t1.maint_amount == pytest.approx(
-        cap * t2.maint_margin_ratio - t2.maint_amount
-    )
+    # OKX applies the tier's rate to the whole position: no Binance-style deduction
+    assert [t.maint_amount for t in table.tiers] == [0.0, 0.0, 0.0]
+
+
+def test_okx_tiers_whole_position_rule_worked_example() -> None:
+    # Issue 11: tiers 0.4/0.6/1% up to 2,000/4,000/8,000 contracts, ctVal 0.01 BTC, mark 100,000
+    # (1,000 USDT per contract); a 5,000,000 USDT 20x long at 100,000 is in tier 3 (1%).
+    # size 50 BTC, margin 250,000, fee 0.05%: LP = (100000 - 250000/50) / (1 - (0.01 + 0.0005))
+    #   = 95000 / 0.9895 = 96,008.08 (whole-position rule). The old continuity deduction
+    #   (2M x 0.2% + 4M x 0.4% = 20,000 USDT) gave 95,603.84.
+    rows = [
+        OkxPositionTier(tier=str(i), minSz=lo, maxSz=hi, mmr=mmr, imr="0", maxLever=lev)
+        for i, (lo, hi, mmr, lev) in enumerate(
+            [
+                ("0", "2000", "0.004", "100"),
+                ("2000", "4000", "0.006", "75"),
+                ("4000", "8000", "0.01", "50"),
+            ],
+            start=1,
+        )
+    ]
+    table = parse_position_tiers(rows, symbol="BTC-USDT-SWAP", usd_per_contract=1_000, source="t")
+    q = liquidation_price(Venue.OKX, Side.LONG, 100_000, 20, notional=5_000_000, table=table)
+    assert q.tier.tier == 3 and q.tier.maint_amount == 0.0
+    assert q.liquidation_price == pytest.approx(95_000 / 0.9895)
+    assert round(q.liquidation_price, 2) == 96_008.08
 
 
 @pytest.mark.asyncio

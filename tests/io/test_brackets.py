@@ -109,11 +109,13 @@ def test_shared_layout_needs_a_symbol_when_it_holds_several(shared_data: Path) -
 
 
 def test_default_binance_table_is_the_shared_snapshot(shared_data: Path) -> None:
+    # the shared JSON equals the 2026-02-05 snapshot (shared/data/README.md)
+    feb5 = 1_770_292_800_000  # 2026-02-05 12:00 UTC
     for sym in ("BTCUSDT", "ETHUSDT"):
-        shipped = default_table(Venue.BINANCE, sym)
+        shipped = default_table(Venue.BINANCE, sym, as_of_ms=feb5)
         shared = load_brackets(shared_data / SHARED_BRACKETS, symbol=sym)
         assert shipped.tiers == shared.tiers
-        assert shipped.as_of == "2026-09"
+        assert shipped.as_of == "2026-02-05" and "in force" in shipped.source
 
 
 def test_shared_layout_errors(tmp_path: Path) -> None:
@@ -251,9 +253,8 @@ def test_package_layout_file(tmp_path: Path) -> None:
         (Venue.BINANCE_COINM, "BTCUSD_PERP", "BTCUSD_PERP"),
         (Venue.BINANCE_COINM, "BTC", "BTCUSD_PERP"),
         (Venue.BYBIT, "BTCUSDT", "BTCUSDT"),
-        (Venue.BYBIT, "ETH", "ETHUSDT"),
-        (Venue.OKX, "BTC-USDT-SWAP", "BTC-USDT-SWAP"),
-        (Venue.OKX, "ETHUSDT", "ETH-USDT-SWAP"),
+        (Venue.BINANCE, "SOL", "SOLUSDT"),
+        (Venue.BINANCE, "AVAX/USDT:USDT", "AVAXUSDT"),
         (Venue.HYPERLIQUID, "BTC", "BTC"),
         (Venue.HYPERLIQUID, "ETH-PERP", "ETH"),
     ],
@@ -266,10 +267,14 @@ def test_default_tables_and_aliases(venue: Venue, symbol: str, expected: str) ->
 
 def test_default_table_unknown_symbol_lists_known_ones() -> None:
     with pytest.raises(
-        UnknownSymbolError, match=r"'DOGE' for bybit.*known symbols: BTCUSDT, ETHUSDT"
-    ):
+        UnknownSymbolError, match=r"'DOGE' for bybit.*known symbols: BTCUSDT.*--brackets"
+    ) as err:
         default_table("bybit", "DOGE")
-    assert known_symbols(Venue.OKX) == ("BTC-USDT-SWAP", "ETH-USDT-SWAP")
+    assert "liqmap tiers sync --exchange bybit" in str(err.value)
+    with pytest.raises(UnknownSymbolError, match=r"--brackets.*liqmap tiers sync"):
+        default_table("binance", "NOSUCHCOINUSDT")
+    assert known_symbols(Venue.OKX) == ()  # no unconfirmed placeholders: live tiers or fallback
+    assert len(known_symbols(Venue.BINANCE)) == 701
 
 
 def _package_files() -> list[PackageFile]:

@@ -34,6 +34,7 @@ WITH_PARAMETERS = [
     "GET /api/v1/plan",
     "GET /api/v1/figures/cascade",
     "GET /api/v1/figures/plan",
+    "GET /api/v1/scan",
 ]
 OPERATIONS = [*WITH_PARAMETERS, "GET /api/v1/symbols", "GET /api/v1/health"]
 POSITIVE_CHECKS = [

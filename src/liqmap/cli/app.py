@@ -19,7 +19,7 @@ __all__ = ["build_app", "main", "run"]
 # Each module exposes ``register(app)``; the order is the order of ``liqmap --help``.
 COMMAND_MODULES = (
     "demo", "maps", "liqprice", "cascade", "plan", "store", "sync", "record", "positions",
-    "backtest", "calibrate", "serve", "alerts",
+    "backtest", "calibrate", "serve", "alerts", "symbols", "tiers", "scan",
 )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from liqmap.cli import console
-from liqmap.core.margin import LiquidationQuote, liquidation_price
+from liqmap.core.margin import BRACKET_AT_LIQUIDATION, LiquidationQuote, liquidation_price
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.errors import ParameterError
-from liqmap.io.brackets import default_table, load_brackets
+from liqmap.errors import FallbackTableWarning, ParameterError
+from liqmap.io.brackets import load_brackets
+from liqmap.io.tables import table_kind, table_note
+from liqmap.timeutil import parse_time_ms
 
 __all__ = ["liqprice_cmd", "margin_currency", "quote_json", "register"]
 
@@ -64,12 +67,18 @@ def liqprice_cmd(
         float | None,
         typer.Option("--taker-fee", help="OKX only: taker fee rate in the liquidation condition."),
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="Date the tiers apply (picks the Binance snapshot in force). Default now."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Exact isolated-margin liquidation price, bracket used and distance from entry."""
     venue = Venue.parse(exchange)
     pos_side = Side.parse(side)
-    table = _table(venue, symbol, brackets)
+    table = _table(venue, symbol, brackets, at)
     lev = _leverage(
         venue, entry, leverage=leverage, notional=notional, quantity=quantity, margin=margin
     )
@@ -130,7 +139,13 @@ def quote_json(
         "max_leverage": t.max_leverage,
         "bracket_floor": t.notional_floor,
         "bracket_cap": _finite(t.notional_cap),
+        "bracket_rule": "at the liquidation price"
+        if quote.venue in BRACKET_AT_LIQUIDATION
+        else "at entry",
+        "entry_bracket": t.tier if quote.entry_tier is None else quote.entry_tier.tier,
         "table": {
+            "kind": table_kind(table, path),
+            "label": table_note(table, path),
             "symbol": table.symbol,
             "venue": table.venue,
             "as_of": table.as_of,
@@ -140,10 +155,36 @@ def quote_json(
     }
 
 
-def _table(venue: Venue, symbol: str | None, path: Path | None) -> MarginTable:
+def _table(venue: Venue, symbol: str | None, path: Path | None, at: str | None) -> MarginTable:
+    """--brackets, a live table cached by ``liqmap tiers sync``, the dated default, or the
+    labelled fallback (a FallbackTableWarning is printed as a warning line)."""
     if path is not None:
         return load_brackets(path, symbol=symbol, venue=venue)
-    return default_table(venue, symbol or DEFAULT_SYMBOL)
+    from liqmap.io.tables import resolve_table
+
+    sym = symbol or DEFAULT_SYMBOL
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FallbackTableWarning)
+        table = resolve_table(
+            venue, sym, as_of_ms=parse_time_ms(at) if at else None, cached=_cached(venue, sym)
+        )
+    for w in caught:
+        console.err().print(f"[bold yellow]warning:[/] {escape(str(w.message))}")
+    return table
+
+
+def _cached(venue: Venue, symbol: str) -> MarginTable | None:
+    """A live table cached in the store (read-only; None when there is no store)."""
+    from liqmap.settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.store_path.exists():
+        return None
+    from liqmap.exchanges.sync import store_symbol
+    from liqmap.store import Store
+
+    with Store.open(settings=settings, read_only=True) as store:
+        return store.latest_brackets(venue.value, store_symbol(venue, symbol))
 
 
 def _leverage(
@@ -195,12 +236,23 @@ def _print(q: LiquidationQuote, table: MarginTable) -> None:
             f"{cur}, max leverage {t.max_leverage:g}x",
         ),
     ]
+    if q.entry_tier is not None:
+        rows.append(
+            (
+                "entry bracket",
+                f"#{q.entry_tier.tier} (Binance applies the bracket at the liquidation price)",
+            )
+        )
     if q.taker_fee_rate:
         rows.append(("taker fee", f"{q.taker_fee_rate * 100:.4g}% (in the liquidation condition)"))
     for k, v in rows:
         out.add_row(k, v)
     term.print(out)
-    term.print(f"[dim]table as of {table.as_of or '?'}: {escape(table.source or 'no source')}[/]")
+    kind = table_kind(table)
+    style = "bold yellow" if kind == "FALLBACK" else "dim"
+    term.print(
+        f"[{style}]{kind} table as of {table.as_of or '?'}: {escape(table.source or 'no source')}[/]"
+    )
 
 
 def _size(q: LiquidationQuote) -> str:

@@ -17,10 +17,17 @@ for linear contracts, coin for inverse ones.
 
 Bracket choice
 --------------
-The tier is the one holding the position's value *at entry* (``floor <= value < cap``), for every
-venue. Binance itself re-selects the bracket from the value at the liquidation price; the two
-differ only for positions within a few percent of a bracket boundary (``docs/model.md`` section
-1.7 explains the choice and its size).
+Binance (USD-M and COIN-M) applies the bracket holding the position's value **at the liquidation
+price** ("if the position notional calculated at the liquidation price and the assumed margin
+level differ, substitute the other level's rate and amount and recalculate"): with
+``bracket="liquidation"`` (the default of :func:`liquidation_price`) liqmap solves the formula
+with every bracket and keeps the one whose value at its own result lies inside it -- unique,
+because equity minus maintenance margin is strictly monotone in the price when the maintenance
+amounts make the tiered margin continuous. Bybit and Hyperliquid value the maintenance margin at
+the entry price and OKX tiers by contracts (constant in price), so their tier is the one at
+entry. ``bracket="entry"`` (the default of :func:`liq_price_ratio`, used by the estimator and
+the simulator) keeps the entry tier everywhere: a documented approximation (``docs/model.md``
+section 1.7). The leverage limit is always the entry tier's.
 
 The formulas are derived in ``docs/model.md`` section 1; each one cites its exchange document in
 :mod:`liqmap.core._margin_formulas`.
@@ -31,7 +38,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, assert_never
 
 from liqmap.core import _margin_formulas as formulas
 from liqmap.domain.enums import ContractKind, Side, Venue
@@ -39,13 +46,22 @@ from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
 
 __all__ = [
+    "BRACKET_AT_LIQUIDATION",
     "DEFAULT_TAKER_FEE_RATE",
+    "BracketRule",
     "LiquidationQuote",
     "inverse_contract_size",
     "liq_price_ratio",
     "liquidation_price",
     "select_tier",
 ]
+
+BracketRule = Literal["liquidation", "entry"]
+"""Which bracket the formula uses: Binance's at the liquidation price, or the one at entry."""
+
+BRACKET_AT_LIQUIDATION: frozenset[Venue] = frozenset({Venue.BINANCE, Venue.BINANCE_COINM})
+"""Venues whose bracket is the one holding the value at the liquidation price (see
+"Bracket choice"); the others use the bracket at entry."""
 
 DEFAULT_TAKER_FEE_RATE: dict[Venue, float] = {Venue.OKX: 0.0005}
 """Taker fee rates the formulas use when none is given: only OKX's liquidation condition needs one
@@ -68,7 +84,8 @@ class LiquidationQuote:
         Mark price at which the position is liquidated; ``0.0`` when a long can never be
         liquidated (margin >= notional), ``inf`` when an inverse short never can.
     tier
-        The maintenance-margin tier used (the one holding the value at entry).
+        The maintenance-margin tier used: on Binance the one holding the value at the
+        liquidation price (see "Bracket choice"), elsewhere the one at entry.
     distance_pct
         ``(liquidation_price / entry_price - 1) * 100``: negative for longs, positive for shorts.
     maintenance_margin
@@ -80,6 +97,9 @@ class LiquidationQuote:
         Fee rate in the liquidation condition (OKX only; 0 elsewhere).
     contracts
         Number of contracts for inverse contracts (``notional / contract size``), else ``None``.
+    entry_tier
+        The tier holding the value at entry (it sets the leverage limit and the maintenance
+        margin at entry); ``None`` when it is ``tier``.
     """
 
     venue: Venue
@@ -96,6 +116,7 @@ class LiquidationQuote:
     symbol: str = ""
     taker_fee_rate: float = 0.0
     contracts: float | None = None
+    entry_tier: MarginTier | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (infinite values written as ``null``)."""
@@ -116,6 +137,7 @@ class LiquidationQuote:
             "liquidation_price": _finite_or_none(self.liquidation_price),
             "distance_pct": _finite_or_none(self.distance_pct),
             "tier": tier,
+            "entry_tier": None if self.entry_tier is None else self.entry_tier.tier,
         }
 
 
@@ -130,6 +152,7 @@ def liquidation_price(
     margin: float | None = None,
     table: MarginTable | None = None,
     taker_fee_rate: float | None = None,
+    bracket: BracketRule = "liquidation",
 ) -> LiquidationQuote:
     """Isolated-margin liquidation price of one position (one-way mode, no other positions).
 
@@ -150,6 +173,9 @@ def liquidation_price(
         Maintenance-margin tiers of the symbol (see :func:`liqmap.io.brackets.default_table`).
     taker_fee_rate
         OKX only: fee rate in the liquidation condition (default :data:`DEFAULT_TAKER_FEE_RATE`).
+    bracket
+        ``"liquidation"``: Binance's bracket at the liquidation price (exact); ``"entry"``: the
+        entry bracket everywhere (the estimator's approximation). See "Bracket choice".
 
     Raises
     ------
@@ -187,7 +213,10 @@ def liquidation_price(
             f"{value:,.2f} position (bracket {tier.tier} of {tbl.symbol}): it would be liquidated "
             f"immediately; add margin or lower the leverage"
         )
-    lp = _price(venue, formulas.Position(side.sign, entry, value, wb), tier, fee)
+    pos = formulas.Position(side.sign, entry, value, wb)
+    used, lp = tier, _price(venue, pos, tier, fee)
+    if bracket == "liquidation" and venue in BRACKET_AT_LIQUIDATION:
+        used, lp = _tier_at_liquidation(venue, pos, tbl, tier, lp)
     return LiquidationQuote(
         venue=venue,
         side=side,
@@ -197,12 +226,13 @@ def liquidation_price(
         quantity=value / entry,
         margin=wb,
         liquidation_price=lp,
-        tier=tier,
+        tier=used,
         distance_pct=(lp / entry - 1.0) * 100.0,
         maintenance_margin=mm,
         symbol=tbl.symbol,
         taker_fee_rate=fee,
         contracts=value / inverse_contract_size(tbl.symbol) if inverse else None,
+        entry_tier=None if used is tier else tier,
     )
 
 
@@ -214,6 +244,7 @@ def liq_price_ratio(
     table: MarginTable | None = None,
     *,
     taker_fee_rate: float | None = None,
+    bracket: BracketRule = "entry",
 ) -> float:
     """Liquidation price / entry price of a position opened with margin ``notional / leverage``.
 
@@ -221,11 +252,13 @@ def liq_price_ratio(
     table's unit: the quote currency for linear contracts, **coin** for inverse contracts (for
     COIN-M pass ``usd_notional / price``; with it the ratio is again entry-independent).
     ``ratio * entry_price == liquidation_price(..., entry_price, notional=notional * (entry_price
-    if inverse else 1)).liquidation_price``.
+    if inverse else 1), bracket=bracket).liquidation_price``. The default ``bracket="entry"``
+    is the estimator's documented approximation (see "Bracket choice").
     """
     quote = liquidation_price(
-        venue, side, 1.0, leverage, notional=notional, table=table, taker_fee_rate=taker_fee_rate
-    )
+        venue, side, 1.0, leverage, notional=notional, table=table,
+        taker_fee_rate=taker_fee_rate, bracket=bracket,
+    )  # fmt: skip
     return quote.liquidation_price
 
 
@@ -260,17 +293,55 @@ def inverse_contract_size(symbol: str) -> float:
     return 100.0 if symbol.upper().startswith("BTC") else 10.0
 
 
+def _value_at(venue: Venue, pos: formulas.Position, price: float) -> float:
+    """The position's value in the table's unit at ``price``: coin for COIN-M, else USD(T)."""
+    if venue is Venue.BINANCE_COINM:
+        return pos.notional / price if price > 0 else math.inf
+    return pos.qty * price
+
+
+def _tier_at_liquidation(
+    venue: Venue, pos: formulas.Position, table: MarginTable, entry_tier: MarginTier, lp: float
+) -> tuple[MarginTier, float]:
+    """The bracket whose value at its own liquidation price lies inside it, and that price.
+
+    Starts from the entry bracket and walks towards the liquidation price's bracket (at most one
+    pass over the table); a price of 0 or inf (never liquidated) keeps the entry bracket.
+    """
+    tier, price = entry_tier, lp
+    for _ in range(len(table.tiers)):
+        if price <= 0.0 or math.isinf(price):
+            return entry_tier, lp
+        nxt = table.tier_for(_value_at(venue, pos, price))
+        if nxt is tier:
+            return tier, price
+        tier, price = nxt, _price(venue, pos, nxt, 0.0)
+    # no fixed point by walking (a float tie at a boundary): scan for the consistent bracket
+    for t in table.tiers:
+        p = _price(venue, pos, t, 0.0)
+        v = _value_at(venue, pos, p)
+        if t.notional_floor <= v < t.notional_cap or (
+            t is table.tiers[-1] and v >= t.notional_floor
+        ):
+            return t, p
+    return tier, price  # pragma: no cover - continuity of the amounts guarantees a bracket
+
+
 def _price(venue: Venue, pos: formulas.Position, tier: MarginTier, fee: float) -> float:
     mmr, amount = tier.maint_margin_ratio, tier.maint_amount
-    if venue is Venue.BINANCE:
-        return formulas.binance_usdm(pos, mmr, amount)
-    if venue is Venue.BINANCE_COINM:
-        return formulas.binance_coinm(pos, mmr, amount)
-    if venue is Venue.BYBIT:
-        return formulas.bybit_linear(pos, mmr, amount)
-    if venue is Venue.OKX:
-        return formulas.okx_linear(pos, mmr, amount, fee)
-    return formulas.hyperliquid(pos, mmr, amount)
+    match venue:
+        case Venue.BINANCE:
+            return formulas.binance_usdm(pos, mmr, amount)
+        case Venue.BINANCE_COINM:
+            return formulas.binance_coinm(pos, mmr, amount)
+        case Venue.BYBIT:
+            return formulas.bybit_linear(pos, mmr, amount)
+        case Venue.OKX:
+            return formulas.okx_linear(pos, mmr, amount, fee)
+        case Venue.HYPERLIQUID:
+            return formulas.hyperliquid(pos, mmr, amount)
+        case _:
+            assert_never(venue)
 
 
 def _maintenance(venue: Venue, value: float, entry: float, tier: MarginTier, fee: float) -> float:

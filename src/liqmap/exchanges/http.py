@@ -343,6 +343,10 @@ class HttpClient:
             raise err
         return decode(raw, typ, venue=self.venue, url=str(resp.url))
 
+    def set_header(self, name: str, value: str) -> None:
+        """Send ``name: value`` with every later request (e.g. Binance's ``X-MBX-APIKEY``)."""
+        self._client.headers[name] = value
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()

@@ -361,9 +361,15 @@ def market_from_store(
         )
     oi = store.read_open_interest(v.value, key, start, end)
     events = store.read_liquidations(v.value, key, start, end)
+    from liqmap.exchanges.tiers import refreshed_table
+
+    table = refreshed_table(
+        store, v, symbol, settings=settings, transport=transport, now_ms=now, fetch=not offline
+    )
     return MarketData(
         candles=candles,
         oi=oi if oi is not None and len(oi) >= 2 else None,
         liquidations=events if len(events) else None,
         source=f"store:{v.value} {key}",
+        margin_table=table,
     )

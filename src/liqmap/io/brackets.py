@@ -41,13 +41,27 @@ from liqmap.io.bracket_schemas import (
     Row,
     SharedBracketFile,
 )
+from liqmap.io.bracket_snapshots import snapshot_dates, snapshot_symbols, snapshot_table
 
-__all__ = ["default_table", "known_symbols", "load_brackets"]
+__all__ = ["NO_TABLE_HINT", "default_table", "known_symbols", "load_brackets", "table_from_binance"]
+
+NO_TABLE_HINT = (
+    "pass the exchange's tiers with --brackets FILE, or fetch them with "
+    "`liqmap tiers sync --exchange {venue} --symbol {symbol}`"
+)
 
 SHARED_FIELDS = ("bracket", "notional_floor", "notional_cap", "maint_margin_ratio", "cum", "initial_leverage")  # fmt: skip
 
 
 # --- public API -----------------------------------------------------------------------------------
+
+
+def table_from_binance(
+    x: BinanceSymbolBrackets, *, source: str, as_of: str, venue: Venue = Venue.BINANCE
+) -> MarginTable:
+    """One symbol of a Binance USD-M ``leverageBracket`` answer as a :class:`MarginTable`."""
+    cand = _Candidate(x.symbol, [b.row() for b in x.brackets], source, "$.brackets", as_of=as_of)
+    return _table(cand, venue, Path(source))
 
 
 def load_brackets(
@@ -80,26 +94,50 @@ def load_brackets(
     return _pick(cands, symbol, where=f"file {p}", venue=v, path=p)
 
 
-def default_table(venue: Venue | str, symbol: str) -> MarginTable:
+def default_table(venue: Venue | str, symbol: str, *, as_of_ms: int | None = None) -> MarginTable:
     """The dated default table liqmap ships for ``symbol`` on ``venue``.
 
-    Symbols are matched case-insensitively, ignoring separators, by name or alias: ``BTC``,
-    ``BTCUSDT``, ``BTC-USDT-SWAP``, ``BTCUSD_PERP`` ... Each table carries ``as_of`` and
-    ``source`` (tables whose values could not be confirmed say so in ``source``).
+    Binance USD-M tables come from the dated all-symbol snapshots
+    (:mod:`liqmap.io.bracket_snapshots`): the snapshot in force at ``as_of_ms`` (the latest dated
+    on or before it; ``None``: the latest). Other venues ship a few tables each. Symbols are
+    matched case-insensitively, ignoring separators, by name or alias: ``BTC``, ``BTCUSDT``,
+    ``BTC-USDT-SWAP``, ``BTCUSD_PERP`` ... Each table carries ``as_of`` and ``source`` (tables
+    whose values could not be confirmed say so in ``source``).
 
     Raises
     ------
     UnknownSymbolError
-        The venue ships no table for that symbol (the message lists the known ones).
+        The venue ships no table for that symbol (the message lists known ones and names
+        ``--brackets`` and ``liqmap tiers sync``; :func:`liqmap.io.fallback.fallback_table` gives
+        the documented conservative stand-in).
     """
     v = _venue(venue)
+    if v is Venue.BINANCE:
+        table = snapshot_table(symbol, as_of_ms)
+        if table is not None:
+            return table
+        n = len(snapshot_symbols())
+        raise UnknownSymbolError(
+            f"unknown symbol {symbol!r} for binance: none of liqmap's {n} dated Binance USD-M "
+            f"tables ({snapshot_dates()[0]}..{snapshot_dates()[-1]}) lists it; "
+            + NO_TABLE_HINT.format(venue=v.value, symbol=symbol)
+        )
     where, path = f"liqmap's default tables for {v.value}", _resource(v)
-    return _pick(_package_candidates(v), symbol, where=where, venue=v, path=path)
+    try:
+        return _pick(_package_candidates(v), symbol, where=where, venue=v, path=path)
+    except UnknownSymbolError as exc:
+        if "ambiguous" in str(exc):
+            raise
+        hint = NO_TABLE_HINT.format(venue=v.value, symbol=symbol)
+        raise UnknownSymbolError(f"{exc}; {hint}") from exc
 
 
 def known_symbols(venue: Venue | str) -> tuple[str, ...]:
-    """Symbols with a default table on ``venue``."""
-    return tuple(c.symbol for c in _package_candidates(_venue(venue)))
+    """Symbols with a default table on ``venue`` (Binance: every symbol of the snapshots)."""
+    v = _venue(venue)
+    if v is Venue.BINANCE:
+        return tuple(i.symbol for i in snapshot_symbols())
+    return tuple(c.symbol for c in _package_candidates(v))
 
 
 # --- layouts -> candidate tables (built only when picked) ----------------------------------------

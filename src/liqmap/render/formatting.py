@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "map_subtitle",
     "map_title",
     "price_decimals",
+    "tiers_text",
     "utc_text",
 ]
 
@@ -122,7 +124,27 @@ def map_subtitle(m: LiquidationMap) -> str:
     beyond = m.out_of_range_long_usd + m.out_of_range_short_usd
     if beyond >= 1.0:  # below a dollar is rounding, not levels off the chart
         totals += f" (+{format_usd(beyond)} beyond the chart)"
-    return f"{totals}   |   {coverage_text(m.coverage)}"
+    tiers = tiers_text(m.notes)
+    return f"{totals}   |   {coverage_text(m.coverage)}" + (f"   |   {tiers}" if tiers else "")
+
+
+_TABLE_NOTE = re.compile(r"^margin table: (\S+) (\S+) \((\S+) ([^)]*)\)")
+
+
+def tiers_text(notes: tuple[str, ...]) -> str:
+    """The margin table the map used, from its ``margin table: ...`` note(s): ``'tiers: binance
+    snapshot 2026-03-05'``; ``'FALLBACK tiers ...'`` (upper case) when no table was known."""
+    parts = []
+    for n in notes:
+        hit = _TABLE_NOTE.match(n)
+        if hit is None:
+            continue
+        _, venue, kind, as_of = hit.groups()
+        if kind == "FALLBACK":
+            parts.append(f"FALLBACK tiers for {venue} (no table known; see notes)")
+        else:
+            parts.append(f"tiers: {venue} {kind} {as_of}")
+    return "; ".join(parts)
 
 
 def heatmap_title(h: LiquidationHeatmap) -> str:

@@ -301,6 +301,21 @@ class Store:
         with guard(self.path, "reading brackets"):
             return reads.latest_brackets(self._con, venue, symbol)
 
+    def bracket_index(self, venue: str | None = None) -> list[tuple[str, str, int, int, str]]:
+        """``(venue, symbol, fetched_ms, tiers, source)`` of the latest cached table per symbol."""
+        with guard(self.path, "reading brackets"):
+            return reads.bracket_index(self._con, venue)
+
+    def last_candle_ms(self, venue: str, symbol: str, interval_ms: int) -> int | None:
+        """Open time of the last stored bar of the series, or None."""
+        with guard(self.path, "reading candles"):
+            return reads.last_candle_ms(self._con, venue, symbol, interval_ms)
+
+    def brackets_fetched_ms(self, venue: str, symbol: str) -> int | None:
+        """When the latest cached bracket table of ``symbol`` was fetched, or None."""
+        with guard(self.path, "reading brackets"):
+            return reads.latest_brackets_fetch_ms(self._con, venue, symbol)
+
     def read_positions(
         self, venue: str, coin: str | None = None, snapshot_ms: int | None = None
     ) -> dict[str, NDArray[Any]]:

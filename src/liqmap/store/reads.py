@@ -201,6 +201,40 @@ def latest_brackets(con: duckdb.DuckDBPyConnection, venue: str, symbol: str) -> 
     return MarginTable(symbol, venue, tiers, as_of=str(rows[0][6]), source=str(rows[0][7]))
 
 
+def bracket_index(
+    con: duckdb.DuckDBPyConnection, venue: str | None = None
+) -> list[tuple[str, str, int, int, str]]:
+    """``(venue, symbol, latest fetched_ms, tiers, source)`` of every cached bracket table."""
+    where, params = (" WHERE b.venue = ?", [venue]) if venue else ("", [])
+    rows = con.execute(
+        "SELECT b.venue, b.symbol, b.fetched_ms, count(*), any_value(b.source) FROM brackets b "
+        "JOIN (SELECT venue, symbol, max(fetched_ms) AS f FROM brackets GROUP BY venue, symbol) m "
+        f"ON b.venue = m.venue AND b.symbol = m.symbol AND b.fetched_ms = m.f{where} "
+        "GROUP BY b.venue, b.symbol, b.fetched_ms ORDER BY b.venue, b.symbol",
+        params,
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
+
+
+def last_candle_ms(
+    con: duckdb.DuckDBPyConnection, venue: str, symbol: str, interval_ms: int
+) -> int | None:
+    """Open time of the last stored bar (epoch ms), or None."""
+    rows = con.execute(
+        "SELECT max(ts_ms) FROM candles WHERE venue = ? AND symbol = ? AND interval_ms = ?",
+        [venue, symbol, interval_ms],
+    ).fetchall()
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
+def latest_brackets_fetch_ms(con: duckdb.DuckDBPyConnection, venue: str, symbol: str) -> int | None:
+    """When the latest bracket table of a symbol was fetched (epoch ms), or None."""
+    rows = con.execute(
+        "SELECT max(fetched_ms) FROM brackets WHERE venue = ? AND symbol = ?", [venue, symbol]
+    ).fetchall()
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
 def read_positions(
     con: duckdb.DuckDBPyConnection, venue: str, coin: str | None, snapshot_ms: int | None
 ) -> dict[str, NDArray[Any]]:

@@ -33,6 +33,7 @@ from liqmap.web.hot import HotPath
 from liqmap.web.live import AlertHook, forward_alerts, run_demo_feed, run_poller
 from liqmap.web.params import FieldError
 from liqmap.web.routes import router
+from liqmap.web.scan import router as scan_router
 from liqmap.web.sources import DemoSource, Source, Sources
 from liqmap.web.state import WebState, send_body
 from liqmap.web.stored import MarketStore, StoreSource, store_sources
@@ -216,6 +217,7 @@ def create_app(
     app.add_exception_handler(StoreError, _on_store_error)
     app.include_router(router)
     app.include_router(trade_router)
+    app.include_router(scan_router)  # GET /api/v1/scan (liqmap.web.scan)
     _add_page(app)
     app.add_middleware(HotPath, state=state)  # innermost: behind the Host and CORS checks
     if cfg.cors_origins:

@@ -8,8 +8,14 @@
    the nearest of the map's leverage tiers: longs below the price, shorts above. Positions
    without a liquidation price (cross positions the account's equity covers) are counted and
    reported, not drawn. Coverage is the share of the coin's open interest the sample holds:
-   ``sum |szi| / openInterest`` (Hyperliquid's ``openInterest`` counts both sides, so this is
-   the share of all open size).
+   ``sum |szi| / openInterest``. Hyperliquid's documentation does not define ``openInterest``
+   (https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals);
+   Binance Futures' public comparison of July 2025 and Hyperliquid traders' analyses of the same
+   month report that Hyperliquid's open interest **sums longs and shorts** (each matched
+   contract counted twice, unlike Binance/Bybit/OKX). So ``openInterest`` counts both sides, each
+   side holds ``openInterest / 2``, and ``sum |szi|`` (both sides) over it is the share of all
+   open size. The rule is checked on every snapshot: a side whose sampled size exceeds
+   ``openInterest / 2`` contradicts it, and the map's notes say so.
 """
 
 from __future__ import annotations
@@ -181,6 +187,7 @@ def positions_map(
         )
     held = sum(abs(p.size) for p in ps)
     share = held / open_interest if open_interest > 0 else math.nan
+    side_held = (sum(p.size for p in ps if p.size > 0), -sum(p.size for p in ps if p.size < 0))
     cov = Coverage(bars=len(ps), expected_bars=len(ps), oi_source="none", taker_flow=False)
     clusters = detect_clusters(edges, long_usd, short_usd, price)
     reading = compose_reading(
@@ -198,8 +205,15 @@ def positions_map(
         "accounts (clearinghouseState), binned by positionValue at liquidationPx under the nearest "
         "leverage tier",
         f"coverage: the sample holds {share_txt} of {coin.upper()} open interest "
-        f"({held:,.4g} of {open_interest:,.6g} {coin.upper()}; sum |szi| / openInterest)",
+        f"({held:,.4g} of {open_interest:,.6g} {coin.upper()}; sum |szi| / openInterest, "
+        "which counts longs and shorts: each side holds openInterest / 2)",
     ]
+    if open_interest > 0 and max(side_held) > open_interest / 2 * (1 + 1e-9):
+        notes.append(
+            f"check failed: the sampled {'long' if side_held[0] >= side_held[1] else 'short'} "
+            f"size {max(side_held):,.6g} exceeds openInterest / 2 = {open_interest / 2:,.6g}: "
+            "openInterest cannot count both sides here, so the coverage above is understated"
+        )
     if no_liq:
         shown = {id(p) for p in drawn}
         usd = sum(p.position_value for p in ps if id(p) not in shown)

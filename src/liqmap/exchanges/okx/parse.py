@@ -82,21 +82,22 @@ def parse_position_tiers(
 ) -> MarginTable:
     """Tiers in contracts -> a USD(T) :class:`MarginTable`.
 
-    ``usd_per_contract = ctVal x mark price`` converts sizes; the maintenance amount is derived
-    from continuity (``amount_k = amount_{k-1} + floor_k x (mmr_k - mmr_{k-1})``), the same rule
-    Binance's ``cum`` follows, because OKX does not publish one.
+    ``usd_per_contract = ctVal x mark price`` converts sizes. The maintenance amount is 0 in
+    every tier: OKX applies the tier's rate to the **whole** position ("maintenance margin =
+    position size x mark price x maintenance margin ratio of the tier the position is in",
+    https://www.okx.com/help/v-tiered-maintenance-margin-ratio-rules), with no Binance-style
+    deduction (``docs/model.md`` section 1.5).
     """
     ordered = sorted(rows, key=lambda r: int(num(r.tier, "tier", "okx")))
     if not ordered:
         raise UnknownSymbolError(f"okx has no position tiers for {symbol!r}")
     tiers: list[MarginTier] = []
-    amount, prev_mmr, floor = 0.0, 0.0, 0.0
+    floor = 0.0
     for i, r in enumerate(ordered, start=1):
         mmr = num(r.mmr, "mmr", "okx")
         cap = num(r.maxSz, "maxSz", "okx") * usd_per_contract
-        amount += floor * (mmr - prev_mmr)
-        tiers.append(MarginTier(i, floor, cap, mmr, amount, num(r.maxLever, "maxLever", "okx")))
-        floor, prev_mmr = cap, mmr
+        tiers.append(MarginTier(i, floor, cap, mmr, 0.0, num(r.maxLever, "maxLever", "okx")))
+        floor = cap
     today = datetime.now(UTC).date().isoformat()
     return MarginTable(symbol, "okx", tuple(tiers), as_of=today, source=source)
 
