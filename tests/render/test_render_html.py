@@ -53,15 +53,19 @@ def test_map_bars_stack_to_the_side_totals(liq_map: LiquidationMap) -> None:
         assert sum(tops.values()) == pytest.approx(float(total.sum()))
 
 
-def test_map_hover_shows_bin_range_and_every_tier(liq_map: LiquidationMap) -> None:
+def test_map_hover_shows_bin_range_and_the_tiers_holding_usd(liq_map: LiquidationMap) -> None:
     fig = map_figure(liq_map)
     hover = next(t for t in fig.data if t.name == HOVER_TRACE_NAME)
     labels = [tier_label(lv) for lv in liq_map.leverages]
     assert len(hover.hovertext) == int(((liq_map.long_total + liq_map.short_total) > 0).sum())
-    for text in hover.hovertext:
+    both = liq_map.long_usd + liq_map.short_usd
+    keep = np.flatnonzero(both.sum(axis=0) > 0)
+    for i, text in zip(keep, hover.hovertext, strict=True):
         assert re.search(r"Price [\d,]+ – [\d,]+", text)
-        for label in labels:
-            assert f"{label}: $" in text
+        for t, label in enumerate(labels):
+            # a tier holding $0 in the bin is not listed (issue 14 item 10)
+            assert (f"  {label}: $" in text) == bool(both[t, i] >= 0.5), (label, text)
+        assert ": $0<" not in text + "<"
     below = [t for t, x in zip(hover.hovertext, hover.x, strict=True) if x < liq_map.price]
     assert all("Longs $" in t for t in below)
 

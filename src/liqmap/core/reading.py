@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from liqmap.core.formatting import format_distance, format_duration, format_price, format_usd
 from liqmap.core.results import Cluster, Coverage, tier_label
 
 __all__ = [
@@ -43,56 +44,6 @@ DOMINANT_TIER_SHARE = 0.25
 
 MIN_COVERAGE = 0.9
 """Below this covered fraction of the window (or with any gap) the reading adds a caveat."""
-
-_USD_UNITS = (("", 1.0), ("k", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12))
-
-
-def format_usd(x: float) -> str:
-    """Compact USD: ``$850``, ``$12.3k``, ``$850k``, ``$41.2M``, ``$412M``, ``$1.2B``.
-
-    One decimal below 100 of a unit, none from 100; a value that rounds to 1,000 of a unit moves
-    to the next unit (``999,960 -> $1.0M``).
-    """
-    if not math.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    text = ""
-    for i, (suffix, scale) in enumerate(_USD_UNITS):
-        v = a / scale
-        digits = f"{v:.0f}" if i == 0 or v >= 99.95 else f"{v:.1f}"
-        text = f"${digits}{suffix}"
-        if float(digits) < 1000:
-            break
-    return f"-{text}" if x < 0 and text.strip("$0.") else text
-
-
-def format_price(x: float) -> str:
-    """Price with precision adapted to magnitude: about 5 significant digits from 1 up
-    (``61,200``, ``2,431.5``, ``143.27``), 4 below 1 (``0.2345``, ``0.00001235``)."""
-    if not math.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a == 0:
-        return "0"
-    exponent = math.floor(math.log10(a))
-    decimals = max(0, 4 - exponent) if a >= 1 else 3 - exponent
-    return f"{x:,.{min(decimals, 12)}f}"
-
-
-def format_distance(pct: float) -> str:
-    """Signed distance from price: ``-2.1%``, ``+0.87%`` (2 decimals within 1 %)."""
-    return f"{pct:+.2f}%" if abs(pct) < 1 else f"{pct:+.1f}%"
-
-
-def format_duration(ms: int) -> str:
-    """``6h 12m``, ``2d 3h``, ``45m``, ``30s``."""
-    s = max(0, int(ms)) // 1000
-    d, h, m = s // 86_400, s % 86_400 // 3600, s % 3600 // 60
-    if d:
-        return f"{d}d {h}h" if h else f"{d}d"
-    if h:
-        return f"{h}h {m}m" if m else f"{h}h"
-    return f"{m}m" if m else f"{s}s"
 
 
 def _pct(x: float) -> str:

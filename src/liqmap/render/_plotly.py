@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import html
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+from matplotlib.ticker import MaxNLocator
 
+from liqmap.core.formatting import format_usd_ticks
 from liqmap.io.atomic import write_atomic
 from liqmap.render.style import Style
 
-__all__ = ["PLOTLY_CONFIG", "base_layout", "rgba", "title_block", "usd_axis", "write_html"]
+__all__ = [
+    "PLOTLY_CONFIG",
+    "base_layout",
+    "rgba",
+    "title_block",
+    "usd_axis",
+    "usd_ticks",
+    "write_html",
+]
 
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
@@ -45,9 +56,19 @@ def title_block(title: str, subtitle: str, st: Style) -> dict[str, Any]:
     }
 
 
-def usd_axis(st: Style, title: str) -> dict[str, Any]:
-    """A y axis labelled ``$0``, ``$5M``, ``$1.2B`` at any zoom."""
-    return {
+def usd_ticks(top: float, n: int = 6) -> tuple[list[float], list[str]]:
+    """Round tick values in ``[0, top]`` and their labels (one unit, one decimal count)."""
+    if not (top > 0 and math.isfinite(top)):
+        return [0.0], ["$0"]
+    vals = [float(v) for v in MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(0, top)]
+    vals = [v for v in vals if 0 <= v <= top * (1 + 1e-9)]
+    return vals, format_usd_ticks(vals)
+
+
+def usd_axis(st: Style, title: str, top: float | None = None) -> dict[str, Any]:
+    """A y axis labelled ``$0 $50k $100k`` (one unit per axis); with ``top``, explicit ticks over
+    ``[0, top]`` formatted by :func:`liqmap.core.formatting.format_usd_ticks`."""
+    axis: dict[str, Any] = {
         "title": {"text": title, "font": {"color": st.muted, "size": 12}},
         "tickprefix": "$",
         "exponentformat": "B",
@@ -58,6 +79,10 @@ def usd_axis(st: Style, title: str) -> dict[str, Any]:
         "linecolor": st.grid,
         "tickfont": {"color": st.text},
     }
+    if top is not None:
+        vals, text = usd_ticks(top)
+        axis.update(tickmode="array", tickvals=vals, ticktext=text, tickprefix="")
+    return axis
 
 
 def base_layout(st: Style) -> dict[str, Any]:

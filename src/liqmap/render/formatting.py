@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from liqmap.core.reading import format_price as _format_price
-from liqmap.core.reading import format_usd
+from liqmap.core.formatting import format_pct, format_usd
+from liqmap.core.formatting import format_price as _format_price
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
 
 __all__ = [
@@ -50,14 +50,9 @@ def price_decimals(price: float, step: float | None = None) -> int:
 
 
 def format_price(price: float, decimals: int | None = None) -> str:
-    """Prices as everywhere in liqmap (:func:`liqmap.core.reading.format_price`), or with a fixed
+    """Prices as everywhere in liqmap (:func:`liqmap.core.formatting.format_price`), or with a fixed
     number of ``decimals`` so that neighbouring labels (bin edges, ticks) line up."""
     return _format_price(price) if decimals is None else f"{price:,.{decimals}f}"
-
-
-def format_pct(value: float) -> str:
-    """Signed percentage: ``-2.5 -> '-2.50%'``."""
-    return f"{value:+.2f}%"
 
 
 def utc_text(ts_ms: int) -> str:

@@ -84,9 +84,9 @@ def map_figure(
             "showgrid": False,
             "linecolor": st.grid,
         },
-        yaxis={**usd_axis(st, "Liquidation USD per bin"), "range": [0.0, y_top]},
+        yaxis={**usd_axis(st, "Liquidation USD per bin", y_top), "range": [0.0, y_top]},
         yaxis2={
-            **usd_axis(st, "Cumulative liquidation USD"),
+            **usd_axis(st, "Cumulative liquidation USD", cum_top * 1.12 if cum_top > 0 else 1.0),
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
@@ -134,9 +134,10 @@ def _side_traces(
 
 
 def _side_lines(usd: np.ndarray, labels: list[str], i: int, name: str, cum: float) -> str:
-    tiers = "<br>".join(
+    tiers = "<br>".join(  # tiers holding nothing in this bin are left out
         f"  {label}: {format_usd(float(usd[t, i]))}"
         for t, label in reversed(list(enumerate(labels)))
+        if usd[t, i] >= 0.5
     )
     total = format_usd(float(usd[:, i].sum()))
     return f"<b>{name} {total}</b> (cumulative {format_usd(cum)})<br>{tiers}"
