@@ -33,6 +33,18 @@ RECORDER = "recorder-1m-btc-eth-sol-2026-01-24_2026-03-04.csv.gz"
 FLOW = "recorder-minute-flow-2026-01-22_2026-02-28.csv.gz"
 AVAX = "AVAXUSDT-1m-2026-02.csv.gz"
 ONE_MIN_BTC = "binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
+MARK = "binance-um-1h-markprice-btc-eth-sol-2024-12-31_2026-02-19.csv.gz"
+VENUES_1H = "binance-bybit-perp-1h-btc-eth-sol-2025-03-06_2026-03-05.csv.gz"
+OKX_TAPE = "okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz"
+HL_OI = "hyperliquid-oi-1h-btc-eth-sol-hype-doge-2025-03-08_2026-03-07.csv.gz"
+
+# files holding several instruments or venues: the selection each test loads
+SELECT: dict[str, dict[str, str]] = {
+    RECORDER: {"symbol": "BTC"},
+    FLOW: {"symbol": "BTC"},
+    MARK: {"symbol": "BTCUSDT"},
+    VENUES_1H: {"symbol": "BTCUSDT", "venue": "bybit"},
+}
 
 # file -> (layout, symbol, rows read, bars, duplicates dropped, interval)
 BARS: dict[str, tuple[str, str, int, int, int, int]] = {
@@ -118,6 +130,20 @@ BARS: dict[str, tuple[str, str, int, int, int, int]] = {
         0,
         5 * MIN,
     ),
+    # round 2: continuous 5m bars with the one held-out gap, mark-price 1h, Binance+Bybit 1h
+    **{
+        f"binance-um-5m-{sym}-2024-12-31_2026-02-19.csv.gz": (
+            "bars",
+            sym,
+            116_844,
+            116_844,
+            0,
+            5 * MIN,
+        )
+        for sym in ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+    },
+    MARK: ("binance-mark", "BTCUSDT", 29_217, 9741, 0, H),
+    VENUES_1H: ("bars", "BTCUSDT", 50_976, 8496, 0, H),
     RECORDER: ("recorder-1m", "BTC", 49_974, 32_646, 0, MIN),
     FLOW: ("recorder-minute-flow", "BTC", 8697, 4798, 0, MIN),
 }
@@ -151,8 +177,7 @@ def test_every_bars_file_is_covered(shared_data: Path) -> None:
 @pytest.mark.parametrize("name", sorted(BARS))
 def test_bars_file_loads(shared_data: Path, name: str) -> None:
     layout, symbol, rows_read, bars, dups, interval = BARS[name]
-    sym = "BTC" if name in (RECORDER, FLOW) else None
-    candles, report = load_candles_report(shared_data / "bars" / name, symbol=sym)
+    candles, report = load_candles_report(shared_data / "bars" / name, **SELECT.get(name, {}))
     assert (report.layout, candles.symbol, report.rows_read) == (layout, symbol, rows_read)
     assert (len(candles), report.duplicates_dropped, candles.interval_ms) == (bars, dups, interval)
     _invariants(candles, report)
@@ -319,3 +344,39 @@ def test_parquet_of_a_real_file_round_trips(shared_data: Path, tmp_path: Path) -
     ref = load_candles(shared_data / "bars" / AVAX)
     save_candles(ref, tmp_path / "avax.parquet")
     _same(load_candles(tmp_path / "avax.parquet"), ref)
+
+
+def test_venue_column_selects_one_venue(shared_data: Path) -> None:
+    path = shared_data / "bars" / VENUES_1H
+    with pytest.raises(ParameterError, match=r"several venues \(binance, bybit\).*venue="):
+        load_candles_report(path, symbol="BTCUSDT")
+    binance = load_candles(path, symbol="BTC", venue="binance")
+    bybit = load_candles(path, symbol="BTC", venue="Bybit")
+    assert len(binance) == len(bybit) == 8496
+    rel = np.abs(bybit.close / binance.close - 1.0)
+    assert float(np.median(rel)) < 0.001, "Bybit closes within a median 0.007% of Binance"
+    with pytest.raises(UnknownSymbolError, match="venue 'okx' is not in this file"):
+        load_candles(path, symbol="BTC", venue="okx")
+    with pytest.raises(ParameterError, match="no venue column"):
+        load_candles(shared_data / "bars" / ONE_MIN_BTC, venue="binance")
+
+
+def test_mark_price_bars_track_last_trade(shared_data: Path) -> None:
+    mark = load_candles(shared_data / "bars" / MARK, symbol="BTC")
+    last = load_candles(shared_data / "bars" / VENUES_1H, symbol="BTC", venue="binance")
+    common, im, il = np.intersect1d(mark.ts_ms, last.ts_ms, return_indices=True)
+    assert common.size > 7000
+    rel = np.abs(mark.close[im] / last.close[il] - 1.0)
+    assert float(np.median(rel)) < 0.0005, "README: mark vs last close median 0.0018%"
+
+
+def test_coin_and_inst_id_columns_select_the_instrument(shared_data: Path) -> None:
+    oi_path = shared_data / "open_interest" / HL_OI
+    with pytest.raises(ParameterError, match="several symbols"):
+        load_open_interest(oi_path)
+    btc = load_open_interest(oi_path, symbol="BTC")
+    eth = load_open_interest(oi_path, symbol="ETH")
+    assert len(btc) > 8000 and len(eth) > 8000
+    tape = shared_data / "liquidations" / OKX_TAPE
+    counts = {s: len(load_liquidations(tape, symbol=s)) for s in ("BTC", "ETH", "SOL")}
+    assert counts == {"BTC": 1611, "ETH": 1632, "SOL": 1052}

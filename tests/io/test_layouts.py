@@ -38,6 +38,7 @@ HEADERS = {
         "count_toptrader_long_short_ratio,sum_toptrader_long_short_ratio,"
         "count_long_short_ratio,sum_taker_long_short_vol_ratio"
     ),
+    "binance-mark": "open_time_ms,symbol,mark_open,mark_high,mark_low,mark_close",
     "oi-level": "ts_ms,oi_usd",
     "oi-change": "timestamp,oi_change",
     "liquidation-tape": "ts_ms,time_utc,liquidated_side,order_side,price,qty,notional_usd",
@@ -129,3 +130,19 @@ def test_no_headerless_form_for_other_widths() -> None:
 def test_signature_marks_optional_columns() -> None:
     bars = next(layout for layout in LAYOUTS if layout.name == "bars")
     assert bars.signature() == "open_time_ms,open,high,low,close,[volume],[taker_buy_volume]"
+
+
+@pytest.mark.parametrize(
+    ("header", "symbol_col", "venue_col"),
+    [
+        ("ts_ms,coin,oi_usd", "coin", None),
+        ("ts_ms,time_utc,inst_id,liquidated_side,order_side,price,contracts,qty", "inst_id", None),
+        ("open_time_ms,venue,symbol,open,high,low,close,volume", "symbol", "venue"),
+        ("open_time_ms,Exchange,open,high,low,close", None, "Exchange"),
+    ],
+)
+def test_instrument_and_venue_columns(
+    header: str, symbol_col: str | None, venue_col: str | None
+) -> None:
+    match = detect_layout(header.split(","), ALL_KINDS, "f.csv")
+    assert (match.symbol_column, match.venue_column) == (symbol_col, venue_col)

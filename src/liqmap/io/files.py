@@ -67,7 +67,11 @@ DEFAULT_TRADE_INTERVAL_MS = 60_000
 
 
 def load_candles_report(
-    path: PathLike, *, symbol: str | None = None, interval_ms: int | None = None
+    path: PathLike,
+    *,
+    symbol: str | None = None,
+    interval_ms: int | None = None,
+    venue: str | None = None,
 ) -> tuple[Candles, LoadReport]:
     """Bars from any candle layout (bars, klines, recorder, archive, flow or aggTrades).
 
@@ -83,13 +87,16 @@ def load_candles_report(
         Bar length. Bar files: inferred as the median spacing when None; when given, every
         spacing must be a multiple of it. aggTrades: the bar length to aggregate into
         (default 1 minute).
+    venue
+        For a file with a ``venue`` column holding several venues (e.g. Binance and Bybit
+        bars side by side): the venue to keep, such as ``"bybit"``.
 
     Raises
     ------
     DataFileError, MissingColumnError, EmptyWindowError, ParameterError, UnknownSymbolError
         With the file, row, column and fix in the message.
     """
-    table = open_table(path, ("candles", "agg_trades", "flow"), symbol)
+    table = open_table(path, ("candles", "agg_trades", "flow"), symbol, venue)
     kind = table.match.layout.kind
     if kind == "agg_trades":
         return trades_to_candles(table, interval_ms or DEFAULT_TRADE_INTERVAL_MS)
@@ -105,26 +112,32 @@ def load_candles_report(
 
 
 def load_candles(
-    path: PathLike, *, symbol: str | None = None, interval_ms: int | None = None
+    path: PathLike,
+    *,
+    symbol: str | None = None,
+    interval_ms: int | None = None,
+    venue: str | None = None,
 ) -> Candles:
     """Bars from a file; see :func:`load_candles_report` (which also returns the counts)."""
-    return load_candles_report(path, symbol=symbol, interval_ms=interval_ms)[0]
+    return load_candles_report(path, symbol=symbol, interval_ms=interval_ms, venue=venue)[0]
 
 
 def load_open_interest_report(
-    path: PathLike, *, symbol: str | None = None
+    path: PathLike, *, symbol: str | None = None, venue: str | None = None
 ) -> tuple[OpenInterest, LoadReport]:
     """Open interest in USD: levels (metrics, ``oi_usd``) or changes (``oi_change``, flow)."""
-    table = open_table(path, ("open_interest", "flow"), symbol)
+    table = open_table(path, ("open_interest", "flow"), symbol, venue)
     if table.match.layout.kind == "flow":
         _, oi, report = flow_from_table(table)
         return oi, report
     return oi_from_table(table)
 
 
-def load_open_interest(path: PathLike, *, symbol: str | None = None) -> OpenInterest:
+def load_open_interest(
+    path: PathLike, *, symbol: str | None = None, venue: str | None = None
+) -> OpenInterest:
     """Open interest from a file; see :func:`load_open_interest_report`."""
-    return load_open_interest_report(path, symbol=symbol)[0]
+    return load_open_interest_report(path, symbol=symbol, venue=venue)[0]
 
 
 def load_flow_report(
@@ -149,20 +162,22 @@ def load_flow(path: PathLike, *, symbol: str | None = None) -> tuple[Candles, Op
 
 
 def load_liquidations_report(
-    path: PathLike, *, symbol: str | None = None
+    path: PathLike, *, symbol: str | None = None, venue: str | None = None
 ) -> tuple[LiquidationEvents, LoadReport]:
     """A liquidation tape; unusable rows are excluded and counted by reason.
 
     See :mod:`liqmap.io.liquidations` for the reasons. ``LiquidationEvents.excluded`` holds the
     counts (duplicates included); rows of other symbols are counted in the report only.
     """
-    table = open_table(path, ("liquidations",), symbol)
+    table = open_table(path, ("liquidations",), symbol, venue)
     return liquidations_from_table(table)
 
 
-def load_liquidations(path: PathLike, *, symbol: str | None = None) -> LiquidationEvents:
+def load_liquidations(
+    path: PathLike, *, symbol: str | None = None, venue: str | None = None
+) -> LiquidationEvents:
     """Liquidation events from a tape; see :func:`load_liquidations_report`."""
-    return load_liquidations_report(path, symbol=symbol)[0]
+    return load_liquidations_report(path, symbol=symbol, venue=venue)[0]
 
 
 def candle_gaps(candles: Candles) -> tuple[Gap, ...]:

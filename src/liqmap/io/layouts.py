@@ -3,8 +3,9 @@
 Each :class:`Layout` maps the canonical fields liqmap needs (``ts``, ``open``, ...) to the column
 names that may carry them in a file. Detection takes the first layout, in :data:`LAYOUTS` order
 (most specific first), whose required fields are all present; column names are compared
-case-insensitively. A ``symbol`` column, when present, is used by every layout to pick one
-instrument. Headerless files are accepted only for the two data.binance.vision layouts that ship
+case-insensitively. A symbol column (``symbol``, ``coin`` or ``inst_id``), when present, is used
+by every layout to pick one instrument, and a ``venue`` (or ``exchange``) column to pick one
+venue. Headerless files are accepted only for the two data.binance.vision layouts that ship
 that way (klines: 12 columns; aggTrades: 7 columns on USD-M futures, 8 on spot).
 
 Field names: ``ts`` is the time column (epoch ms/µs, or UTC text), prices are
@@ -103,6 +104,13 @@ class LayoutMatch:
     layout: Layout
     columns: Mapping[str, str]
     symbol_column: str | None
+    venue_column: str | None = None
+
+
+#: Column names that carry the instrument, in order of preference (every layout).
+SYMBOL_COLUMNS = ("symbol", "coin", "inst_id", "instrument")
+#: Column names that carry the venue, in order of preference (every layout).
+VENUE_COLUMNS = ("venue", "exchange")
 
 
 _KLINES = (
@@ -175,6 +183,19 @@ LAYOUTS: tuple[Layout, ...] = (
             "taker_sell_vol": ("taker_sell_vol",),
             "oi_change": ("oi_change",),
             "ok": ("ok",),
+        },
+    ),
+    Layout(
+        "binance-mark",
+        "candles",
+        "Binance mark-price klines (mark_open..mark_close), several symbols",
+        {
+            "ts": ("open_time_ms", "open_time"),
+            "symbol": ("symbol",),
+            "open": ("mark_open",),
+            "high": ("mark_high",),
+            "low": ("mark_low",),
+            "close": ("mark_close",),
         },
     ),
     Layout(
@@ -277,8 +298,11 @@ def detect_layout(columns: Iterable[str], kinds: Iterable[Kind], path: str) -> L
         if found is None:
             continue
         if layout.kind in wanted:
-            symbol = found.get("symbol", cols.get("symbol"))
-            return LayoutMatch(layout, found, symbol)
+            symbol = found.get("symbol") or next(
+                (cols[c] for c in SYMBOL_COLUMNS if c in cols), None
+            )
+            venue = next((cols[c] for c in VENUE_COLUMNS if c in cols), None)
+            return LayoutMatch(layout, found, symbol, venue)
         other = other or layout
     if other is not None:
         raise MissingColumnError(

@@ -193,8 +193,17 @@ def symbol_from_name(label: str) -> str:
     return m.group(1) if m else ""
 
 
-def open_table(path: str | os.PathLike[str], kinds: tuple[Kind, ...], symbol: str | None) -> Table:
+def open_table(
+    path: str | os.PathLike[str],
+    kinds: tuple[Kind, ...],
+    symbol: str | None,
+    venue: str | None = None,
+) -> Table:
     """Read ``path``, detect its layout among ``kinds`` and keep the rows of ``symbol``.
+
+    A file with a venue column (``venue``/``exchange``) holding several venues needs ``venue``
+    (case-insensitive, e.g. ``"bybit"``); rows of other venues are counted as other-symbol rows.
+    ``venue`` given for a file without such a column is an error (it cannot be honoured).
 
     Files without a symbol column hold one instrument: the record is labelled ``symbol`` (upper
     case) or, without it, the symbol spelled in the file name (``BTCUSDT``), else "".
@@ -205,11 +214,11 @@ def open_table(path: str | os.PathLike[str], kinds: tuple[Kind, ...], symbol: st
     raw = read_table(path)
     label = raw.source.label
     match = detect_layout([c for c in raw.frame.columns if c != "_row"], kinds, label)
-    frame = raw.frame
-    n = frame.height
+    frame = _keep_venue(raw.frame, match.venue_column, venue, label)
+    n = raw.frame.height
     if match.symbol_column is None:
         name = symbol.strip().upper() if symbol else symbol_from_name(label)
-        return Table(frame, raw.source, match, name, n, 0)
+        return Table(frame, raw.source, match, name, n, n - frame.height)
     values = frame[match.symbol_column].cast(pl.String).str.strip_chars().str.to_uppercase()
     present = sorted(values.drop_nulls().unique().to_list())
     if not present:
@@ -227,3 +236,31 @@ def open_table(path: str | os.PathLike[str], kinds: tuple[Kind, ...], symbol: st
     frame = frame.filter(keep)
     name = symbol.strip().upper() if symbol else chosen
     return Table(frame, raw.source, match, name, n, n - frame.height)
+
+
+def _keep_venue(
+    frame: pl.DataFrame, column: str | None, venue: str | None, label: str
+) -> pl.DataFrame:
+    """The rows of one venue of a file with a venue column (all rows without one)."""
+    if column is None:
+        if venue is not None:
+            raise ParameterError(
+                f"{label}: venue={venue!r} was given but the file has no venue column; "
+                "omit the venue for a one-venue file"
+            )
+        return frame
+    values = frame[column].cast(pl.String).str.strip_chars().str.to_lowercase()
+    present = sorted(values.drop_nulls().unique().to_list())
+    if venue is None:
+        if len(present) > 1:
+            raise ParameterError(
+                f"{label}: the file holds several venues ({', '.join(present)}) in column "
+                f"{column!r}; pass venue= (CLI: --exchange) to choose one"
+            )
+        return frame
+    want = venue.strip().lower()
+    if want not in present:
+        raise UnknownSymbolError(
+            f"{label}: venue {venue!r} is not in this file; it holds {', '.join(present)}"
+        )
+    return frame.filter(values == want)
