@@ -7,6 +7,7 @@ leverage tier on each side present. Legend entries are per tier; clicking one hi
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.render._labels import cluster_labels, price_tag
 from liqmap.render._plotly import base_layout, rgba, title_block, usd_axis, write_html
 from liqmap.render.formatting import (
+    MapKind,
     format_pct,
     format_price,
     format_usd,
+    map_caveat,
     map_subtitle,
     map_title,
     price_decimals,
@@ -38,14 +41,20 @@ def render_map_html(
     *,
     style: Style | None = None,
     clusters: bool = True,
+    kind: MapKind = "estimate",
 ) -> Path:
-    """Write ``m`` as a self-contained interactive HTML file (plotly.js inline, offline)."""
+    """Write ``m`` as a self-contained interactive HTML file (offline; see ``write_html``)."""
     st = style or DARK
-    return write_html(map_figure(m, style=st, clusters=clusters), path, title=map_title(m), st=st)
+    fig = map_figure(m, style=st, clusters=clusters, kind=kind)
+    return write_html(fig, path, title=map_title(m, kind), st=st)
 
 
 def map_figure(
-    m: LiquidationMap, *, style: Style | None = None, clusters: bool = True
+    m: LiquidationMap,
+    *,
+    style: Style | None = None,
+    clusters: bool = True,
+    kind: MapKind = "estimate",
 ) -> go.Figure:
     """The liquidation map as a plotly figure (reused by the web dashboard)."""
     st = style or DARK
@@ -73,7 +82,7 @@ def map_figure(
     layout = base_layout(st)
     cum_top = float(np.nan_to_num(np.concatenate([m.cum_long, m.cum_short])).max(initial=0.0))
     layout.update(
-        title=title_block(map_title(m), map_subtitle(m), st),
+        title=title_block(map_title(m, kind), map_subtitle(m, kind), st),
         barmode="overlay",
         bargap=0.0,
         xaxis={
@@ -93,10 +102,25 @@ def map_figure(
             "range": [0.0, cum_top * 1.12 if cum_top > 0 else 1.0],
         },
         shapes=_side_shapes(m, st),
-        annotations=_annotations(m, st, top, clusters),
+        annotations=_annotations(m, st, top, clusters) + _caveat(map_caveat(m, kind), st),
     )
+    if map_caveat(m, kind):
+        layout["margin"] = {**layout["margin"], "b": 64}
     fig.update_layout(layout)
     return fig
+
+
+def _caveat(text: str, st: Style) -> list[dict[str, Any]]:
+    """What the map could not see, under the chart (issue 14 item 3)."""
+    if not text:
+        return []
+    return [
+        {
+            "xref": "paper", "yref": "paper", "x": 0.0, "y": 0.0, "xanchor": "left",
+            "yanchor": "top", "yshift": -34, "showarrow": False, "text": f"⚠ {html.escape(text)}",
+            "font": {"color": st.caveat_color, "size": 12}, "name": "caveat",
+        }
+    ]  # fmt: skip
 
 
 def _side_traces(
