@@ -117,3 +117,17 @@ def test_tier_view_keeps_only_the_tiers_shown() -> None:
     assert restrict_tiers(m, parse_tiers(None, m.leverages)) is m
     with pytest.raises(FieldError, match="tiers"):
         parse_tiers("7x", m.leverages)
+
+
+def test_freshness_rule() -> None:
+    """Issue 14 item 2: stored data is live only while fresh; the demo runs on simulated time."""
+    from liqmap.web.live import FRESH_MS, freshness
+
+    now = 1_800_000_000_000
+    assert freshness("store", now - 60_000, now)["status"] == "live"
+    assert freshness("store", now - FRESH_MS, now)["status"] == "live"
+    old = freshness("store", now - FRESH_MS - 1, now)
+    assert old == {"status": "stale", "age_ms": FRESH_MS + 1, "fresh_ms": FRESH_MS}
+    assert freshness("store", None, now)["status"] == "waiting"
+    assert freshness("demo", now - 10**12, now)["status"] == "simulated"
+    assert freshness("demo", now, now, advancing=False)["status"] == "paused"

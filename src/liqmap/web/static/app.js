@@ -26,7 +26,7 @@
   window.liqmapDashboard = state; // read by the end-to-end tests
   const viewers = []; // panels that follow the selection (cascade, plan): called after each render
 
-  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, el } = window.liqmapFormat;
+  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el } = window.liqmapFormat;
 
   // plotly.js loads asynchronously (4.8 MB to parse): data is fetched meanwhile
   const plotlyReady = new Promise((resolve, reject) => {
@@ -59,10 +59,11 @@
   // --- banner, live status, toasts -------------------------------------------------------
   function showBanner(text) { const b = $("banner"); b.textContent = text; b.hidden = false; }
   function hideBanner() { $("banner").hidden = true; }
-  function setLive(on, text) {
+  function setLive(on, text, look) {
     const live = $("live");
-    live.classList.toggle("on", on);
-    live.classList.toggle("off", !on);
+    const cls = look || (on ? "on" : "off");
+    for (const c of ["on", "off", "stale", "idle"]) live.classList.toggle(c, c === cls);
+    live.dataset.status = cls;
     $("live-text").textContent = text;
   }
   function pulse() {
@@ -261,27 +262,49 @@
   }
 
   // --- live updates ------------------------------------------------------------------------
+  // Freshness (liqmap.web.live.freshness): stored data is "live" only while its newest record
+  // is at most fresh_ms old by the server's clock; older data shows its age, never a green dot.
+  const feed = { kind: null, status: null, version: null, skew: 0, freshMs: 600000, timer: null };
+
+  function renderFeed() {
+    const version = feed.version ?? (state.map ? state.map.as_of_ms : null);
+    const to = version === null ? "" : ` · data to ${fmtTime(version)}`;
+    if (feed.kind === "demo") {
+      const on = feed.status === "simulated";
+      setLive(on, on ? `demo · simulated feed${to}` : `demo · paused${to}`, on ? "on" : "idle");
+      return;
+    }
+    if (version === null) { setLive(false, "waiting for data", "idle"); return; }
+    const age = Math.max(0, Date.now() + feed.skew - version);
+    if (age <= feed.freshMs) setLive(true, `live${to}`, "on");
+    else setLive(false, `stored data to ${fmtTime(version)} · ${fmtAge(age)} old`, "stale");
+  }
+
   function connectLive() {
     if (state.es) state.es.close();
     const q = new URLSearchParams({ source: state.source, symbol: state.symbol });
     const es = new EventSource(`${API}/events?${q}`);
     state.es = es;
-    const live = currentSource().live;
     es.addEventListener("hello", (ev) => {
       const d = JSON.parse(ev.data);
-      setLive(true, live ? "live" : "connected (no new data expected)");
+      Object.assign(feed, { kind: d.kind, status: d.status, version: d.version,
+        skew: d.server_time_ms - Date.now(), freshMs: d.fresh_ms || feed.freshMs });
+      state.feed = feed.status;
+      renderFeed();
+      if (!feed.timer) feed.timer = setInterval(renderFeed, 15000); // the age keeps growing
       if (state.version !== null && d.version !== null && d.version !== state.version) load({ map: true, heat: true });
     });
     es.addEventListener("update", (ev) => {
       const d = JSON.parse(ev.data);
       state.updates += 1;
       state.lastEvent = d;
+      feed.version = d.version;
       pulse();
-      setLive(true, `live · data to ${fmtTime(d.version)} UTC`);
+      renderFeed();
       load({ map: true, heat: true });
     });
     es.addEventListener("alert", (ev) => addAlert(JSON.parse(ev.data)));
-    es.onerror = () => setLive(false, "reconnecting…");
+    es.onerror = () => setLive(false, "reconnecting…", "off");
   }
 
   function addAlert(d) {
@@ -289,7 +312,7 @@
     const list = $("alerts");
     const empty = list.querySelector(".empty");
     if (empty) empty.remove();
-    const when = a.ts_ms ? `${fmtTime(a.ts_ms)} UTC` : "";
+    const when = a.ts_ms ? fmtTime(a.ts_ms) : "";
     list.prepend(el("li", {}, el("div", {}, a.message || JSON.stringify(a)),
       el("div", { class: "t" }, `${a.rule || "alert"} · ${d.symbol} · ${when}`)));
     while (list.children.length > 50) list.lastElementChild.remove();
