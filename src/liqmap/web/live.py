@@ -36,12 +36,12 @@ from liqmap.errors import LiqmapError
 from liqmap.web.sources import DemoSource, Snapshot
 
 __all__ = [
+    "FRESH_MS",
     "AlertHook",
     "Hub",
     "LiveEvent",
     "Subscription",
     "alert_json",
-    "FRESH_MS",
     "forward_alerts",
     "freshness",
     "run_demo_feed",
