@@ -12,9 +12,17 @@ from liqmap.sim import SimConfig, simulate
 from liqmap.sim.markets import DEMO_MARKETS, demo_config
 
 
-def test_btc_demo_is_the_default_market() -> None:
+def test_btc_demo_is_the_default_market_with_whales_capped() -> None:
     cfg = demo_config("BTCUSDT")
-    assert cfg == replace(SimConfig.preset("mixed"), symbol="BTCUSDT")
+    assert cfg == replace(SimConfig.preset("mixed"), symbol="BTCUSDT", max_notional_usd=400_000.0)
+
+
+def test_no_single_minute_moves_the_demo_oi_by_a_seam() -> None:
+    """The cause of the heatmap's whole-column seams (issue 14 item 7): one position opening or
+    closing moved OI by 10-15% in a minute, and the estimator scales all levels with OI."""
+    res = simulate(replace(demo_config("BTCUSDT"), duration_minutes=2 * 1440))
+    step = np.abs(np.diff(np.log(res.open_interest.value_usd)))
+    assert float(step.max()) < 0.06
 
 
 def test_symbols_differ_in_price_sizes_activity_and_seed() -> None:

@@ -51,7 +51,8 @@ def demo_cmd(
             clusters=detect_clusters(truth.edges, truth.long_usd, truth.short_usd, truth.price),
         )
         progress.update(task, advance=1, description="drawing the map")
-        paths = [write_result(m, out_dir / "map.png"), write_result(m, out_dir / "map.html")]
+        paths = [write_result(m, out_dir / "map.png")]
+        paths.append(write_result(m, out_dir / "map.html", js="shared"))  # one script for both
         paths.append(render_map_png(truth, out_dir / "true-map.png", kind="truth"))
         in_window = api.true_map(data, m, opened_in_window=True)
         sims = [
@@ -71,7 +72,7 @@ def demo_cmd(
         progress.update(task, advance=1, description="drawing the heatmap")
         paths += [
             write_result(h, out_dir / "heatmap.png"),
-            write_result(h, out_dir / "heatmap.html"),
+            write_result(h, out_dir / "heatmap.html", js="shared"),
         ]
         progress.update(task, advance=1, description="done")
     show.print_map(m)

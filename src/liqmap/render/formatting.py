@@ -174,9 +174,10 @@ def heatmap_title(h: LiquidationHeatmap) -> str:
     return f"{h.symbol} · {exchange_name(h.exchange)} — Liquidation Heatmap{window}{span}"
 
 
-def heatmap_subtitle(h: LiquidationHeatmap, vmax: float) -> str:
-    """Colour scale, observed events and coverage."""
-    parts = [f"colour: estimated liquidation USD per bin, saturating at {format_usd(vmax)}"]
+def heatmap_subtitle(h: LiquidationHeatmap, vmax: float, scale: str = "") -> str:
+    """Colour scale (and its ``scale`` choice), observed events and coverage."""
+    how = f", {scale}" if scale else ""
+    parts = [f"colour: liquidation USD per bin{how}, saturating at {format_usd(vmax)}"]
     n_ev = len(h.events_usd)
     if n_ev:
         parts.append(f"{n_ev:,} observed liquidations ({format_usd(float(h.events_usd.sum()))})")

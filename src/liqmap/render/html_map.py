@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.render._labels import cluster_labels, price_tag
-from liqmap.render._plotly import base_layout, rgba, title_block, usd_axis, write_html
+from liqmap.render._plotly import JsMode, base_layout, rgba, title_block, usd_axis, write_html
 from liqmap.render.formatting import (
     MapKind,
     format_pct,
@@ -42,11 +42,12 @@ def render_map_html(
     style: Style | None = None,
     clusters: bool = True,
     kind: MapKind = "estimate",
+    js: JsMode = "inline",
 ) -> Path:
-    """Write ``m`` as a self-contained interactive HTML file (offline; see ``write_html``)."""
+    """Write ``m`` as an interactive HTML file that works offline (``js``: see ``write_html``)."""
     st = style or DARK
     fig = map_figure(m, style=st, clusters=clusters, kind=kind)
-    return write_html(fig, path, title=map_title(m, kind), st=st)
+    return write_html(fig, path, title=map_title(m, kind), st=st, js=js)
 
 
 def map_figure(

@@ -94,7 +94,7 @@ def compare_matplotlib(
 
 def _stack_top(m: LiquidationMap) -> np.ndarray:
     usd = np.nan_to_num(m.long_usd).clip(min=0.0) + np.nan_to_num(m.short_usd).clip(min=0.0)
-    return usd.sum(axis=0)
+    return np.asarray(usd.sum(axis=0), dtype=np.float64)
 
 
 def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], similarity: str) -> None:

@@ -4,8 +4,12 @@ BTCUSDT and ETHUSDT (the symbols with shipped Binance bracket tables) differ as 
 do, in round numbers (order of magnitude from Binance USD-M, early 2026): ETH trades near a
 twentieth of BTC's price, its open interest and traded volume are roughly half of BTC's, its book
 is thinner and its moves are larger. Each symbol also adds its own offset to the seed, so the two
-never share a price path (``--seed`` still reproduces both; BTC's offset is 0, so the BTC demo is
-the simulator's default market).
+never share a price path (``--seed`` still reproduces both; BTC's offset is 0).
+
+Single positions are capped at about 2% of the demo market's open interest
+(``max_notional_usd``): with the simulator's default cap ($5M, a quarter of the demo's ~$20M of
+OI) one whale opening or closing moved OI by 10-15% within a minute, and since the estimator
+scales every level with OI, the heatmap showed whole-column seams at those minutes.
 """
 
 from __future__ import annotations
@@ -29,18 +33,19 @@ class DemoMarket:
     depth_usd_per_pct: float
     noise_volume_usd_per_minute: float
     seed_offset: int
+    max_notional_usd: float
 
 
 DEMO_MARKETS: dict[str, DemoMarket] = {
     "BTC": DemoMarket(
         start_price=60_000.0, notional_median_usd=2_500.0, arrivals_per_minute=4.0,
         volatility_pct=0.045, depth_usd_per_pct=3_000_000.0, noise_volume_usd_per_minute=700_000.0,
-        seed_offset=0,
+        seed_offset=0, max_notional_usd=400_000.0,
     ),
     "ETH": DemoMarket(
         start_price=2_500.0, notional_median_usd=1_600.0, arrivals_per_minute=3.2,
         volatility_pct=0.06, depth_usd_per_pct=1_400_000.0, noise_volume_usd_per_minute=380_000.0,
-        seed_offset=1_009,
+        seed_offset=1_009, max_notional_usd=200_000.0,
     ),
 }  # fmt: skip
 
@@ -70,5 +75,6 @@ def demo_config(symbol: str, *, seed: int | None = None, days: float | None = No
         volatility_pct=market.volatility_pct,
         depth_usd_per_pct=market.depth_usd_per_pct,
         noise_volume_usd_per_minute=market.noise_volume_usd_per_minute,
+        max_notional_usd=market.max_notional_usd,
     )
     return cfg if days is None else replace(cfg, duration_minutes=round(days * 1440))
