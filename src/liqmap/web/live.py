@@ -13,7 +13,8 @@ Event types on the wire (``text/event-stream``)::
 Freshness (:func:`freshness`): stored data is ``live`` only while its newest record is at most
 ``FRESH_MS`` old (by the server's clock); older data is ``stale`` and the page shows its age
 instead of a green dot. The demo runs on simulated time: ``simulated`` (or ``paused`` when its
-clock does not advance). No data yet: ``waiting``.
+clock does not advance). A file source (``liqmap serve --file``) is ``file``. No data yet:
+``waiting``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ MAX_TICK_HZ = 10.0
 FRESH_MS = 10 * 60_000
 """Stored data counts as live while its newest record is at most this old (10 minutes)."""
 
-Freshness = Literal["live", "stale", "simulated", "paused", "waiting"]
+Freshness = Literal["live", "stale", "simulated", "paused", "waiting", "file"]
 
 
 def freshness(
@@ -67,6 +68,8 @@ def freshness(
     age = None if version is None else max(0, now_ms - int(version))
     if kind == "demo":
         status = "simulated" if advancing else "paused"
+    elif kind == "file":
+        status = "file"  # a file never gets new data while served
     elif age is None:
         status = "waiting"
     else:

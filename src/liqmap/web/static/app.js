@@ -28,7 +28,7 @@
 
   const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el } = window.liqmapFormat;
 
-  // plotly.js loads asynchronously (4.8 MB to parse): data is fetched meanwhile
+  // plotly.js loads asynchronously (the 1.5 MB cartesian bundle): data is fetched meanwhile
   const plotlyReady = new Promise((resolve, reject) => {
     if (window.Plotly) { resolve(window.Plotly); return; }
     const tag = $("plotly-js");
@@ -274,6 +274,7 @@
       setLive(on, on ? `demo · simulated feed${to}` : `demo · paused${to}`, on ? "on" : "idle");
       return;
     }
+    if (feed.kind === "file") { setLive(false, `file · no live updates${to}`, "idle"); return; }
     if (version === null) { setLive(false, "waiting for data", "idle"); return; }
     const age = Math.max(0, Date.now() + feed.skew - version);
     if (age <= feed.freshMs) setLive(true, `live${to}`, "on");
