@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 import time
 
@@ -114,6 +115,11 @@ def test_tier_view_keeps_only_the_tiers_shown() -> None:
     assert view.total_long_usd <= m.total_long_usd
     assert all(len(c.usd_by_tier) == 2 for c in view.clusters)
     assert view.to_dict()["tiers"] == ["25x", "100x"]
+    # one rule (issue 14 item 4): clusters and reading are recomputed from the tiers shown
+    named = set(re.findall(r"\b(\d+)x\b", view.reading))
+    assert named and named <= {"25", "100"}, view.reading
+    assert sum(c.usd for c in view.clusters) <= view.total_long_usd + view.total_short_usd
+    assert any("tiers shown only" in n for n in view.notes)
     assert restrict_tiers(m, parse_tiers(None, m.leverages)) is m
     with pytest.raises(FieldError, match="tiers"):
         parse_tiers("7x", m.leverages)

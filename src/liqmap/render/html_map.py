@@ -103,7 +103,7 @@ def map_figure(
             "range": [0.0, cum_top * 1.12 if cum_top > 0 else 1.0],
         },
         shapes=_side_shapes(m, st),
-        annotations=_annotations(m, st, top, clusters) + _caveat(map_caveat(m, kind), st),
+        annotations=_annotations(m, st, top, clusters, y_top) + _caveat(map_caveat(m, kind), st),
     )
     if map_caveat(m, kind):
         layout["margin"] = {**layout["margin"], "b": 64}
@@ -296,8 +296,12 @@ def _side_shapes(m: LiquidationMap, st: Style) -> list[dict[str, Any]]:
     ]
 
 
+_TAG_HALF_WIDTH = 0.1  # share of the x range the current-price tag may cover on each side
+_BELOW_TAG = 0.74  # cluster boxes near the tag stay below this share of the y range
+
+
 def _annotations(
-    m: LiquidationMap, st: Style, top: np.ndarray, clusters: bool
+    m: LiquidationMap, st: Style, top: np.ndarray, clusters: bool, y_top: float
 ) -> list[dict[str, Any]]:
     paper = {"xref": "paper", "yref": "paper", "y": 0.99, "yanchor": "top", "showarrow": False}
     tag = price_tag(m)
@@ -330,9 +334,16 @@ def _annotations(
     ]
     if not clusters:
         return notes
+    span = float(m.edges[-1] - m.edges[0]) or 1.0
     for label in cluster_labels(m, top):
         c = label.cluster
         color = st.long_color if c.side == "long" else st.short_color
+        offset: dict[str, Any] = {"ax": 0, "ay": -28 - 34 * label.level}
+        if tag.inside and abs(c.price - tag.x) < _TAG_HALF_WIDTH * span:
+            # under the current-price tag: the box goes at a data height that stays below the
+            # tag's band at any chart size (issue 14 item 6)
+            box = min(label.y + y_top * (0.12 + 0.1 * label.level), y_top * _BELOW_TAG)
+            offset = {"ax": 0, "ayref": "y", "ay": max(box, label.y)}
         notes.append(
             {
                 "x": c.price,
@@ -343,8 +354,7 @@ def _annotations(
                 "showarrow": True,
                 "arrowhead": 0,
                 "arrowcolor": color,
-                "ax": 0,
-                "ay": -28 - 34 * label.level,
+                **offset,
                 "bgcolor": st.panel,
                 "bordercolor": color,
                 "borderpad": 3,

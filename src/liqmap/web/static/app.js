@@ -128,15 +128,20 @@
     return c[0] || null;
   }
 
+  // The tier filter's one rule (liqmap.web.service.TIER_RULE): with tiers hidden, the chart,
+  // its cluster labels, the clusters table, the totals and the reading all cover the tiers shown.
   function renderNumbers(m) {
     state.map = m;
     state.price = m.price;
     state.version = m.window.end_ms;
+    const view = tiersParam() && state.tierView ? state.tierView : null;
+    const clusters = view ? view.clusters : m.clusters;
+    const totals = view ? view.totals : m.totals;
     $("stat-price").textContent = fmtPrice(m.price);
-    $("stat-longs").textContent = fmtUsd(m.totals.long_usd);
-    $("stat-shorts").textContent = fmtUsd(m.totals.short_usd);
+    $("stat-longs").textContent = fmtUsd(totals.long_usd);
+    $("stat-shorts").textContent = fmtUsd(totals.short_usd);
     for (const [side, id] of [["long", "stat-near-long"], ["short", "stat-near-short"]]) {
-      const c = nearest(m.clusters, side);
+      const c = nearest(clusters, side);
       const node = $(id);
       node.replaceChildren();
       if (!c) { node.textContent = "none"; continue; }
@@ -145,9 +150,11 @@
     $("stat-asof").textContent = `${fmtTime(m.as_of_ms)} · ${m.window.label}`;
     const cov = m.coverage;
     $("stat-coverage").textContent = `${(cov.fraction * 100).toFixed(1)}% · OI ${cov.oi_source}`;
-    $("reading").textContent = m.reading || "–";
-    $("notes").textContent = m.notes.length ? `Notes: ${m.notes.join(" · ")}` : "";
-    renderClusters(m.clusters);
+    $("reading").textContent = (view ? view.reading : m.reading) || "–";
+    const notes = view ? [`showing ${view.tiers.join(", ")}: ${view.rule}`, ...m.notes] : m.notes;
+    $("notes").textContent = notes.length ? `Notes: ${notes.join(" · ")}` : "";
+    $("tiers").dataset.filtered = view ? "true" : "false";
+    renderClusters(clusters);
     if (!state.entryEdited) $("calc-entry").value = m.price.toFixed(priceDecimals(m.price));
   }
 
@@ -229,6 +236,10 @@
       if (parts.heat) jobs.push(getJson("/figures/heatmap", { ...sel, bins: state.meta.page.heatmap_bins, columns: state.meta.page.heatmap_columns }, ctrl.signal));
       const figs = await Promise.all(jobs);
       if (gen !== state.gen) return;
+      if (parts.map) {
+        const meta = figs[0].layout && figs[0].layout.meta;
+        state.tierView = meta && meta.tier_view ? meta.tier_view : null;
+      }
       renderNumbers(m);
       const draws = [];
       if (parts.map) draws.push(draw("map-chart", figs.shift(), "map"));
