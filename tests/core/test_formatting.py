@@ -72,3 +72,39 @@ def test_display_time_zone() -> None:
     assert parse_tz(None) is UTC
     with pytest.raises(ValueError, match="Europe/Berlin"):
         parse_tz("Mars/Olympus")
+
+
+def test_cli_tz_option_shows_local_times_and_json_stays_utc(
+    capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    """Issue 14 item 13: --tz for text and charts; data (JSON) stays UTC."""
+    import json
+
+    from liqmap.cli.app import main
+    from liqmap.core.formatting import display_tz
+
+    assert main(["--tz", "Asia/Tokyo", "levels", "BTCUSDT", "--source", "demo"]) == 0
+    text = capsys.readouterr().out
+    assert "09:00 JST" in text
+    assert display_tz() is UTC  # the option holds for one invocation
+    assert main(["--tz", "Asia/Tokyo", "levels", "BTCUSDT", "--source", "demo", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["as_of"].endswith("Z")
+    assert main(["--tz", "Nowhere/City", "levels", "BTCUSDT", "--source", "demo"]) == 2
+
+
+def test_charts_follow_the_display_zone() -> None:
+    from liqmap import api
+    from liqmap.core.formatting import display_zone
+    from liqmap.render import heatmap_figure
+    from liqmap.render.formatting import map_title
+
+    d = api.load_market("BTCUSDT", "demo", demo_days=2)
+    m = api.estimate_map(d, window="24h")
+    h = api.estimate_heatmap(d, window="12h", columns=20, bins=60)
+    with display_zone(parse_tz("Europe/Berlin")):
+        assert map_title(m).endswith("01:00 CET")
+        fig = heatmap_figure(h)
+        assert fig.layout.xaxis.title.text == "Time (CET)"
+        assert " CET</b>" in fig.data[0].hovertemplate
+    assert map_title(m).endswith("00:00 UTC")

@@ -33,11 +33,15 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "display_tz",
+    "display_zone",
     "format_distance",
     "format_duration",
     "format_kind",
@@ -52,6 +56,7 @@ __all__ = [
     "format_usd_ticks",
     "parse_tz",
     "tz_name",
+    "utc_offset_ms",
 ]
 
 _USD_UNITS = (("", 1.0), ("k", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12))
@@ -220,8 +225,32 @@ def tz_name(tz: tzinfo, ts_ms: int | None = None) -> str:
     return name
 
 
+_DISPLAY_TZ: ContextVar[tzinfo] = ContextVar("liqmap_display_tz", default=UTC)
+
+
+def display_tz() -> tzinfo:
+    """The zone times are shown in (UTC unless :func:`display_zone` or ``LIQMAP_TZ`` set one)."""
+    return _DISPLAY_TZ.get()
+
+
+@contextmanager
+def display_zone(tz: tzinfo) -> Iterator[tzinfo]:
+    """Show times in ``tz`` within the block (CLI text and charts); data stays UTC."""
+    token = _DISPLAY_TZ.set(tz)
+    try:
+        yield tz
+    finally:
+        _DISPLAY_TZ.reset(token)
+
+
+def utc_offset_ms(ts_ms: int, tz: tzinfo | None = None) -> int:
+    """Offset of the display zone (or ``tz``) from UTC at ``ts_ms``, in ms (DST-aware)."""
+    off = datetime.fromtimestamp(ts_ms / 1000.0, tz=tz or display_tz()).utcoffset()
+    return int(off.total_seconds() * 1000) if off else 0
+
+
 def format_time(ts_ms: int, tz: tzinfo | None = None, *, label: bool = True) -> str:
-    """``'2026-02-05 12:00 UTC'`` (or in ``tz``: ``'2026-02-05 13:00 CET'``)."""
-    zone = tz or UTC
+    """``'2026-02-05 12:00 UTC'`` (in ``tz``, else the display zone: ``'2026-02-05 13:00 CET'``)."""
+    zone = tz or display_tz()
     text = datetime.fromtimestamp(ts_ms / 1000.0, tz=zone).strftime("%Y-%m-%d %H:%M")
     return f"{text} {tz_name(zone, ts_ms)}" if label else text

@@ -13,12 +13,11 @@ Examples
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
 
-from liqmap.core.formatting import format_pct, format_usd
+from liqmap.core.formatting import format_pct, format_time, format_usd
 from liqmap.core.formatting import format_price as _format_price
 from liqmap.core.reading import evidence_caveat
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
@@ -63,8 +62,8 @@ def format_price(price: float, decimals: int | None = None) -> str:
 
 
 def utc_text(ts_ms: int) -> str:
-    """``'2026-02-05 12:00 UTC'``."""
-    return datetime.fromtimestamp(ts_ms / 1000.0, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """``'2026-02-05 12:00 UTC'``, in the display zone (``liqmap.core.formatting.display_zone``)."""
+    return format_time(ts_ms)
 
 
 def exchange_name(exchange: str) -> str:
@@ -169,7 +168,7 @@ def heatmap_title(h: LiquidationHeatmap) -> str:
     window = f" ({h.window_label})" if h.window_label else ""
     span = ""
     if len(h.ts_ms):
-        start = utc_text(int(h.ts_ms[0])).removesuffix(" UTC")
+        start = format_time(int(h.ts_ms[0]), label=False)
         span = f" · {start} → {utc_text(int(h.ts_ms[-1]))}"
     return f"{h.symbol} · {exchange_name(h.exchange)} — Liquidation Heatmap{window}{span}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
-from liqmap.core.formatting import format_usd_ticks
+from liqmap.core.formatting import display_tz, format_usd_ticks, tz_name, utc_offset_ms
 from liqmap.core.results import LiquidationHeatmap, PricePath
 from liqmap.render._heat import (
     DEFAULT_VIEW_PCT,
@@ -92,7 +93,7 @@ def heatmap_figure(
         xaxis={
             "type": "date",
             "range": _time_range(h.ts_ms),
-            "title": {"text": "Time (UTC)", "font": {"color": st.muted, "size": 12}},
+            "title": {"text": f"Time ({_zone()})", "font": {"color": st.muted, "size": 12}},
             "showgrid": False,
             "linecolor": st.grid,
             "rangeslider": {"visible": False},
@@ -110,12 +111,26 @@ def heatmap_figure(
     return fig
 
 
+def _wall(ts_ms: Any) -> np.ndarray:
+    """Epoch ms -> wall-clock datetime64 of the display zone (plotly dates carry no zone)."""
+    ts = np.asarray(ts_ms, dtype=np.float64)
+    tz = display_tz()
+    if tz is UTC or len(ts) == 0:
+        return ts.astype("datetime64[ms]")
+    offsets = np.array([utc_offset_ms(int(t), tz) for t in ts], dtype=np.float64)
+    return (ts + offsets).astype("datetime64[ms]")
+
+
+def _zone() -> str:
+    return tz_name(display_tz())
+
+
 def _time_range(ts_ms: np.ndarray) -> list[str] | None:
     """The columns' full extent (markers would otherwise pad the axis with empty space)."""
     if len(ts_ms) == 0:
         return None
     half = time_step_ms(ts_ms) / 2.0
-    ends = np.array([ts_ms[0] - half, ts_ms[-1] + half]).astype("datetime64[ms]")
+    ends = _wall(np.array([ts_ms[0] - half, ts_ms[-1] + half]))
     return [str(t) for t in ends]
 
 
@@ -136,7 +151,7 @@ def _heat_trace(
     h: LiquidationHeatmap, edges: np.ndarray, usd: np.ndarray, vmax: float, st: Style, dec: int
 ) -> go.Heatmap:
     z = np.round(usd.T).astype(np.float32)  # (n_bins, n_times): whole dollars, rows = price bins
-    times = np.asarray(h.ts_ms, dtype="datetime64[ms]")
+    times = _wall(h.ts_ms)
     ticks = colorbar_ticks(vmax, low=False)  # the same ticks as the PNG's bar
     half = float(np.median(np.diff(edges))) / 2.0 if len(edges) > 1 else 0.0
     return go.Heatmap(
@@ -157,7 +172,9 @@ def _heat_trace(
             "x": 1.01,
         },
         hovertemplate=(
-            "<b>%{x|%Y-%m-%d %H:%M} UTC</b><br>Price %{y:,."
+            "<b>%{x|%Y-%m-%d %H:%M} "
+            + _zone()
+            + "</b><br>Price %{y:,."
             + str(dec)
             + "f}"
             + f" ± {format_price(half, dec)}"
@@ -174,12 +191,12 @@ def _path_traces(pp: PricePath, st: Style, mode: PathMode, dec: int) -> list[Any
         return _candle_traces(resample_path(pp), st, dec)
     return [
         go.Scatter(
-            x=np.asarray(path_close_times(pp.ts_ms), dtype="datetime64[ms]"),
+            x=_wall(path_close_times(pp.ts_ms)),
             y=pp.close,
             mode="lines",
             name="Price (close)",
             line={"color": st.path_color, "width": 1.6},
-            hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} UTC<br>Close %{{y:,.{dec}f}}<extra></extra>",
+            hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} {_zone()}<br>Close %{{y:,.{dec}f}}<extra></extra>",
         )
     ]
 
@@ -187,7 +204,7 @@ def _path_traces(pp: PricePath, st: Style, mode: PathMode, dec: int) -> list[Any
 def _candle_traces(pp: PricePath, st: Style, dec: int) -> list[Any]:
     """Candles as bars (bodies) and lines (wicks), up and down in their colours."""
     step = time_step_ms(pp.ts_ms)
-    mid = np.asarray(pp.ts_ms + step / 2.0, dtype="datetime64[ms]")
+    mid = _wall(pp.ts_ms + step / 2.0)
     up = pp.close >= pp.open
     out: list[Any] = []
     for sel, color, label in ((up, st.candle_up, "up"), (~up, st.candle_down, "down")):
@@ -216,7 +233,7 @@ def _candle_traces(pp: PricePath, st: Style, dec: int) -> list[Any]:
                 x=mid[sel], y=body, base=lo, width=0.7 * step, name="Price (candles)",
                 marker={"color": color, "line": {"width": 0}}, legendgroup="price",
                 showlegend=label == "up" or not up.any(), hovertext=text,
-                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{hovertext}<extra></extra>",
+                hovertemplate="%{x|%Y-%m-%d %H:%M} " + _zone() + "<br>%{hovertext}<extra></extra>",
             )
         )  # fmt: skip
     return out
@@ -226,7 +243,7 @@ def _event_traces(h: LiquidationHeatmap, st: Style, dec: int) -> list[go.Scatter
     usd = np.nan_to_num(h.events_usd, nan=0.0).clip(min=0.0)
     top = float(usd.max())
     sizes = 7.0 + 26.0 * np.sqrt(usd / top) if top > 0 else np.full(len(usd), 7.0)
-    times = np.asarray(h.events_ts_ms, dtype="datetime64[ms]")
+    times = _wall(h.events_ts_ms)
     out = []
     for is_long, color, name in (
         (True, st.long_color, "Long liquidations (observed)"),
@@ -249,7 +266,7 @@ def _event_traces(h: LiquidationHeatmap, st: Style, dec: int) -> list[go.Scatter
                 },
                 text=[format_usd(float(v)) for v in usd[sel]],
                 hovertemplate=(
-                    f"<b>{name}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} UTC<br>"
+                    f"<b>{name}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} {_zone()}<br>"
                     f"Price %{{y:,.{dec}f}}<br>%{{text}}<extra></extra>"
                 ),
             )

@@ -9,7 +9,6 @@ liquidation events as markers sized by USD, long and short liquidations in their
 from __future__ import annotations
 
 import os
-from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from liqmap.core.formatting import display_tz, tz_name
 from liqmap.core.results import LiquidationHeatmap, PricePath
 from liqmap.render._heat import (
     DEFAULT_VIEW_PCT,
@@ -252,12 +252,14 @@ def _axes_format(ax: Axes, h: LiquidationHeatmap, st: Style, rows: tuple[int, in
         step = time_step_ms(h.ts_ms)
         ax.set_xlim(*_date_num(np.array([h.ts_ms[0] - step / 2.0, h.ts_ms[-1] + step / 2.0])))
     ax.set_ylim(float(h.edges[rows[0]]), float(h.edges[rows[1]]))
-    locator = mdates.AutoDateLocator(tz=UTC, minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
+    tz = display_tz()
+    locator = mdates.AutoDateLocator(tz=tz, minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    concise = mdates.ConciseDateFormatter(locator, tz=UTC)  # type: ignore[no-untyped-call]
+    concise = mdates.ConciseDateFormatter(locator, tz=tz)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(concise)
     ref = float(np.median(h.edges))
     step_p = float(np.median(np.diff(h.edges))) if len(h.edges) > 1 else None
     ax.yaxis.set_major_formatter(price_formatter(price_decimals(ref, step_p)))
-    ax.set_xlabel("Time (UTC)", color=st.muted, fontsize=st.label_size)
+    zone = tz_name(tz, int(h.ts_ms[-1]) if len(h.ts_ms) else None)
+    ax.set_xlabel(f"Time ({zone})", color=st.muted, fontsize=st.label_size)
     ax.set_ylabel("Price", color=st.muted, fontsize=st.label_size)
