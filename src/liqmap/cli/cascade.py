@@ -203,7 +203,10 @@ def cascade_cmd(
     depth_model_name: DepthModelOpt = None,
     depth_scale: DepthScaleOpt = 1.0,
     permanent: float = typer.Option(
-        2.0 / 3.0, "--permanent-fraction", help="Share of the wick kept after it (0..1)."
+        2.0 / 3.0,
+        "--permanent-fraction",
+        help="Share of the wick kept after it (0..1).",
+        show_default="2/3 ≈ 0.667",
     ),
     source: SourceOpt = "demo",
     oi: OiOpt = None,
