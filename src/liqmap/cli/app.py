@@ -27,6 +27,9 @@ def build_app() -> typer.Typer:
     """A fresh app with every command registered."""
     import importlib
 
+    from liqmap.cli._help import tidy_help
+
+    tidy_help()
     app = typer.Typer(
         name="liqmap",
         help="Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math.",
