@@ -19,6 +19,7 @@ __all__ = [
     "PLOTLY_CONFIG",
     "PLOTLY_JS",
     "JsMode",
+    "axis_decimals",
     "base_layout",
     "rgba",
     "title_block",
@@ -56,6 +57,15 @@ def title_block(title: str, subtitle: str, st: Style) -> dict[str, Any]:
         "yanchor": "top",
         "font": {"size": 19, "color": st.text},
     }
+
+
+def axis_decimals(lo: float, hi: float) -> int:
+    """Decimals of price-axis ticks: those of a tick step of about a tenth of ``[lo, hi]``
+    (``1,800`` on an ETH axis, never ``1,800.0``)."""
+    span = hi - lo
+    return (
+        0 if not (span > 0 and math.isfinite(span)) else max(0, -math.floor(math.log10(span / 10)))
+    )
 
 
 def usd_ticks(top: float, n: int = 6) -> tuple[list[float], list[str]]:

@@ -9,15 +9,15 @@ and observed liquidation events are drawn on top.
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import plotly.colors as pcolors
 import plotly.graph_objects as go
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 
 from liqmap.core.formatting import display_tz, format_usd_ticks, tz_name, utc_offset_ms
 from liqmap.core.results import LiquidationHeatmap, PricePath
@@ -34,7 +34,7 @@ from liqmap.render._heat import (
     use_candles,
     view_rows,
 )
-from liqmap.render._plotly import JsMode, base_layout, title_block, write_html
+from liqmap.render._plotly import JsMode, axis_decimals, base_layout, title_block, write_html
 from liqmap.render.formatting import (
     format_price,
     format_usd,
@@ -101,7 +101,7 @@ def heatmap_figure(
         yaxis={
             "title": {"text": "Price", "font": {"color": st.muted, "size": 12}},
             "range": [float(edges[0]), float(edges[-1])],
-            "tickformat": f",.{_tick_decimals(edges)}f",
+            "tickformat": f",.{axis_decimals(float(edges[0]), float(edges[-1]))}f",
             "showgrid": False,
             "linecolor": st.grid,
         },
@@ -134,17 +134,12 @@ def _time_range(ts_ms: np.ndarray) -> list[str] | None:
     return [str(t) for t in ends]
 
 
-def _tick_decimals(edges: np.ndarray) -> int:
-    """Decimals of price ticks: those of a tick step of about a tenth of the view."""
-    span = float(edges[-1] - edges[0]) if len(edges) > 1 else 0.0
-    return 0 if span <= 0 else max(0, -math.floor(math.log10(span / 10.0)))
-
-
 def _colorscale(st: Style, n: int = 48) -> list[list[Any]]:
-    """Stops along the linear USD bar coloured by ``color_ramp`` (the PNG's scale)."""
+    """Stops along the linear USD bar in the PNG's colours: matplotlib's colormap at
+    ``color_ramp`` (plotly's own copies of the colormaps differ by a few percent)."""
     u = np.linspace(0.0, 1.0, n)
-    colors = pcolors.sample_colorscale(st.heatmap_cmap, [float(x) for x in color_ramp(st, u)])
-    return [[float(p), c] for p, c in zip(u, colors, strict=True)]
+    rgba = colormaps[st.heatmap_cmap](color_ramp(st, u))
+    return [[float(p), to_hex(c)] for p, c in zip(u, rgba, strict=True)]
 
 
 def _heat_trace(

@@ -17,7 +17,15 @@ import plotly.graph_objects as go
 
 from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.render._labels import cluster_labels, price_tag
-from liqmap.render._plotly import JsMode, base_layout, rgba, title_block, usd_axis, write_html
+from liqmap.render._plotly import (
+    JsMode,
+    axis_decimals,
+    base_layout,
+    rgba,
+    title_block,
+    usd_axis,
+    write_html,
+)
 from liqmap.render.formatting import (
     MapKind,
     format_pct,
@@ -89,7 +97,7 @@ def map_figure(
         xaxis={
             "title": {"text": "Price", "font": {"color": st.muted, "size": 12}},
             "range": [float(m.edges[0]), float(m.edges[-1])],
-            "tickformat": f",.{dec}f",
+            "tickformat": f",.{axis_decimals(float(m.edges[0]), float(m.edges[-1]))}f",
             "gridcolor": st.grid,
             "showgrid": False,
             "linecolor": st.grid,
