@@ -303,8 +303,10 @@ def plot_ablations(rows: Rows, variants: Sequence[str], path: Path) -> None:
         ax.set_title(title, fontsize=9)
     a1.set_yticks(y, variants)
     a1.invert_yaxis()
-    a1.legend(fontsize=8, loc="lower right", framealpha=1.0)
-    fig.tight_layout()
+    handles, labels = a1.get_legend_handles_labels()
+    # below both panels: inside an axes the legend covered the last bars (issue 14 item 6)
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0.0, 0.07, 1.0, 1.0))
     _save(fig, path)
 
 

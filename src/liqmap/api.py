@@ -20,7 +20,7 @@ from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.domain.enums import Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import DataFileError, ParameterError, UnknownSymbolError
+from liqmap.errors import DataFileError, ParameterError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = [
@@ -102,28 +102,11 @@ def load_market(
     return MarketData(candles, oi_rec, events, None, str(path))
 
 
-_DEMO_PRICES = {"BTC": 60_000.0, "ETH": 2_500.0}  # the symbols with shipped Binance brackets
-
-
 def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketData:
-    from liqmap.sim import SimConfig, simulate
+    from liqmap.sim import simulate
+    from liqmap.sim.markets import demo_config
 
-    base = symbol.upper().removesuffix("USDT").removesuffix("USD").split("-")[0]
-    if base not in _DEMO_PRICES:
-        raise UnknownSymbolError(
-            f"the demo market simulates {', '.join(k + 'USDT' for k in _DEMO_PRICES)} (the symbols "
-            f"with shipped Binance bracket tables), not {symbol!r}"
-        )
-    cfg = replace(
-        SimConfig.preset("mixed"),
-        symbol=symbol.upper(),
-        start_price=_DEMO_PRICES[base],
-    )
-    if days is not None:
-        cfg = replace(cfg, duration_minutes=round(days * 1440))
-    if seed is not None:
-        cfg = replace(cfg, seed=seed)
-    result = simulate(cfg)
+    result = simulate(demo_config(symbol, seed=seed, days=days))  # each symbol its own market
     return MarketData(result.candles, result.open_interest, result.liquidations, result, DEMO)
 
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from liqmap.core.formatting import format_number
 from liqmap.errors import ParameterError
 
 __all__ = [
@@ -264,7 +265,9 @@ class EstimatorParams:
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if not (math.isfinite(value) or hi == math.inf) or not (lo <= value <= hi):
-        raise ParameterError(f"{name} must be in [{lo}, {hi}], got {value}")
+        raise ParameterError(
+            f"{name} must be in [{format_number(lo)}, {format_number(hi)}], got {format_number(value)}"
+        )
 
 
 def _interp_half_life(lev: float, table: dict[float, float]) -> float:

@@ -83,7 +83,7 @@ def test_import_then_info(
     assert avax["gaps"] == [] and rows[("BTCUSDT", "liquidations")]["rows"] == 28_063
     assert main(["store", "info"]) == 0
     text = capsys.readouterr().out
-    assert "AVAXUSDT" in text and "candles:60000" in text and "1,440" in text
+    assert "AVAXUSDT" in text and "1m candles" in text and "1,440" in text  # kinds for people
 
 
 def test_empty_store_and_bad_input(

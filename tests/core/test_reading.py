@@ -40,6 +40,8 @@ GAPPY = Coverage(
     bars=835,
     expected_bars=1440,
     gaps=(Gap(0, 6 * HOUR + 12 * 60_000, 372), Gap(0, 60_000, 1), Gap(0, 120_000, 2)),
+    oi_source="level",
+    taker_flow=True,
 )
 
 
@@ -239,3 +241,24 @@ def test_single_tier_map_names_no_tiers() -> None:
 def test_tier_count_mismatch_is_rejected() -> None:
     with pytest.raises(ValueError, match="tiers"):
         read(leverages=(10.0, 20.0))
+
+
+def test_no_taker_flow_states_no_bias_and_says_why() -> None:
+    """Issue 14 item 3: a bias needs evidence of which side holds the positions."""
+    bare = Coverage(bars=1440, expected_bars=1440, oi_source="none", taker_flow=False)
+    text = read(coverage=bare)
+    assert "downside wick risk" not in text and "squeeze" not in text
+    assert "Bias: not stated; without taker flow" in text
+    assert text.endswith(
+        "No OI or taker flow in the input: sizes come from volume and new positions are "
+        "split evenly between longs and shorts."
+    )
+    oi_only = Coverage(bars=1440, expected_bars=1440, oi_source="level", taker_flow=False)
+    assert "No taker flow in the input" in read(coverage=oi_only)
+    flow_only = Coverage(bars=1440, expected_bars=1440, oi_source="none", taker_flow=True)
+    with_flow = read(coverage=flow_only)
+    assert "Bias: downside wick risk" in with_flow
+    assert with_flow.endswith("No OI in the input: position sizes come from traded volume.")
+    # real positions (sides known) keep the bias without the estimator's caveat
+    real = read(coverage=bare, sides_known=True)
+    assert "Bias: downside wick risk" in real and "taker flow" not in real

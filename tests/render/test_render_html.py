@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.render import heatmap_figure, map_figure, render_heatmap_html, render_map_html
+from liqmap.render._heat import DEFAULT_VIEW_PCT, MAX_CANDLES, view_rows
 from liqmap.render.html_heatmap import HEATMAP_TRACE_NAME
 from liqmap.render.html_map import HOVER_TRACE_NAME
 
@@ -22,11 +22,11 @@ def _side_bars(fig: go.Figure, side: str) -> list[Any]:
 
 
 def _offline(text: str) -> None:
-    """plotly.js is inline (megabytes of it) and nothing is fetched from a CDN."""
-    assert len(text) > 2_000_000
-    assert "plotly.js v" in text
+    """The partial plotly.js bundle is inline and nothing is fetched from a CDN."""
+    assert len(text) > 1_400_000
+    assert "plotly.js (cartesian - minified) v" in text
     assert not re.search(r"<script[^>]+src=[\"']?https?:", text)
-    assert "cdn.plot.ly" not in text.split("plotly.js v", 1)[0]  # nothing before the bundle
+    assert "cdn.plot.ly" not in text.split("plotly.js (cartesian", 1)[0]  # nothing before it
 
 
 def test_map_figure_traces(liq_map: LiquidationMap) -> None:
@@ -53,15 +53,19 @@ def test_map_bars_stack_to_the_side_totals(liq_map: LiquidationMap) -> None:
         assert sum(tops.values()) == pytest.approx(float(total.sum()))
 
 
-def test_map_hover_shows_bin_range_and_every_tier(liq_map: LiquidationMap) -> None:
+def test_map_hover_shows_bin_range_and_the_tiers_holding_usd(liq_map: LiquidationMap) -> None:
     fig = map_figure(liq_map)
     hover = next(t for t in fig.data if t.name == HOVER_TRACE_NAME)
     labels = [tier_label(lv) for lv in liq_map.leverages]
     assert len(hover.hovertext) == int(((liq_map.long_total + liq_map.short_total) > 0).sum())
-    for text in hover.hovertext:
+    both = liq_map.long_usd + liq_map.short_usd
+    keep = np.flatnonzero(both.sum(axis=0) > 0)
+    for i, text in zip(keep, hover.hovertext, strict=True):
         assert re.search(r"Price [\d,]+ – [\d,]+", text)
-        for label in labels:
-            assert f"{label}: $" in text
+        for t, label in enumerate(labels):
+            # a tier holding $0 in the bin is not listed (issue 14 item 10)
+            assert (f"  {label}: $" in text) == bool(both[t, i] >= 0.5), (label, text)
+        assert ": $0<" not in text + "<"
     below = [t for t, x in zip(hover.hovertext, hover.x, strict=True) if x < liq_map.price]
     assert all("Longs $" in t for t in below)
 
@@ -110,19 +114,28 @@ def test_heatmap_figure(heatmap: LiquidationHeatmap) -> None:
     fig = heatmap_figure(heatmap)
     heat = fig.data[0]
     assert heat.type == "heatmap" and heat.name == HEATMAP_TRACE_NAME
-    assert np.asarray(heat.z).shape == (len(heatmap.edges) - 1, len(heatmap.ts_ms))
-    assert np.asarray(heat.customdata).shape == (len(heatmap.edges) - 1, len(heatmap.ts_ms), 2)
-    for part in ("UTC", "customdata[0]", "customdata[1]", "$%{z"):
+    i0, i1 = view_rows(heatmap.edges, heatmap.price_path, DEFAULT_VIEW_PCT)
+    assert np.asarray(heat.z).shape == (i1 - i0, len(heatmap.ts_ms))  # only the viewed rows
+    assert heat.customdata is None  # no per-cell copies of the bin edges (file size)
+    for part in ("UTC", "Price %{y", " ± ", "$%{z"):
         assert part in heat.hovertemplate
+    full = heatmap_figure(heatmap, view_pct=None).data[0]
+    assert np.asarray(full.z).shape == (len(heatmap.edges) - 1, len(heatmap.ts_ms))
     assert fig.layout.xaxis.type == "date"
     names = [t.name for t in fig.data]
     assert "Long liquidations (observed)" in names and "Short liquidations (observed)" in names
     assert names[1] in ("Price", "Price (close)")  # the path is drawn above the heatmap
 
 
-@pytest.mark.parametrize(("mode", "kind"), [("line", "scatter"), ("candles", "candlestick")])
-def test_heatmap_path_modes(heatmap: LiquidationHeatmap, mode: Any, kind: str) -> None:
-    assert heatmap_figure(heatmap, price_path=mode).data[1].type == kind
+@pytest.mark.parametrize(
+    ("mode", "kinds"), [("line", {"scatter"}), ("candles", {"scatter", "bar"})]
+)
+def test_heatmap_path_modes(heatmap: LiquidationHeatmap, mode: Any, kinds: set[str]) -> None:
+    fig = heatmap_figure(heatmap, price_path=mode, events=False)
+    assert {t.type for t in fig.data[1:]} == kinds  # candles: wick lines + body bars
+    if mode == "candles":
+        bodies = [t for t in fig.data if t.type == "bar"]
+        assert sum(len(t.x) for t in bodies) <= MAX_CANDLES
 
 
 def test_heatmap_without_events(
@@ -139,15 +152,29 @@ def test_heatmap_html_file(tmp_path: Path, heatmap: LiquidationHeatmap) -> None:
     assert "Long liquidations (observed)" in text
 
 
-def test_large_heatmap_hover_falls_back_to_mid_price(
-    heatmap_factory: Callable[..., LiquidationHeatmap], monkeypatch: pytest.MonkeyPatch
+def test_html_uses_only_trace_types_of_the_partial_bundle(
+    liq_map: LiquidationMap, heatmap: LiquidationHeatmap
 ) -> None:
-    from liqmap.render import html_heatmap
+    """The charts ship plotly's cartesian bundle (issue 14 item 11): no other trace types."""
+    allowed = {"bar", "scatter", "heatmap"}
+    for fig in (
+        map_figure(liq_map),
+        *(heatmap_figure(heatmap, price_path=m) for m in ("line", "candles")),
+    ):
+        assert {t.type for t in fig.data} <= allowed
 
-    monkeypatch.setattr(html_heatmap, "HOVER_CELL_LIMIT", 100)
-    heat = heatmap_figure(heatmap_factory(n_times=20, n_bins=50)).data[0]
-    assert heat.customdata is None
-    assert "Price %{y" in heat.hovertemplate
+
+def test_shared_script_mode(
+    tmp_path: Path, liq_map: LiquidationMap, heatmap: LiquidationHeatmap
+) -> None:
+    a = render_map_html(liq_map, tmp_path / "map.html", js="shared")
+    b = render_heatmap_html(heatmap, tmp_path / "heat.html", js="shared")
+    shared = tmp_path / "plotly-cartesian.min.js"
+    assert shared.stat().st_size > 1_000_000
+    for page in (a, b):
+        text = page.read_text(encoding="utf-8")
+        assert '<script src="plotly-cartesian.min.js"></script>' in text
+        assert page.stat().st_size < 600_000
 
 
 def test_failed_html_write_leaves_no_temp_file(

@@ -47,6 +47,7 @@ def test_demo_feed_streams_updates_and_maps_follow(live_server: str) -> None:
     )
     kinds = [k for k, _ in events]
     assert kinds[0] == "hello" and kinds[1:] == ["update"] * 3
+    assert events[0][1]["kind"] == "demo" and events[0][1]["status"] == "simulated"
     versions = [d["version"] for _, d in events]
     assert versions == sorted(versions) and len(set(versions)) == 4
     assert all(d["symbol"] == "BTCUSDT" and d["source"] == "demo" for _, d in events)
@@ -99,6 +100,9 @@ def test_store_exchanges_are_sources_and_new_data_streams(tmp_path: Path) -> Non
         stream = sse_events(f"{s.url}/api/v1/events", params, 3, timeout=20)
         kind, hello = next(stream)
         assert kind == "hello"
+        # the demo's bars are from January 2026: stored data that old is not "live" (item 2)
+        assert hello["kind"] == "store" and hello["status"] == "stale"
+        assert hello["age_ms"] == hello["server_time_ms"] - hello["version"] > hello["fresh_ms"]
         _write_store(tmp_path, md, len(md.candles))  # new candles reach the store
         kind, update = next(stream)
         assert kind == "update" and update["version"] > hello["version"]

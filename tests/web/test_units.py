@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 import time
 
@@ -114,6 +115,25 @@ def test_tier_view_keeps_only_the_tiers_shown() -> None:
     assert view.total_long_usd <= m.total_long_usd
     assert all(len(c.usd_by_tier) == 2 for c in view.clusters)
     assert view.to_dict()["tiers"] == ["25x", "100x"]
+    # one rule (issue 14 item 4): clusters and reading are recomputed from the tiers shown
+    named = set(re.findall(r"\b(\d+)x\b", view.reading))
+    assert named and named <= {"25", "100"}, view.reading
+    assert sum(c.usd for c in view.clusters) <= view.total_long_usd + view.total_short_usd
+    assert any("tiers shown only" in n for n in view.notes)
     assert restrict_tiers(m, parse_tiers(None, m.leverages)) is m
     with pytest.raises(FieldError, match="tiers"):
         parse_tiers("7x", m.leverages)
+
+
+def test_freshness_rule() -> None:
+    """Issue 14 item 2: stored data is live only while fresh; the demo runs on simulated time."""
+    from liqmap.web.live import FRESH_MS, freshness
+
+    now = 1_800_000_000_000
+    assert freshness("store", now - 60_000, now)["status"] == "live"
+    assert freshness("store", now - FRESH_MS, now)["status"] == "live"
+    old = freshness("store", now - FRESH_MS - 1, now)
+    assert old == {"status": "stale", "age_ms": FRESH_MS + 1, "fresh_ms": FRESH_MS}
+    assert freshness("store", None, now)["status"] == "waiting"
+    assert freshness("demo", now - 10**12, now)["status"] == "simulated"
+    assert freshness("demo", now, now, advancing=False)["status"] == "paused"

@@ -26,6 +26,7 @@ from liqmap.alerts.rules import (
     LiquidationsRule,
     Rule,
 )
+from liqmap.core.formatting import format_number
 
 __all__ = ["AlertsConfig", "WebhookConfig", "load_config", "parse_config"]
 
@@ -78,7 +79,10 @@ class WebhookConfig:
         for f, (lo, hi) in limits.items():
             value = getattr(self, f)
             if not (_is_number(value) and lo <= value <= hi):
-                raise fail(f, f"must be a number of seconds in [{lo:g}, {hi:g}], got {value!r}")
+                raise fail(
+                    f,
+                    f"must be a number of seconds in [{format_number(lo)}, {format_number(hi)}], got {value!r}",
+                )
         if not (_is_int(self.max_attempts) and 1 <= self.max_attempts <= 20):
             raise fail(
                 "max_attempts", f"must be a whole number in [1, 20], got {self.max_attempts!r}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from liqmap.alerts.alert import AlertKind
+from liqmap.core.formatting import format_number
 from liqmap.errors import ParameterError
 
 __all__ = [
@@ -134,7 +135,10 @@ class _RuleBase:
         ok = _finite(value) and (value > lo if lo_open else value >= lo) and value <= hi
         if not ok:
             bracket = "(" if lo_open else "["
-            raise self._fail(field, f"must be a number in {bracket}{lo:g}, {hi:g}], got {value!r}")
+            raise self._fail(
+                field,
+                f"must be a number in {bracket}{format_number(lo)}, {format_number(hi)}], got {value!r}",
+            )
 
     def _check_tiers(self, tiers: tuple[float, ...] | None) -> None:
         if tiers is None:

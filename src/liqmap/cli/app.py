@@ -27,6 +27,9 @@ def build_app() -> typer.Typer:
     """A fresh app with every command registered."""
     import importlib
 
+    from liqmap.cli._help import tidy_help
+
+    tidy_help()
     app = typer.Typer(
         name="liqmap",
         help="Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math.",
@@ -34,16 +37,43 @@ def build_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    app.callback()(_root)
     for name in COMMAND_MODULES:
         importlib.import_module(f"liqmap.cli.{name}").register(app)
     return app
 
 
+def _root(
+    tz: str | None = typer.Option(
+        None,
+        "--tz",
+        envvar="LIQMAP_TZ",
+        help="Display time zone for text and charts: UTC (default), an IANA name such as "
+        "Europe/Berlin, or an offset such as +02:00. Data and JSON stay UTC.",
+        show_default=False,
+    ),
+) -> None:
+    """Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math."""
+    from liqmap.core.formatting import _DISPLAY_TZ, parse_tz
+    from liqmap.errors import ParameterError
+
+    if tz:
+        try:
+            _DISPLAY_TZ.set(parse_tz(tz))
+        except ValueError as exc:
+            raise ParameterError(f"--tz: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    from datetime import UTC
+
+    from liqmap.core.formatting import display_zone
+
     console.reset()
     try:
-        build_app()(args=argv, prog_name="liqmap", standalone_mode=True)
+        with display_zone(UTC):  # --tz / LIQMAP_TZ holds for this invocation only
+            build_app()(args=argv, prog_name="liqmap", standalone_mode=True)
     except InputError as exc:
         console.err().print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2

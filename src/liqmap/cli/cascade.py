@@ -203,7 +203,10 @@ def cascade_cmd(
     depth_model_name: DepthModelOpt = None,
     depth_scale: DepthScaleOpt = 1.0,
     permanent: float = typer.Option(
-        2.0 / 3.0, "--permanent-fraction", help="Share of the wick kept after it (0..1)."
+        2.0 / 3.0,
+        "--permanent-fraction",
+        help="Share of the wick kept after it (0..1).",
+        show_default="2/3 ≈ 0.667",
     ),
     source: SourceOpt = "demo",
     oi: OiOpt = None,
@@ -220,7 +223,7 @@ def cascade_cmd(
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Simulate a liquidation cascade: shock, levels crossed, forced orders walk the book, ..."""
+    """Simulate a liquidation cascade: a shock crosses levels, forced orders walk the book."""
     if (shock is None) == (order_usd is None):
         raise ParameterError("give exactly one of --shock (e.g. -2%) or --order-usd (e.g. -5M)")
     shock_pct = parse_shock(shock) if shock is not None else None

@@ -13,7 +13,10 @@ from liqmap import api
 from liqmap.cli import console, show
 from liqmap.core.clusters import detect_clusters
 from liqmap.core.compare import profile_similarity
+from liqmap.core.results import LiquidationMap
 from liqmap.io.export import write_result
+from liqmap.render.mpl_compare import render_compare_png
+from liqmap.render.mpl_map import render_map_png
 
 __all__ = ["demo_cmd", "register"]
 
@@ -35,7 +38,7 @@ def demo_cmd(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
         console=console.out(), transient=False,
     ) as progress:  # fmt: skip
-        task = progress.add_task("simulating the market", total=6)
+        task = progress.add_task("simulating the market", total=7)
         data = api.load_market(symbol, api.DEMO, demo_days=max(days, 2.0), seed=seed)
         progress.update(task, advance=1, description="estimating the map")
         m = api.estimate_map(data, window=window)
@@ -48,29 +51,46 @@ def demo_cmd(
             clusters=detect_clusters(truth.edges, truth.long_usd, truth.short_usd, truth.price),
         )
         progress.update(task, advance=1, description="drawing the map")
-        paths = [write_result(m, out_dir / "map.png"), write_result(m, out_dir / "map.html")]
-        paths.append(write_result(truth, out_dir / "true-map.png"))
+        paths = [write_result(m, out_dir / "map.png")]
+        paths.append(write_result(m, out_dir / "map.html", js="shared"))  # one script for both
+        paths.append(render_map_png(truth, out_dir / "true-map.png", kind="truth"))
+        in_window = api.true_map(data, m, opened_in_window=True)
+        sims = [
+            (label, _similarity(m, t))
+            for label, t in (
+                ("positions opened in the window", in_window),
+                ("all open positions", truth),
+            )
+        ]
+        paths.append(
+            render_compare_png(
+                m, in_window, out_dir / "estimate-vs-truth.png",
+                truth_label="positions opened in the window", similarity=sims[0][1],
+            )
+        )  # fmt: skip
         paths.append(write_result(m, out_dir / "map.json"))
         progress.update(task, advance=1, description="drawing the heatmap")
         paths += [
             write_result(h, out_dir / "heatmap.png"),
-            write_result(h, out_dir / "heatmap.html"),
+            write_result(h, out_dir / "heatmap.html", js="shared"),
         ]
         progress.update(task, advance=1, description="done")
     show.print_map(m)
-    in_window = api.true_map(data, m, opened_in_window=True)
-    for label, t in (("positions opened in the window", in_window), ("all open positions", truth)):
-        sim = profile_similarity(
-            m.edges, m.price, m.long_total, m.short_total, t.long_total, t.short_total
-        )
-        console.out().print(
-            f"[bold]estimate vs truth[/] ({label}): bin correlation longs {sim.corr_long:.2f}, "
-            f"shorts {sim.corr_short:.2f}; earth mover's distance longs {sim.emd_long_pct:.2f}%, "
-            f"shorts {sim.emd_short_pct:.2f}% of price; USD ratio longs {sim.mass_ratio_long:.2f}, "
-            f"shorts {sim.mass_ratio_short:.2f}"
-        )
+    for label, text in sims:
+        console.out().print(f"[bold]estimate vs truth[/] ({label}): {text}")
     for p in paths:
         console.out().print(f"wrote [bold]{p}[/]")
+
+
+def _similarity(m: LiquidationMap, t: LiquidationMap) -> str:
+    sim = profile_similarity(
+        m.edges, m.price, m.long_total, m.short_total, t.long_total, t.short_total
+    )
+    return (
+        f"bin correlation longs {sim.corr_long:.2f}, shorts {sim.corr_short:.2f}; earth mover's "
+        f"distance longs {sim.emd_long_pct:.2f}%, shorts {sim.emd_short_pct:.2f}% of price; "
+        f"USD ratio longs {sim.mass_ratio_long:.2f}, shorts {sim.mass_ratio_short:.2f}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -97,8 +98,18 @@ def heatmap_cmd(
     params: ParamsOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
+    view: float = typer.Option(
+        12.0, "--view", help="Chart price view: traded range ± this % of price (0: whole grid)."
+    ),
+    path_mode: str = typer.Option(
+        "auto", "--path", help="Price on the chart: line, candles or auto (candles if few bars)."
+    ),
 ) -> None:
     """Estimate the liquidation heatmap: price x time, colour = USD of liquidation levels."""
+    if path_mode not in ("auto", "line", "candles"):
+        raise ParameterError(f"--path: use line, candles or auto, got {path_mode!r}")
+    if not (0 <= view <= 100):
+        raise ParameterError(f"--view: a percent of price from 0 (whole grid) to 100, got {view:g}")
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
@@ -111,7 +122,8 @@ def heatmap_cmd(
         req.data, window=window, at=at, exchange=exchange, brackets=brackets, params=req.params,
         bins=bins, columns=columns, warmup=warmup,
     )  # fmt: skip
-    _finish(h, out, as_json, show.print_heatmap)
+    chart = {"view_pct": view or None, "price_path": path_mode}
+    _finish(h, out, as_json, show.print_heatmap, chart)
 
 
 def levels_cmd(
@@ -152,11 +164,12 @@ def _finish(
     out: Path | None,
     as_json: bool,
     printer: object,
+    chart: dict[str, Any] | None = None,
 ) -> None:
     if out is not None:
         if out.suffix.lower() not in (".png", ".html", ".json", ".csv"):
             raise ParameterError(f"--out: use a .png, .html, .json or .csv file, got {out.name!r}")
-        write_result(result, out)
+        write_result(result, out, **(chart or {}))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return

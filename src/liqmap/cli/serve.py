@@ -23,8 +23,26 @@ def serve_cmd(
     ] = DEFAULT_HOST,
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = DEFAULT_PORT,
     source: Annotated[
-        str, typer.Option("--source", help="Source the page opens with: demo or a stored exchange.")
+        str,
+        typer.Option(
+            "--source",
+            help="Source the page opens with: demo, a stored exchange, or the --file source.",
+        ),
     ] = "demo",
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Also serve this bars file (as `liqmap map --source FILE` reads it) for --symbol.",
+        ),
+    ] = None,
+    oi: Annotated[Path | None, typer.Option("--oi", help="Open-interest file for --file.")] = None,
+    flow: Annotated[
+        Path | None, typer.Option("--flow", help="Taker-flow file (recorder layout) for --file.")
+    ] = None,
+    liquidations: Annotated[
+        Path | None, typer.Option("--liquidations", help="Liquidation events for --file.")
+    ] = None,
     symbol: Annotated[
         str, typer.Option("--symbol", help="Symbol the page opens with.")
     ] = "BTCUSDT",
@@ -50,6 +68,9 @@ def serve_cmd(
     import asyncio
 
     settings = Settings.from_env()
+    files = _file_sources(symbol, file, oi, flow, liquidations)
+    if files and source == "demo":
+        source = files[0].name  # a file given: the page opens with it
     config = WebConfig(
         default_source=source,
         default_symbol=symbol.upper(),
@@ -58,7 +79,22 @@ def serve_cmd(
         allowed_hosts=_allowed_hosts(host),
     )
     store = _open_store(settings, skip=no_store, optional=source == "demo")
-    asyncio.run(_serve(settings, store, alerts, config, host, port))
+    asyncio.run(_serve(settings, store, alerts, config, host, port, files))
+
+
+def _file_sources(
+    symbol: str, bars: Path | None, oi: Path | None, flow: Path | None, liq: Path | None
+) -> list[Any]:
+    """The ``--file`` source, its data read now so a bad file fails before the server starts."""
+    if bars is None:
+        if oi or flow or liq:
+            raise ParameterError("--oi, --flow and --liquidations go with --file BARS")
+        return []
+    from liqmap.web.sources import FileSource
+
+    src = FileSource(symbol, bars, oi=oi, flow=flow, liquidations=liq)
+    src.snapshot(symbol.upper())
+    return [src]
 
 
 def _allowed_hosts(host: str) -> tuple[str, ...]:
@@ -100,6 +136,7 @@ async def _serve(
     config: WebConfig,
     host: str,
     port: int,
+    files: list[Any],
 ) -> None:
     from liqmap.web import create_app
     from liqmap.web.server import DashboardServer, server_config
@@ -110,7 +147,7 @@ async def _serve(
             from liqmap.alerts import AlertService
 
             hook = await stack.enter_async_context(AlertService.from_file(alerts_file))
-        app = create_app(settings, store, hook, config=config)
+        app = create_app(settings, store, hook, config=config, files=files)
         server = DashboardServer(server_config(app, host=host, port=port))
         console.out().print(
             f"liqmap dashboard on [bold]http://{_url_host(host)}:{port}/[/] "

@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 
 from liqmap.cli.console import out
+from liqmap.core.formatting import format_time
 from liqmap.core.reading import format_duration, format_price, format_usd
-from liqmap.core.results import LiquidationHeatmap, LiquidationMap, iso_ms, tier_label
+from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 
 __all__ = ["print_heatmap", "print_levels", "print_map"]
 
@@ -24,7 +25,7 @@ def _header(m: LiquidationMap) -> None:
     longest = max((g.end_ms - g.start_ms for g in cov.gaps), default=0)
     out().print(
         f"[bold]{m.symbol}[/] {m.exchange}  price [bold]{format_price(m.price)}[/]  "
-        f"as of {iso_ms(m.as_of_ms)}  window {m.window_label}"
+        f"as of {format_time(m.as_of_ms)}  window {m.window_label}"
     )
     out().print(
         f"longs below {format_usd(m.total_long_usd)}  shorts above {format_usd(m.total_short_usd)}  "
@@ -81,7 +82,7 @@ def print_heatmap(h: LiquidationHeatmap) -> None:
     peak = float(h.total_usd.max()) if h.total_usd.size else 0.0
     out().print(
         f"[bold]{h.symbol}[/] {h.exchange} heatmap  {len(h.ts_ms)} columns x {len(h.edges) - 1} bins  "
-        f"{iso_ms(int(h.ts_ms[0]))} → {iso_ms(int(h.ts_ms[-1]))}"
+        f"{format_time(int(h.ts_ms[0]))} → {format_time(int(h.ts_ms[-1]))}"
     )
     out().print(
         f"peak bin {format_usd(peak)}  tiers {', '.join(tier_label(x) for x in h.leverages)}  "

@@ -30,6 +30,7 @@ from rich.table import Table
 from liqmap.archive.layout import KINDS, parse_kind
 from liqmap.cli.console import err as console_err
 from liqmap.cli.console import out as console_out
+from liqmap.core.formatting import format_kind
 from liqmap.domain.enums import Venue
 from liqmap.errors import DownloadError, ParameterError
 from liqmap.io.report import fmt_ms
@@ -136,7 +137,7 @@ def info_cmd(as_json: JsonOpt = False) -> None:
         table.add_row(
             s.venue,
             s.symbol,
-            s.kind,
+            format_kind(s.kind),
             f"{s.rows:,}",
             _short(s.first_ms),
             _short(s.last_ms),

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core import _kernel as kern
 from liqmap.core.bars import BarInputs, prepare_bars
+from liqmap.core.formatting import format_usd
 from liqmap.core.gaps import detect_gaps
 from liqmap.core.margin import liq_price_ratio
 from liqmap.core.results import Coverage, iso_ms
@@ -131,8 +132,8 @@ def tier_ratios(
             f_short.append(liq_price_ratio(venue, Side.SHORT, lev, size, table))
         except LeverageError as exc:
             raise LeverageError(
-                f"leverage tier {lev:g}x is not allowed for a {params.position_notional_usd:,.0f} USD "
-                f"position: {exc}. Drop or lower that tier (--leverage) or the position size."
+                f"--leverage tier {lev:g}x with {format_usd(params.position_notional_usd)} "
+                f"positions: {exc} (drop or lower that tier in --leverage)"
             ) from exc
     return np.array(f_long), np.array(f_short)
 

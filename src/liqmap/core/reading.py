@@ -13,6 +13,10 @@ Same input, same text; every number in the text is a formatted input number (rul
 4. Bias: longs heavier below = downside wick risk (sell fuel); shorts heavier above = upside
    squeeze risk (buy fuel); otherwise two-sided, or neutral when nothing is near.
 5. Coverage caveat when the input has gaps or covers less than ``MIN_COVERAGE`` of the window.
+6. Evidence: a bias needs evidence of which side holds the positions. Without taker flow the
+   estimator splits new notional evenly between longs and shorts, so the reading states no
+   bias (``Bias: not stated``) and says why; without OI it adds that sizes come from volume
+   (:func:`evidence_caveat`, also drawn on the charts).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from liqmap.core.formatting import format_distance, format_duration, format_price, format_usd
 from liqmap.core.results import Cluster, Coverage, tier_label
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "compose_reading",
     "coverage_caveat",
     "dominant_tiers",
+    "evidence_caveat",
     "format_distance",
     "format_duration",
     "format_price",
@@ -43,56 +49,6 @@ DOMINANT_TIER_SHARE = 0.25
 
 MIN_COVERAGE = 0.9
 """Below this covered fraction of the window (or with any gap) the reading adds a caveat."""
-
-_USD_UNITS = (("", 1.0), ("k", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12))
-
-
-def format_usd(x: float) -> str:
-    """Compact USD: ``$850``, ``$12.3k``, ``$850k``, ``$41.2M``, ``$412M``, ``$1.2B``.
-
-    One decimal below 100 of a unit, none from 100; a value that rounds to 1,000 of a unit moves
-    to the next unit (``999,960 -> $1.0M``).
-    """
-    if not math.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    text = ""
-    for i, (suffix, scale) in enumerate(_USD_UNITS):
-        v = a / scale
-        digits = f"{v:.0f}" if i == 0 or v >= 99.95 else f"{v:.1f}"
-        text = f"${digits}{suffix}"
-        if float(digits) < 1000:
-            break
-    return f"-{text}" if x < 0 and text.strip("$0.") else text
-
-
-def format_price(x: float) -> str:
-    """Price with precision adapted to magnitude: about 5 significant digits from 1 up
-    (``61,200``, ``2,431.5``, ``143.27``), 4 below 1 (``0.2345``, ``0.00001235``)."""
-    if not math.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a == 0:
-        return "0"
-    exponent = math.floor(math.log10(a))
-    decimals = max(0, 4 - exponent) if a >= 1 else 3 - exponent
-    return f"{x:,.{min(decimals, 12)}f}"
-
-
-def format_distance(pct: float) -> str:
-    """Signed distance from price: ``-2.1%``, ``+0.87%`` (2 decimals within 1 %)."""
-    return f"{pct:+.2f}%" if abs(pct) < 1 else f"{pct:+.1f}%"
-
-
-def format_duration(ms: int) -> str:
-    """``6h 12m``, ``2d 3h``, ``45m``, ``30s``."""
-    s = max(0, int(ms)) // 1000
-    d, h, m = s // 86_400, s % 86_400 // 3600, s % 3600 // 60
-    if d:
-        return f"{d}d {h}h" if h else f"{d}d"
-    if h:
-        return f"{h}h {m}m" if m else f"{h}h"
-    return f"{m}m" if m else f"{s}s"
 
 
 def _pct(x: float) -> str:
@@ -182,6 +138,30 @@ def _bias(lean: str, near: str) -> str:
     return f"Bias: neutral; no liquidation fuel within {near}."
 
 
+def evidence_caveat(coverage: Coverage | None) -> str:
+    """What the map could not see: ``''`` with OI and taker flow (or without a coverage)."""
+    if coverage is None:
+        return ""
+    flow = coverage.taker_flow
+    oi = coverage.oi_source != "none"
+    if flow and oi:
+        return ""
+    if not flow and not oi:
+        return (
+            "No OI or taker flow in the input: sizes come from volume and new positions are "
+            "split evenly between longs and shorts."
+        )
+    if not flow:
+        return (
+            "No taker flow in the input: new positions are split evenly between longs and shorts."
+        )
+    return "No OI in the input: position sizes come from traded volume."
+
+
+def _no_bias() -> str:
+    return "Bias: not stated; without taker flow the map cannot tell which side is heavier."
+
+
 def _coverage_pct(fraction: float) -> str:
     pct = fraction * 100.0
     if 99.5 <= pct < 100.0:
@@ -227,6 +207,7 @@ def compose_reading(
     symbol: str = "",
     near_pct: float = 3.0,
     near_usd: tuple[float, float] | None = None,
+    sides_known: bool | None = None,
 ) -> str:
     """A short trader's reading of a map (2–5 sentences; 1–2 for an empty map).
 
@@ -245,6 +226,10 @@ def compose_reading(
     near_usd
         ``(long USD within near_pct below, short USD within near_pct above)``, e.g. from
         ``usd_near_price``. Without it the USD of clusters within ``near_pct`` is compared.
+    sides_known
+        Whether the map knows which side holds the positions (real positions, or an estimate
+        with taker flow). ``None``: ``coverage.taker_flow`` (``True`` without a coverage). When
+        ``False`` the reading states no bias.
     """
     for c in clusters:
         if len(c.usd_by_tier) != len(leverages):
@@ -254,6 +239,9 @@ def compose_reading(
     ranked = sorted(clusters, key=lambda c: c.rank)
     prefix = f"{symbol} at {format_price(price)}: " if symbol else f"At {format_price(price)}: "
     caveat = coverage_caveat(coverage)
+    evidence = evidence_caveat(coverage) if sides_known is None else ""
+    if sides_known is None:
+        sides_known = coverage is None or coverage.taker_flow
     if not ranked and long_total_usd <= 0 and short_total_usd <= 0:
         empty = f"{prefix}the map is empty, no estimated liquidation levels in range."
         return " ".join(s for s in (empty, caveat) if s)
@@ -270,5 +258,8 @@ def compose_reading(
     within = f"within {_pct(near_pct)}" if near_usd else f"clustered within {_pct(near_pct)}"
     lean = _lean(near_long, near_short)
     asymmetry = _asymmetry(lean, near_long, near_short, within)
-    sentences = (head, asymmetry, others, _bias(lean, _pct(near_pct)), caveat)
+    bias = (
+        _bias(lean, _pct(near_pct)) if sides_known or lean in ("none", "balanced") else _no_bias()
+    )
+    sentences = (head, asymmetry, others, bias, evidence, caveat)
     return " ".join(s for s in sentences if s)

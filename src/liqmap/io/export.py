@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Literal
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.errors import ParameterError
@@ -64,13 +65,21 @@ def _heatmap_csv(h: LiquidationHeatmap) -> str:
     return buf.getvalue()
 
 
-def write_result(result: LiquidationMap | LiquidationHeatmap, path: Path) -> Path:
-    """Write ``result`` to ``path``; the format follows the suffix (.png .html .json .csv)."""
+def write_result(
+    result: LiquidationMap | LiquidationHeatmap,
+    path: Path,
+    *,
+    view_pct: float | None = 12.0,
+    price_path: Literal["auto", "line", "candles"] = "auto",
+    js: Literal["inline", "shared"] = "inline",
+) -> Path:
+    """Write ``result`` to ``path``; the format follows the suffix (.png .html .json .csv).
+    ``view_pct``, ``price_path`` and ``js`` go to the chart renderer (``liqmap.render.render``)."""
     suffix = path.suffix.lower()
     if suffix in (".png", ".html"):
         from liqmap.render import render
 
-        return render(result, path)
+        return render(result, path, view_pct=view_pct, price_path=price_path, js=js)
     if suffix == ".json":
         write_atomic(path, json.dumps(result.to_dict(), allow_nan=False))
         return path

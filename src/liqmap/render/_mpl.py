@@ -7,16 +7,17 @@ works headless and in threads, and never switches the caller's pyplot backend.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
+from liqmap.core.formatting import format_price_ticks, format_usd_ticks
 from liqmap.io.atomic import atomic_writer
-from liqmap.render.formatting import format_price, format_usd
 from liqmap.render.style import Style
 
 __all__ = ["new_figure", "price_formatter", "save_png", "style_axes", "usd_formatter"]
@@ -45,23 +46,32 @@ def save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def usd_formatter() -> FuncFormatter:
-    """Axis tick labels ``$0``, ``$5M``, ``$1.2B``."""
+class _TickFormatter(Formatter):
+    """Labels all ticks of an axis together, so they share one unit and one decimal count."""
 
-    def fmt(value: float, _pos: Any = None) -> str:
+    def __init__(self, fmt: Callable[[Sequence[float]], list[str]], *, escape: bool) -> None:
+        self._fmt = fmt
+        self._escape = escape
+
+    def format_ticks(self, values: Any) -> list[str]:
+        labels = self._fmt([float(v) for v in values])
         # escaped: two "$" in one label would otherwise start matplotlib mathtext
-        return (format_usd(value) if value > 0 else "$0").replace("$", r"\$")
+        return [t.replace("$", r"\$") for t in labels] if self._escape else labels
 
-    return FuncFormatter(fmt)
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]
 
 
-def price_formatter(decimals: int) -> FuncFormatter:
-    """Axis tick labels ``58,000``."""
+def usd_formatter() -> Formatter:
+    """Axis tick labels ``$0 $50k $100k`` / ``$0.8B $1.0B``: one unit and decimals per axis."""
+    return _TickFormatter(format_usd_ticks, escape=True)
 
-    def fmt(value: float, _pos: Any = None) -> str:
-        return format_price(value, decimals)
 
-    return FuncFormatter(fmt)
+def price_formatter(decimals: int | None = None) -> Formatter:
+    """Axis tick labels ``58,000``: the decimals the tick step needs (``decimals`` is ignored,
+    kept for callers that passed the price's own decimals)."""
+    del decimals
+    return _TickFormatter(format_price_ticks, escape=False)
 
 
 def style_axes(

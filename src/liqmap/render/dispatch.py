@@ -7,6 +7,8 @@ from pathlib import Path
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
+from liqmap.render._heat import DEFAULT_VIEW_PCT, PathMode
+from liqmap.render._plotly import JsMode
 from liqmap.render.html_heatmap import render_heatmap_html
 from liqmap.render.html_map import render_map_html
 from liqmap.render.mpl_heatmap import render_heatmap_png
@@ -23,8 +25,15 @@ def render(
     path: str | os.PathLike[str],
     *,
     style: Style | None = None,
+    view_pct: float | None = DEFAULT_VIEW_PCT,
+    price_path: PathMode = "auto",
+    js: JsMode = "inline",
 ) -> Path:
     """Write ``result`` to ``path`` as a PNG (``.png``) or interactive HTML (``.html``).
+
+    Heatmaps take ``view_pct`` (price view: the traded range +/- this % of price; ``None`` =
+    the whole grid) and ``price_path`` (``line``, ``candles`` or ``auto``); HTML files take
+    ``js`` (``inline``: one self-contained file; ``shared``: one script file next to them).
 
     Raises
     ------
@@ -44,13 +53,15 @@ def render(
         return (
             render_map_png(result, path, style=style)
             if png
-            else render_map_html(result, path, style=style)
+            else render_map_html(result, path, style=style, js=js)
         )
     if isinstance(result, LiquidationHeatmap):
-        return (
-            render_heatmap_png(result, path, style=style)
-            if png
-            else render_heatmap_html(result, path, style=style)
+        if png:
+            return render_heatmap_png(
+                result, path, style=style, view_pct=view_pct, price_path=price_path
+            )
+        return render_heatmap_html(
+            result, path, style=style, view_pct=view_pct, price_path=price_path, js=js
         )
     raise TypeError(
         f"render() draws a LiquidationMap or a LiquidationHeatmap, got {type(result).__name__}"

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 
-from liqmap.core.reading import format_price as _format_price
-from liqmap.core.reading import format_usd
+from liqmap.core.formatting import format_pct, format_time, format_usd
+from liqmap.core.formatting import format_price as _format_price
+from liqmap.core.reading import evidence_caveat
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
 
 __all__ = [
+    "TRUTH_NOTE",
+    "MapKind",
     "bin_width_text",
     "coverage_text",
     "exchange_name",
@@ -32,8 +35,11 @@ __all__ = [
     "heatmap_subtitle",
     "heatmap_title",
     "leverage_mix_text",
+    "map_caveat",
+    "map_footer",
     "map_subtitle",
     "map_title",
+    "map_totals",
     "price_decimals",
     "tiers_text",
     "utc_text",
@@ -52,19 +58,14 @@ def price_decimals(price: float, step: float | None = None) -> int:
 
 
 def format_price(price: float, decimals: int | None = None) -> str:
-    """Prices as everywhere in liqmap (:func:`liqmap.core.reading.format_price`), or with a fixed
+    """Prices as everywhere in liqmap (:func:`liqmap.core.formatting.format_price`), or with a fixed
     number of ``decimals`` so that neighbouring labels (bin edges, ticks) line up."""
     return _format_price(price) if decimals is None else f"{price:,.{decimals}f}"
 
 
-def format_pct(value: float) -> str:
-    """Signed percentage: ``-2.5 -> '-2.50%'``."""
-    return f"{value:+.2f}%"
-
-
 def utc_text(ts_ms: int) -> str:
-    """``'2026-02-05 12:00 UTC'``."""
-    return datetime.fromtimestamp(ts_ms / 1000.0, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """``'2026-02-05 12:00 UTC'``, in the display zone (``liqmap.core.formatting.display_zone``)."""
+    return format_time(ts_ms)
 
 
 def exchange_name(exchange: str) -> str:
@@ -109,8 +110,19 @@ def leverage_mix_text(leverages: tuple[float, ...], weights: tuple[float, ...]) 
     )
 
 
-def map_title(m: LiquidationMap) -> str:
-    """``'BTCUSDT · Binance — Liquidation Map (7d) · as of 2026-02-05 12:00 UTC'``."""
+MapKind = Literal["estimate", "truth"]
+"""What a map shows: the model's ``estimate`` or the simulator's ``truth`` (demo only)."""
+
+TRUTH_NOTE = "Simulator truth: every open position at its exact liquidation price (demo only)"
+
+
+def map_title(m: LiquidationMap, kind: MapKind = "estimate") -> str:
+    """``'BTCUSDT · Binance — Liquidation Map (7d) · as of 2026-02-05 12:00 UTC'``; the truth
+    reads ``'BTCUSDT · simulated market — TRUE Liquidation Map · as of ...'``."""
+    if kind == "truth":
+        return (
+            f"{m.symbol} · simulated market — TRUE Liquidation Map · as of {utc_text(m.as_of_ms)}"
+        )
     window = f" ({m.window_label})" if m.window_label else ""
     return (
         f"{m.symbol} · {exchange_name(m.exchange)} — Liquidation Map{window}"
@@ -118,14 +130,40 @@ def map_title(m: LiquidationMap) -> str:
     )
 
 
-def map_subtitle(m: LiquidationMap) -> str:
-    """Model totals, then the coverage of the input."""
+def map_totals(m: LiquidationMap) -> str:
+    """``'Longs $8.1M · Shorts $8.8M (+$1.2M beyond the chart)'``."""
     totals = f"Longs {format_usd(m.total_long_usd)} · Shorts {format_usd(m.total_short_usd)}"
     beyond = m.out_of_range_long_usd + m.out_of_range_short_usd
     if beyond >= 1.0:  # below a dollar is rounding, not levels off the chart
         totals += f" (+{format_usd(beyond)} beyond the chart)"
+    return totals
+
+
+def map_subtitle(m: LiquidationMap, kind: MapKind = "estimate") -> str:
+    """Totals, then the coverage of the input (the truth has no input to cover)."""
+    if kind == "truth":
+        return f"{map_totals(m)}   |   {TRUTH_NOTE}"
     tiers = tiers_text(m.notes)
-    return f"{totals}   |   {coverage_text(m.coverage)}" + (f"   |   {tiers}" if tiers else "")
+    return f"{map_totals(m)}   |   {coverage_text(m.coverage)}" + (f"   |   {tiers}" if tiers else "")
+
+
+def map_caveat(m: LiquidationMap, kind: MapKind = "estimate") -> str:
+    """What the map could not see (no OI / no taker flow), drawn on the chart; ``''`` if none."""
+    return "" if kind == "truth" else evidence_caveat(m.coverage)
+
+
+def map_footer(m: LiquidationMap, kind: MapKind = "estimate") -> str:
+    """Provenance, leverage mix and bin width."""
+    if kind == "truth":
+        return (
+            f"True map of the liquidation simulator, not an estimate · "
+            f"{bin_width_text(m.edges, m.price)}"
+        )
+    return (
+        f"Model estimate by liqmap, not exchange position data · leverage mix "
+        f"{leverage_mix_text(m.params.leverages, m.params.weights)} · "
+        f"{bin_width_text(m.edges, m.price)}"
+    )
 
 
 _TABLE_NOTE = re.compile(r"^margin table: (\S+) (\S+) \((\S+) ([^)]*)\)")
@@ -152,14 +190,15 @@ def heatmap_title(h: LiquidationHeatmap) -> str:
     window = f" ({h.window_label})" if h.window_label else ""
     span = ""
     if len(h.ts_ms):
-        start = utc_text(int(h.ts_ms[0])).removesuffix(" UTC")
+        start = format_time(int(h.ts_ms[0]), label=False)
         span = f" · {start} → {utc_text(int(h.ts_ms[-1]))}"
     return f"{h.symbol} · {exchange_name(h.exchange)} — Liquidation Heatmap{window}{span}"
 
 
-def heatmap_subtitle(h: LiquidationHeatmap, vmax: float) -> str:
-    """Colour scale, observed events and coverage."""
-    parts = [f"colour: estimated liquidation USD per bin, saturating at {format_usd(vmax)}"]
+def heatmap_subtitle(h: LiquidationHeatmap, vmax: float, scale: str = "") -> str:
+    """Colour scale (and its ``scale`` choice), observed events and coverage."""
+    how = f", {scale}" if scale else ""
+    parts = [f"colour: liquidation USD per bin{how}, saturating at {format_usd(vmax)}"]
     n_ev = len(h.events_usd)
     if n_ev:
         parts.append(f"{n_ev:,} observed liquidations ({format_usd(float(h.events_usd.sum()))})")

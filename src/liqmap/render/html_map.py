@@ -7,6 +7,7 @@ leverage tier on each side present. Legend entries are per tier; clicking one hi
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,21 @@ import plotly.graph_objects as go
 
 from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.render._labels import cluster_labels, price_tag
-from liqmap.render._plotly import base_layout, rgba, title_block, usd_axis, write_html
+from liqmap.render._plotly import (
+    JsMode,
+    axis_decimals,
+    base_layout,
+    rgba,
+    title_block,
+    usd_axis,
+    write_html,
+)
 from liqmap.render.formatting import (
+    MapKind,
     format_pct,
     format_price,
     format_usd,
+    map_caveat,
     map_subtitle,
     map_title,
     price_decimals,
@@ -38,14 +49,21 @@ def render_map_html(
     *,
     style: Style | None = None,
     clusters: bool = True,
+    kind: MapKind = "estimate",
+    js: JsMode = "inline",
 ) -> Path:
-    """Write ``m`` as a self-contained interactive HTML file (plotly.js inline, offline)."""
+    """Write ``m`` as an interactive HTML file that works offline (``js``: see ``write_html``)."""
     st = style or DARK
-    return write_html(map_figure(m, style=st, clusters=clusters), path, title=map_title(m), st=st)
+    fig = map_figure(m, style=st, clusters=clusters, kind=kind)
+    return write_html(fig, path, title=map_title(m, kind), st=st, js=js)
 
 
 def map_figure(
-    m: LiquidationMap, *, style: Style | None = None, clusters: bool = True
+    m: LiquidationMap,
+    *,
+    style: Style | None = None,
+    clusters: bool = True,
+    kind: MapKind = "estimate",
 ) -> go.Figure:
     """The liquidation map as a plotly figure (reused by the web dashboard)."""
     st = style or DARK
@@ -73,28 +91,30 @@ def map_figure(
     layout = base_layout(st)
     cum_top = float(np.nan_to_num(np.concatenate([m.cum_long, m.cum_short])).max(initial=0.0))
     layout.update(
-        title=title_block(map_title(m), map_subtitle(m), st),
+        title=title_block(map_title(m, kind), map_subtitle(m, kind), st),
         barmode="overlay",
         bargap=0.0,
         xaxis={
             "title": {"text": "Price", "font": {"color": st.muted, "size": 12}},
             "range": [float(m.edges[0]), float(m.edges[-1])],
-            "tickformat": f",.{dec}f",
+            "tickformat": f",.{axis_decimals(float(m.edges[0]), float(m.edges[-1]))}f",
             "gridcolor": st.grid,
             "showgrid": False,
             "linecolor": st.grid,
         },
-        yaxis={**usd_axis(st, "Liquidation USD per bin"), "range": [0.0, y_top]},
+        yaxis={**usd_axis(st, "Liquidation USD per bin", y_top), "range": [0.0, y_top]},
         yaxis2={
-            **usd_axis(st, "Cumulative liquidation USD"),
+            **usd_axis(st, "Cumulative liquidation USD", cum_top * 1.12 if cum_top > 0 else 1.0),
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
             "range": [0.0, cum_top * 1.12 if cum_top > 0 else 1.0],
         },
         shapes=_side_shapes(m, st),
-        annotations=_annotations(m, st, top, clusters),
+        annotations=_annotations(m, st, top, clusters, y_top) + _caveat(map_caveat(m, kind), st),
     )
+    if map_caveat(m, kind):
+        layout["margin"] = {**layout["margin"], "b": 64}
     fig.update_layout(layout)
     return fig
 
@@ -119,6 +139,17 @@ def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[k : k + 2], 16) for k in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+def _caveat(text: str, st: Style) -> list[dict[str, Any]]:
+    """What the map could not see, under the chart (issue 14 item 3)."""
+    if not text:
+        return []
+    return [
+        {
+            "xref": "paper", "yref": "paper", "x": 0.0, "y": 0.0, "xanchor": "left",
+            "yanchor": "top", "yshift": -34, "showarrow": False, "text": f"⚠ {html.escape(text)}",
+            "font": {"color": st.caveat_color, "size": 12}, "name": "caveat",
+        }
+    ]  # fmt: skip
 
 
 def _side_traces(
@@ -156,9 +187,10 @@ def _side_traces(
 
 
 def _side_lines(usd: np.ndarray, labels: list[str], i: int, name: str, cum: float) -> str:
-    tiers = "<br>".join(
+    tiers = "<br>".join(  # tiers holding nothing in this bin are left out
         f"  {label}: {format_usd(float(usd[t, i]))}"
         for t, label in reversed(list(enumerate(labels)))
+        if usd[t, i] >= 0.5
     )
     total = format_usd(float(usd[:, i].sum()))
     return f"<b>{name} {total}</b> (cumulative {format_usd(cum)})<br>{tiers}"
@@ -292,8 +324,12 @@ def _side_shapes(m: LiquidationMap, st: Style) -> list[dict[str, Any]]:
     ]
 
 
+_TAG_HALF_WIDTH = 0.1  # share of the x range the current-price tag may cover on each side
+_BELOW_TAG = 0.74  # cluster boxes near the tag stay below this share of the y range
+
+
 def _annotations(
-    m: LiquidationMap, st: Style, top: np.ndarray, clusters: bool
+    m: LiquidationMap, st: Style, top: np.ndarray, clusters: bool, y_top: float
 ) -> list[dict[str, Any]]:
     paper = {"xref": "paper", "yref": "paper", "y": 0.99, "yanchor": "top", "showarrow": False}
     tag = price_tag(m)
@@ -326,9 +362,16 @@ def _annotations(
     ]
     if not clusters:
         return notes
+    span = float(m.edges[-1] - m.edges[0]) or 1.0
     for label in cluster_labels(m, top):
         c = label.cluster
         color = st.long_color if c.side == "long" else st.short_color
+        offset: dict[str, Any] = {"ax": 0, "ay": -28 - 34 * label.level}
+        if tag.inside and abs(c.price - tag.x) < _TAG_HALF_WIDTH * span:
+            # under the current-price tag: the box goes at a data height that stays below the
+            # tag's band at any chart size (issue 14 item 6)
+            box = min(label.y + y_top * (0.12 + 0.1 * label.level), y_top * _BELOW_TAG)
+            offset = {"ax": 0, "ayref": "y", "ay": max(box, label.y)}
         notes.append(
             {
                 "x": c.price,
@@ -339,8 +382,7 @@ def _annotations(
                 "showarrow": True,
                 "arrowhead": 0,
                 "arrowcolor": color,
-                "ax": 0,
-                "ay": -28 - 34 * label.level,
+                **offset,
                 "bgcolor": st.panel,
                 "bordercolor": color,
                 "borderpad": 3,

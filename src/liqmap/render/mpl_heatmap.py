@@ -1,14 +1,14 @@
 """Liquidation heatmap as a PNG (matplotlib, Agg): price x time, colour = USD of liquidation levels.
 
 Column ``j`` is the estimator's state as of ``ts_ms[j]`` and is drawn centred on that time. The
-price path goes on top (bar closes as a line, or candles when there are few bars), and observed
+view spans the traded range +/- ``DEFAULT_VIEW_PCT`` % of price (where the liquidity is). The
+price path goes on top (bar closes as a line, or candles: few bars, or asked for), and observed
 liquidation events as markers sized by USD, long and short liquidations in their side colours.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -16,18 +16,24 @@ from matplotlib import colormaps, patheffects
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import Colormap, LogNorm, Normalize, PowerNorm
+from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from liqmap.core.formatting import display_tz, tz_name
 from liqmap.core.results import LiquidationHeatmap, PricePath
 from liqmap.render._heat import (
+    DEFAULT_VIEW_PCT,
     PathMode,
+    color_ramp,
     color_scale_max,
     colorbar_ticks,
     path_close_times,
+    resample_path,
+    scale_text,
     time_step_ms,
     use_candles,
+    view_rows,
 )
 from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
 from liqmap.render.formatting import heatmap_subtitle, heatmap_title, price_decimals
@@ -35,7 +41,7 @@ from liqmap.render.style import DARK, Style
 
 __all__ = ["heatmap_matplotlib", "render_heatmap_png"]
 
-_LEFT, _RIGHT, _BOTTOM, _TOP = 0.06, 0.905, 0.085, 0.87
+_LEFT, _RIGHT, _BOTTOM, _TOP = 0.06, 0.905, 0.085, 0.835
 _MS_PER_DAY = 86_400_000.0
 
 
@@ -48,11 +54,18 @@ def render_heatmap_png(
     height_px: int = 900,
     price_path: PathMode = "auto",
     events: bool = True,
+    view_pct: float | None = DEFAULT_VIEW_PCT,
 ) -> Path:
-    """Draw ``h`` and write it as a ``width_px`` x ``height_px`` PNG to ``path`` (atomically)."""
+    """Draw ``h`` and write it as a ``width_px`` x ``height_px`` PNG to ``path`` (atomically).
+
+    ``view_pct``: the price view, the traded range widened by this % of price (``None``: the
+    whole grid); ``price_path``: ``"line"`` (closes), ``"candles"`` (merged to at most
+    ``MAX_CANDLES``) or ``"auto"``.
+    """
     fig = heatmap_matplotlib(
-        h, style=style, width_px=width_px, height_px=height_px, price_path=price_path, events=events
-    )
+        h, style=style, width_px=width_px, height_px=height_px, price_path=price_path,
+        events=events, view_pct=view_pct,
+    )  # fmt: skip
     return save_png(fig, path)
 
 
@@ -64,6 +77,7 @@ def heatmap_matplotlib(
     height_px: int = 900,
     price_path: PathMode = "auto",
     events: bool = True,
+    view_pct: float | None = DEFAULT_VIEW_PCT,
 ) -> Figure:
     """The liquidation heatmap as a matplotlib figure (Agg canvas, no pyplot state)."""
     st = style or DARK
@@ -72,22 +86,22 @@ def heatmap_matplotlib(
     style_axes(ax, st, grid_axis="none")
     cax = fig.add_axes((_RIGHT + 0.012, _BOTTOM, 0.011, _TOP - _BOTTOM))
 
-    vmax = _draw_cells(fig, ax, cax, h, st)
+    rows = view_rows(h.edges, h.price_path, view_pct)
+    vmax = _draw_cells(fig, ax, cax, h, st, rows)
     handles = _draw_path(ax, h.price_path, st, price_path)
     if events and len(h.events_usd):
         handles += _draw_events(ax, h, st)
-    _axes_format(ax, h, st)
-    if handles:
-        leg = ax.legend(
+    _axes_format(ax, h, st, rows)
+    if handles:  # above the chart, never over the cells (issue 14 item 6)
+        fig.legend(
             handles=handles,
-            loc="upper left",
+            loc="center left",
+            bbox_to_anchor=(_LEFT - 0.006, 0.872),
+            ncol=len(handles),
+            frameon=False,
             fontsize=st.label_size,
             labelcolor=st.text,
-            facecolor=st.panel,
-            edgecolor=st.grid,
-            framealpha=0.85,
         )
-        leg.set_zorder(10)
     fig.text(
         _LEFT,
         0.968,
@@ -102,7 +116,7 @@ def heatmap_matplotlib(
     fig.text(
         _LEFT,
         0.925,
-        heatmap_subtitle(h, vmax),
+        heatmap_subtitle(h, vmax, scale_text(st)),
         ha="left",
         va="top",
         fontsize=st.subtitle_size,
@@ -119,34 +133,33 @@ def _date_num(ts_ms: np.ndarray) -> np.ndarray:
     return np.asarray(ts_ms, dtype=np.float64) / _MS_PER_DAY + float(offset)
 
 
-def _draw_cells(fig: Figure, ax: Axes, cax: Axes, h: LiquidationHeatmap, st: Style) -> float:
-    """Draw the USD matrix; return the colour-scale maximum (cells above it saturate)."""
-    usd = np.nan_to_num(h.total_usd, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
+def _draw_cells(
+    fig: Figure, ax: Axes, cax: Axes, h: LiquidationHeatmap, st: Style, rows: tuple[int, int]
+) -> float:
+    """Draw the USD matrix of the viewed rows; return the colour-scale maximum (cells above it
+    saturate). The colour bar is linear in USD with colours placed by ``color_ramp``, exactly
+    as in the HTML heatmap."""
+    i0, i1 = rows
+    usd = np.nan_to_num(h.total_usd[:, i0:i1], nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
     vmax = color_scale_max(usd, st.heatmap_clip_quantile)
     step = time_step_ms(h.ts_ms)
     t_edges = np.append(h.ts_ms - step / 2.0, h.ts_ms[-1] + step / 2.0) if len(h.ts_ms) else None
-    norm: Normalize
-    if st.heatmap_norm == "log":
-        norm = LogNorm(vmin=vmax * 1e-3, vmax=vmax, clip=True)
-        usd = np.ma.masked_less_equal(usd, 0.0)
-    else:
-        norm = PowerNorm(gamma=st.heatmap_gamma, vmin=0.0, vmax=vmax, clip=True)
-    cmap = _cmap(st)
-    ax.set_facecolor(cmap(0.0))
+    base = _cmap(st)
+    cmap = ListedColormap(base(color_ramp(st, np.linspace(0.0, 1.0, 256))))
+    ax.set_facecolor(base(0.0))
     if t_edges is not None:
         mesh = ax.pcolormesh(
             _date_num(t_edges),
-            h.edges,
+            h.edges[i0 : i1 + 1],
             usd.T,
             cmap=cmap,
-            norm=norm,
+            norm=Normalize(vmin=0.0, vmax=vmax, clip=True),
             shading="flat",
             antialiased=False,
             rasterized=True,
         )
         cb = fig.colorbar(mesh, cax=cax, extend="max")
-        if st.heatmap_norm == "power":
-            cb.set_ticks(colorbar_ticks(vmax))
+        cb.set_ticks(colorbar_ticks(vmax, low=False))
         cb.ax.yaxis.set_major_formatter(usd_formatter())
         cb.ax.tick_params(colors=st.muted, labelcolor=st.text, labelsize=st.tick_size)
         cb.outline.set_edgecolor(st.grid)
@@ -162,7 +175,7 @@ def _draw_path(ax: Axes, pp: PricePath, st: Style, mode: PathMode) -> list[Line2
     if len(pp.ts_ms) == 0:
         return []
     if use_candles(len(pp.ts_ms), mode):
-        _draw_candles(ax, pp, st)
+        _draw_candles(ax, resample_path(pp), st)
         return [Line2D([], [], color=st.candle_up, lw=4, label="Price (candles)")]
     outline = [
         patheffects.Stroke(linewidth=3.2, foreground="#000000", alpha=0.55),
@@ -234,17 +247,19 @@ def _draw_events(ax: Axes, h: LiquidationHeatmap, st: Style) -> list[Line2D]:
     return handles
 
 
-def _axes_format(ax: Axes, h: LiquidationHeatmap, st: Style) -> None:
+def _axes_format(ax: Axes, h: LiquidationHeatmap, st: Style, rows: tuple[int, int]) -> None:
     if len(h.ts_ms):
         step = time_step_ms(h.ts_ms)
         ax.set_xlim(*_date_num(np.array([h.ts_ms[0] - step / 2.0, h.ts_ms[-1] + step / 2.0])))
-    ax.set_ylim(float(h.edges[0]), float(h.edges[-1]))
-    locator = mdates.AutoDateLocator(tz=UTC, minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
+    ax.set_ylim(float(h.edges[rows[0]]), float(h.edges[rows[1]]))
+    tz = display_tz()
+    locator = mdates.AutoDateLocator(tz=tz, minticks=5, maxticks=10)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    concise = mdates.ConciseDateFormatter(locator, tz=UTC)  # type: ignore[no-untyped-call]
+    concise = mdates.ConciseDateFormatter(locator, tz=tz)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(concise)
     ref = float(np.median(h.edges))
     step_p = float(np.median(np.diff(h.edges))) if len(h.edges) > 1 else None
     ax.yaxis.set_major_formatter(price_formatter(price_decimals(ref, step_p)))
-    ax.set_xlabel("Time (UTC)", color=st.muted, fontsize=st.label_size)
+    zone = tz_name(tz, int(h.ts_ms[-1]) if len(h.ts_ms) else None)
+    ax.set_xlabel(f"Time ({zone})", color=st.muted, fontsize=st.label_size)
     ax.set_ylabel("Price", color=st.muted, fontsize=st.label_size)

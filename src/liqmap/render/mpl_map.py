@@ -28,10 +28,11 @@ from liqmap.render._mpl import (
     usd_formatter,
 )
 from liqmap.render.formatting import (
-    bin_width_text,
+    MapKind,
     format_price,
     format_usd,
-    leverage_mix_text,
+    map_caveat,
+    map_footer,
     map_subtitle,
     map_title,
     price_decimals,
@@ -52,9 +53,13 @@ def render_map_png(
     width_px: int = 1600,
     height_px: int = 900,
     clusters: bool = True,
+    kind: MapKind = "estimate",
 ) -> Path:
-    """Draw ``m`` and write it as a ``width_px`` x ``height_px`` PNG to ``path`` (atomically)."""
-    fig = map_matplotlib(m, style=style, width_px=width_px, height_px=height_px, clusters=clusters)
+    """Draw ``m`` and write it as a ``width_px`` x ``height_px`` PNG to ``path`` (atomically);
+    ``kind="truth"`` labels it as the simulator's true map."""
+    fig = map_matplotlib(
+        m, style=style, width_px=width_px, height_px=height_px, clusters=clusters, kind=kind
+    )
     return save_png(fig, path)
 
 
@@ -65,11 +70,13 @@ def map_matplotlib(
     width_px: int = 1600,
     height_px: int = 900,
     clusters: bool = True,
+    kind: MapKind = "estimate",
 ) -> Figure:
     """The liquidation map as a matplotlib figure (Agg canvas, no pyplot state)."""
     st = style or DARK
     fig = new_figure(st, width_px, height_px)
-    bottom = _BOTTOM + (0.02 if m.venues else 0.0)  # room for the per-venue footer line
+    extra_lines = bool(m.venues) + bool(map_caveat(m, kind))
+    bottom = _BOTTOM + 0.02 * extra_lines  # room for the per-venue and caveat footer lines
     ax = fig.add_axes((_LEFT, bottom, _RIGHT - _LEFT, _TOP - bottom))
     style_axes(ax, st)
     cum_ax = ax.twinx()
@@ -97,7 +104,7 @@ def map_matplotlib(
     _axis_labels(ax, cum_ax, m, st)
     if clusters and m.clusters:
         _annotate_clusters(ax, cum_ax, m, stack_top, st)
-    _header(fig, m, st, colors)
+    _header(fig, m, st, colors, kind)
     return fig
 
 
@@ -273,11 +280,11 @@ def _annotate_clusters(
         )
 
 
-def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> None:
+def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: MapKind) -> None:
     fig.text(
         _LEFT,
         0.968,
-        map_title(m),
+        map_title(m, kind),
         ha="left",
         va="top",
         fontsize=st.title_size,
@@ -288,7 +295,7 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
     fig.text(
         _LEFT,
         0.925,
-        map_subtitle(m),
+        map_subtitle(m, kind),
         ha="left",
         va="top",
         fontsize=st.subtitle_size,
@@ -315,11 +322,7 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
         handleheight=0.9,
         columnspacing=1.4,
     )
-    footer = (
-        f"Model estimate by liqmap, not exchange position data · leverage mix "
-        f"{leverage_mix_text(m.params.leverages, m.params.weights)} · "
-        f"{bin_width_text(m.edges, m.price)}"
-    )
+    footer = map_footer(m, kind)
     if m.venues:
         footer += "\nBy venue: " + " · ".join(
             f"{v} longs {format_usd(float(m.long_usd_by_venue[k].sum()))} / shorts "
@@ -336,3 +339,16 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
         color=st.muted,
         parse_math=False,
     )
+    caveat = map_caveat(m, kind)
+    if caveat:  # what the map could not see, on the chart itself (issue 14 item 3)
+        fig.text(
+            _LEFT,
+            0.018 + 0.022 * (1 + bool(m.venues)),
+            f"⚠ {caveat}",
+            ha="left",
+            va="bottom",
+            fontsize=st.tick_size,
+            color=st.caveat_color,
+            parse_math=False,
+            gid="caveat",
+        )

@@ -46,6 +46,7 @@ class Style:
     path_color: str
     candle_up: str
     candle_down: str
+    caveat_color: str = "#f3b23f"
     font_family: str = "DejaVu Sans"
     web_font_family: str = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
     title_size: float = 17.0
@@ -92,6 +93,7 @@ LIGHT = Style(
     path_color="#ffffff",
     candle_up="#10a86b",
     candle_down="#e0283c",
+    caveat_color="#a15c00",
     side_tint_alpha=0.05,
 )
 

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from liqmap.core.formatting import format_number
 from liqmap.domain.margin import MarginTable
 from liqmap.errors import ParameterError
 
@@ -140,7 +141,10 @@ class SimConfig:
         for name, (lo, hi) in _RANGES.items():
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and lo <= value <= hi):
-                raise ParameterError(f"SimConfig.{name} must be in [{lo:g}, {hi:g}], got {value!r}")
+                raise ParameterError(
+                    f"SimConfig.{name} must be in [{format_number(lo)}, {format_number(hi)}], "
+                    f"got {format_number(value) if isinstance(value, int | float) else repr(value)}"
+                )
         self._validate_choices()
         self._validate_leverage()
         if self.min_notional_usd > self.max_notional_usd:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,11 @@ PAGE_CSP = (
 
 
 def plotly_js_path() -> Path:
-    """The ``plotly.min.js`` bundled with the installed plotly package (served offline)."""
-    import plotly
+    """The partial plotly.js bundle the charts use (``liqmap.render``: bar, scatter, heatmap;
+    1.5 MB instead of 4.8 MB), served offline."""
+    from liqmap.render._plotly import PLOTLY_JS
 
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    return PLOTLY_JS
 
 
 class _SecurityHeaders:
@@ -114,10 +115,11 @@ async def _on_store_error(request: Request, exc: Exception) -> Response:
     return _error(503, ["store"], str(exc), "store_error")
 
 
-def _sources(store: MarketStore | None, config: WebConfig) -> Sources:
+def _sources(store: MarketStore | None, config: WebConfig, files: Sequence[Source]) -> Sources:
     found: list[Source] = [DemoSource(live_days=config.demo_live_days, seed=config.demo_seed)]
     if store is not None:
         found.extend(store_sources(store))
+    found.extend(files)
     sources = Sources(found)
     if sources.get(config.default_source) is None:
         raise ParameterError(
@@ -183,6 +185,7 @@ def create_app(
     alerts: AlertHook | None = None,
     *,
     config: WebConfig | None = None,
+    files: Sequence[Source] = (),
 ) -> FastAPI:
     """The liqmap web app: the dashboard at ``/`` and the JSON API at ``/api/v1``.
 
@@ -200,9 +203,11 @@ def create_app(
         SSE ``alert`` events. The caller owns it (and closes it).
     config
         Tuning (:class:`WebConfig`); defaults suit a local dashboard.
+    files
+        More sources, e.g. :class:`liqmap.web.sources.FileSource` (``liqmap serve --file``).
     """
     cfg = config or WebConfig()
-    state = WebState(settings, cfg, _sources(store, cfg), store=store, alerts=alerts)
+    state = WebState(settings, cfg, _sources(store, cfg, files), store=store, alerts=alerts)
     app = FastAPI(
         title="liqmap API",
         version=__version__,
@@ -236,7 +241,7 @@ def create_app(
 
 def _plotly_body() -> Body:
     body = make_body(plotly_js_path().read_bytes())
-    _ = body.gz  # 4.8 MB: compress once, in a worker thread
+    _ = body.gz  # 1.5 MB: compress once, in a worker thread
     return body
 
 

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from liqmap.core.formatting import format_number
 from liqmap.errors import ParameterError
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "LOCAL_HOSTS", "WebConfig"]
@@ -64,7 +65,10 @@ class WebConfig:
         }
         for name, (value, lo, hi) in checks.items():
             if not (math.isfinite(value) and lo <= value <= hi):
-                raise ParameterError(f"WebConfig.{name} must be in [{lo:g}, {hi:g}], got {value!r}")
+                raise ParameterError(
+                    f"WebConfig.{name} must be in [{format_number(lo)}, {format_number(hi)}], "
+                    f"got {value!r}"
+                )
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN.match(origin):
                 raise ParameterError(

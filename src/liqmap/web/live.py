@@ -3,11 +3,18 @@ produce them (the demo market's clock, the store watcher).
 
 Event types on the wire (``text/event-stream``)::
 
-    event: hello    data: {"source", "symbol", "version", "server_time_ms"}   on connect
+    event: hello    data: {"source", "symbol", "version", "server_time_ms",
+                           "kind", "status", "age_ms", "fresh_ms"}                   on connect
     event: update   data: {"source", "symbol", "version", "price"}            new bars or events
     event: alert    data: {"source", "symbol", "alert": {...}}                 from the alert engine
 
 ``version`` is the epoch ms of the newest record; the page refetches when it changes.
+
+Freshness (:func:`freshness`): stored data is ``live`` only while its newest record is at most
+``FRESH_MS`` old (by the server's clock); older data is ``stale`` and the page shows its age
+instead of a green dot. The demo runs on simulated time: ``simulated`` (or ``paused`` when its
+clock does not advance). A file source (``liqmap serve --file``) is ``file``. No data yet:
+``waiting``.
 """
 
 from __future__ import annotations
@@ -30,12 +37,14 @@ from liqmap.errors import LiqmapError
 from liqmap.web.sources import DemoSource, Snapshot
 
 __all__ = [
+    "FRESH_MS",
     "AlertHook",
     "Hub",
     "LiveEvent",
     "Subscription",
     "alert_json",
     "forward_alerts",
+    "freshness",
     "run_demo_feed",
     "run_poller",
     "sse_stream",
@@ -45,6 +54,27 @@ log = logging.getLogger("liqmap.web")
 
 EventKind = Literal["hello", "update", "alert"]
 MAX_TICK_HZ = 10.0
+FRESH_MS = 10 * 60_000
+"""Stored data counts as live while its newest record is at most this old (10 minutes)."""
+
+Freshness = Literal["live", "stale", "simulated", "paused", "waiting", "file"]
+
+
+def freshness(
+    kind: str, version: int | None, now_ms: int, *, advancing: bool = True
+) -> dict[str, Any]:
+    """``{"status", "age_ms", "fresh_ms"}`` of a source's data at ``now_ms`` (see module doc)."""
+    status: Freshness
+    age = None if version is None else max(0, now_ms - int(version))
+    if kind == "demo":
+        status = "simulated" if advancing else "paused"
+    elif kind == "file":
+        status = "file"  # a file never gets new data while served
+    elif age is None:
+        status = "waiting"
+    else:
+        status = "live" if age <= FRESH_MS else "stale"
+    return {"status": status, "age_ms": age, "fresh_ms": FRESH_MS}
 
 
 class AlertHook(Protocol):

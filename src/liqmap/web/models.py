@@ -178,7 +178,7 @@ class LiqPriceOut(_Model):
 
 class SourceOut(_Model):
     name: str = Field(description="value for the source parameter")
-    kind: Literal["demo", "store"]
+    kind: Literal["demo", "store", "file"]
     exchange: str = Field(description="default margin rules")
     symbols: list[str]
     live: bool = Field(description="new data arrives while serving")

@@ -21,7 +21,7 @@ from liqmap.domain.enums import Venue
 from liqmap.errors import InputError, LeverageError, UnknownSymbolError
 from liqmap.timeutil import WINDOWS
 from liqmap.web import models
-from liqmap.web.live import LiveEvent, sse_stream
+from liqmap.web.live import LiveEvent, freshness, sse_stream
 from liqmap.web.params import (
     DEFAULT_WINDOW,
     PAGE_HEATMAP_BINS,
@@ -303,11 +303,18 @@ async def get_events(
     src = resolve_source(st.sources, source)
     sym = resolve_symbol(src, symbol)
     sub = st.hub.subscribe(src.name, sym)
+    now_ms, version = int(time.time() * 1000), src.version(sym)
+    advancing = src.kind != "demo" or st.config.demo_speed > 0
     hello = LiveEvent(
         "hello",
         src.name,
         sym,
-        {"version": src.version(sym), "server_time_ms": int(time.time() * 1000)},
+        {
+            "version": version,
+            "server_time_ms": now_ms,
+            "kind": src.kind,
+            **freshness(src.kind, version, now_ms, advancing=advancing),
+        },
     )
     stream = sse_stream(
         st.hub, sub, hello, heartbeat_s=st.config.heartbeat_s, max_s=st.config.stream_max_s

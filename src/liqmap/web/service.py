@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from liqmap import api
 from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
+from liqmap.core.maps import summarise
 from liqmap.core.plan import Plan, make_plan
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.errors import (
@@ -61,28 +62,48 @@ def _as_field_errors(q: MapQuery) -> Iterator[None]:
         raise FieldError("query", str(exc)) from None
 
 
+TIER_RULE = (
+    "tiers shown only: bars, curves, cluster labels, the clusters table, the totals and the "
+    "reading all cover these tiers"
+)
+"""The one rule of the dashboard's tier filter (issue 14 item 4), stated on the page."""
+
+
 def restrict_tiers(m: LiquidationMap, idx: tuple[int, ...]) -> LiquidationMap:
-    """The map drawn with only the tiers at ``idx`` (a view: totals, curves and clusters of the
-    tiers shown; the reading still describes the whole map)."""
+    """The map with only the tiers at ``idx``: totals, curves, clusters and the reading are
+    recomputed from those tiers (:data:`TIER_RULE`), so every number on the page agrees."""
     if idx == tuple(range(len(m.leverages))):
         return m
     rows = list(idx)
-    clusters = []
-    for c in m.clusters:
-        by_tier = tuple(c.usd_by_tier[i] for i in idx)
-        if sum(by_tier) > 0:
-            clusters.append(replace(c, usd_by_tier=by_tier, usd=float(sum(by_tier))))
-    shown = ", ".join(tier_label(m.leverages[i]) for i in idx)
+    leverages = tuple(m.leverages[i] for i in idx)
+    long_usd, short_usd = m.long_usd[rows], m.short_usd[rows]
+    clusters, reading = summarise(
+        m.edges, long_usd, short_usd, m.price, coverage=m.coverage, leverages=leverages,
+        symbol=m.symbol,
+    )  # fmt: skip
+    shown = ", ".join(tier_label(lv) for lv in leverages)
     return replace(
         m,
-        leverages=tuple(m.leverages[i] for i in idx),
-        long_usd=m.long_usd[rows],
-        short_usd=m.short_usd[rows],
+        leverages=leverages,
+        long_usd=long_usd,
+        short_usd=short_usd,
         out_of_range_long_usd=0.0,
         out_of_range_short_usd=0.0,
-        clusters=tuple(clusters),
-        notes=(*m.notes, f"showing tiers {shown} only"),
+        clusters=clusters,
+        reading=reading,
+        notes=(*m.notes, f"showing {shown}: {TIER_RULE}"),
     )
+
+
+def tier_view(m: LiquidationMap) -> dict[str, Any]:
+    """What the page shows beside a tier-filtered chart: its clusters, totals and reading."""
+    return {
+        "tiers": [tier_label(lv) for lv in m.leverages],
+        "rule": TIER_RULE,
+        "clusters": [c.to_dict(m.leverages) for c in m.clusters],
+        "totals": {"long_usd": m.total_long_usd, "short_usd": m.total_short_usd},
+        "reading": m.reading,
+    }
 
 
 _ARRAYS = (
@@ -191,7 +212,11 @@ class Results:
         idx = parse_tiers(tiers, m.leverages)
         palette = DARK.tier_colors  # each tier keeps its colour when others are hidden
         style = replace(DARK, tier_colors=tuple(palette[i % len(palette)] for i in idx))
-        return str(map_figure(restrict_tiers(m, idx), style=style).to_json()).encode()
+        shown = restrict_tiers(m, idx)
+        fig = map_figure(shown, style=style)
+        if shown is not m:  # the page's table and reading follow the chart (TIER_RULE)
+            fig.update_layout(meta={"tier_view": tier_view(shown)})
+        return str(fig.to_json()).encode()
 
     def heatmap_figure_json(self, q: HeatmapQuery, snap: Snapshot) -> bytes:
         """``/api/v1/figures/heatmap``: :func:`liqmap.render.heatmap_figure` as plotly JSON."""

@@ -1,16 +1,19 @@
-"""Where the dashboard's market data comes from: the demo market and the exchange-data store.
+"""Where the dashboard's market data comes from: the demo market, the exchange-data store and
+files given to ``liqmap serve --file`` (as ``liqmap map --source FILE`` reads them).
 
-A source has a web-safe ``name`` (``demo`` or a stored exchange such as ``binance``), never a
-path: the web layer only ever looks names up in :class:`Sources`. Each source answers
+A source has a web-safe ``name`` (``demo``, a stored exchange such as ``binance``, or
+``file-<stem>``), never a path: the web layer only ever looks names up in :class:`Sources`. Each source answers
 :meth:`Source.snapshot` with the data of one symbol and a ``version`` (the time of its newest bar
 or event) that keys every cache, so new data invalidates old responses by itself.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
@@ -20,7 +23,16 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.market import LiquidationEvents, OpenInterest
 from liqmap.errors import UnknownSymbolError
 
-__all__ = ["DEMO_SYMBOLS", "HISTORY_DAYS", "DemoSource", "Snapshot", "Source", "Sources"]
+__all__ = [
+    "DEMO_SYMBOLS",
+    "HISTORY_DAYS",
+    "DemoSource",
+    "FileSource",
+    "Snapshot",
+    "Source",
+    "Sources",
+    "file_source_name",
+]
 
 DEMO_SYMBOLS: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")  # the demo simulator's symbols
 HISTORY_DAYS = 31  # the longest window (30d) plus the heatmap's one-day warm-up
@@ -55,7 +67,7 @@ class Source(Protocol):
         ...
 
     @property
-    def kind(self) -> Literal["demo", "store"]:
+    def kind(self) -> Literal["demo", "store", "file"]:
         """What backs it."""
         ...
 
@@ -196,6 +208,66 @@ class DemoSource:
                 self._last[symbol] = snap
             moved.append((symbol, snap.version, float(c.close[m - 1])))
         return moved
+
+
+def file_source_name(path: Path) -> str:
+    """``file-<stem>``: web-safe (lower case, letters, digits and '-'), at most 32 characters."""
+    stem = path.name.lower()
+    for suffix in (".gz", ".zip", ".csv", ".parquet", ".json"):
+        stem = stem.removesuffix(suffix)
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "data"
+    return f"file-{slug}"[:32].rstrip("-")
+
+
+class FileSource:
+    """One symbol's market data from files (bars, optional OI, flow and liquidation events),
+    loaded once on first use like ``liqmap map --source FILE``; it never changes while served."""
+
+    kind: Literal["file"] = "file"
+
+    def __init__(
+        self,
+        symbol: str,
+        bars: Path,
+        *,
+        oi: Path | None = None,
+        flow: Path | None = None,
+        liquidations: Path | None = None,
+        exchange: Venue = Venue.BINANCE,
+        name: str | None = None,
+    ) -> None:
+        self.name = name or file_source_name(bars)
+        self.exchange = exchange
+        self._symbol = symbol.upper()
+        self._files = (bars, oi, flow, liquidations)
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def symbols(self) -> tuple[str, ...]:
+        """The one symbol the files hold."""
+        return (self._symbol,)
+
+    def version(self, symbol: str) -> int | None:
+        """Close time of the last bar once loaded."""
+        snap = self._snap
+        return None if snap is None else snap.version
+
+    def snapshot(self, symbol: str) -> Snapshot:
+        """The files' data (read on first call; errors name the file and the fix)."""
+        if symbol.upper() != self._symbol:
+            raise UnknownSymbolError(
+                f"source {self.name!r} holds {self._symbol} only (from {self._files[0].name}), "
+                f"not {symbol!r}"
+            )
+        with self._lock:
+            if self._snap is None:
+                bars, oi, flow, liquidations = self._files
+                data = api.load_market(
+                    self._symbol, str(bars), oi=oi, flow=flow, liquidations=liquidations
+                )
+                c = data.candles
+                self._snap = Snapshot(int(c.ts_ms[-1]) + c.interval_ms if len(c) else 0, data)
+            return self._snap
 
 
 class Sources:

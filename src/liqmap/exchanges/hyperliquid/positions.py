@@ -193,6 +193,7 @@ def positions_map(
     reading = compose_reading(
         price, clusters, float(long_usd.sum()), float(short_usd.sum()), coverage=cov,
         leverages=tiers, symbol=coin.upper(), near_usd=usd_near_price(edges, long_usd, short_usd, price, 3.0),
+        sides_known=True,  # real positions: each side is known
     )  # fmt: skip
     share_txt = "unknown" if math.isnan(share) else f"{100 * share:.2f}%"
     reading += (

@@ -26,9 +26,9 @@
   window.liqmapDashboard = state; // read by the end-to-end tests
   const viewers = []; // panels that follow the selection (cascade, plan): called after each render
 
-  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, el } = window.liqmapFormat;
+  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el } = window.liqmapFormat;
 
-  // plotly.js loads asynchronously (4.8 MB to parse): data is fetched meanwhile
+  // plotly.js loads asynchronously (the 1.5 MB cartesian bundle): data is fetched meanwhile
   const plotlyReady = new Promise((resolve, reject) => {
     if (window.Plotly) { resolve(window.Plotly); return; }
     const tag = $("plotly-js");
@@ -59,10 +59,11 @@
   // --- banner, live status, toasts -------------------------------------------------------
   function showBanner(text) { const b = $("banner"); b.textContent = text; b.hidden = false; }
   function hideBanner() { $("banner").hidden = true; }
-  function setLive(on, text) {
+  function setLive(on, text, look) {
     const live = $("live");
-    live.classList.toggle("on", on);
-    live.classList.toggle("off", !on);
+    const cls = look || (on ? "on" : "off");
+    for (const c of ["on", "off", "stale", "idle"]) live.classList.toggle(c, c === cls);
+    live.dataset.status = cls;
     $("live-text").textContent = text;
   }
   function pulse() {
@@ -127,15 +128,20 @@
     return c[0] || null;
   }
 
+  // The tier filter's one rule (liqmap.web.service.TIER_RULE): with tiers hidden, the chart,
+  // its cluster labels, the clusters table, the totals and the reading all cover the tiers shown.
   function renderNumbers(m) {
     state.map = m;
     state.price = m.price;
     state.version = m.window.end_ms;
+    const view = tiersParam() && state.tierView ? state.tierView : null;
+    const clusters = view ? view.clusters : m.clusters;
+    const totals = view ? view.totals : m.totals;
     $("stat-price").textContent = fmtPrice(m.price);
-    $("stat-longs").textContent = fmtUsd(m.totals.long_usd);
-    $("stat-shorts").textContent = fmtUsd(m.totals.short_usd);
+    $("stat-longs").textContent = fmtUsd(totals.long_usd);
+    $("stat-shorts").textContent = fmtUsd(totals.short_usd);
     for (const [side, id] of [["long", "stat-near-long"], ["short", "stat-near-short"]]) {
-      const c = nearest(m.clusters, side);
+      const c = nearest(clusters, side);
       const node = $(id);
       node.replaceChildren();
       if (!c) { node.textContent = "none"; continue; }
@@ -144,9 +150,11 @@
     $("stat-asof").textContent = `${fmtTime(m.as_of_ms)} · ${m.window.label}`;
     const cov = m.coverage;
     $("stat-coverage").textContent = `${(cov.fraction * 100).toFixed(1)}% · OI ${cov.oi_source}`;
-    $("reading").textContent = m.reading || "–";
-    $("notes").textContent = m.notes.length ? `Notes: ${m.notes.join(" · ")}` : "";
-    renderClusters(m.clusters);
+    $("reading").textContent = (view ? view.reading : m.reading) || "–";
+    const notes = view ? [`showing ${view.tiers.join(", ")}: ${view.rule}`, ...m.notes] : m.notes;
+    $("notes").textContent = notes.length ? `Notes: ${notes.join(" · ")}` : "";
+    $("tiers").dataset.filtered = view ? "true" : "false";
+    renderClusters(clusters);
     if (!state.entryEdited) $("calc-entry").value = m.price.toFixed(priceDecimals(m.price));
   }
 
@@ -228,6 +236,10 @@
       if (parts.heat) jobs.push(getJson("/figures/heatmap", { ...sel, bins: state.meta.page.heatmap_bins, columns: state.meta.page.heatmap_columns }, ctrl.signal));
       const figs = await Promise.all(jobs);
       if (gen !== state.gen) return;
+      if (parts.map) {
+        const meta = figs[0].layout && figs[0].layout.meta;
+        state.tierView = meta && meta.tier_view ? meta.tier_view : null;
+      }
       renderNumbers(m);
       const draws = [];
       if (parts.map) draws.push(draw("map-chart", figs.shift(), "map"));
@@ -261,27 +273,50 @@
   }
 
   // --- live updates ------------------------------------------------------------------------
+  // Freshness (liqmap.web.live.freshness): stored data is "live" only while its newest record
+  // is at most fresh_ms old by the server's clock; older data shows its age, never a green dot.
+  const feed = { kind: null, status: null, version: null, skew: 0, freshMs: 600000, timer: null };
+
+  function renderFeed() {
+    const version = feed.version ?? (state.map ? state.map.as_of_ms : null);
+    const to = version === null ? "" : ` · data to ${fmtTime(version)}`;
+    if (feed.kind === "demo") {
+      const on = feed.status === "simulated";
+      setLive(on, on ? `demo · simulated feed${to}` : `demo · paused${to}`, on ? "on" : "idle");
+      return;
+    }
+    if (feed.kind === "file") { setLive(false, `file · no live updates${to}`, "idle"); return; }
+    if (version === null) { setLive(false, "waiting for data", "idle"); return; }
+    const age = Math.max(0, Date.now() + feed.skew - version);
+    if (age <= feed.freshMs) setLive(true, `live${to}`, "on");
+    else setLive(false, `stored data to ${fmtTime(version)} · ${fmtAge(age)} old`, "stale");
+  }
+
   function connectLive() {
     if (state.es) state.es.close();
     const q = new URLSearchParams({ source: state.source, symbol: state.symbol });
     const es = new EventSource(`${API}/events?${q}`);
     state.es = es;
-    const live = currentSource().live;
     es.addEventListener("hello", (ev) => {
       const d = JSON.parse(ev.data);
-      setLive(true, live ? "live" : "connected (no new data expected)");
+      Object.assign(feed, { kind: d.kind, status: d.status, version: d.version,
+        skew: d.server_time_ms - Date.now(), freshMs: d.fresh_ms || feed.freshMs });
+      state.feed = feed.status;
+      renderFeed();
+      if (!feed.timer) feed.timer = setInterval(renderFeed, 15000); // the age keeps growing
       if (state.version !== null && d.version !== null && d.version !== state.version) load({ map: true, heat: true });
     });
     es.addEventListener("update", (ev) => {
       const d = JSON.parse(ev.data);
       state.updates += 1;
       state.lastEvent = d;
+      feed.version = d.version;
       pulse();
-      setLive(true, `live · data to ${fmtTime(d.version)} UTC`);
+      renderFeed();
       load({ map: true, heat: true });
     });
     es.addEventListener("alert", (ev) => addAlert(JSON.parse(ev.data)));
-    es.onerror = () => setLive(false, "reconnecting…");
+    es.onerror = () => setLive(false, "reconnecting…", "off");
   }
 
   function addAlert(d) {
@@ -289,7 +324,7 @@
     const list = $("alerts");
     const empty = list.querySelector(".empty");
     if (empty) empty.remove();
-    const when = a.ts_ms ? `${fmtTime(a.ts_ms)} UTC` : "";
+    const when = a.ts_ms ? fmtTime(a.ts_ms) : "";
     list.prepend(el("li", {}, el("div", {}, a.message || JSON.stringify(a)),
       el("div", { class: "t" }, `${a.rule || "alert"} · ${d.symbol} · ${when}`)));
     while (list.children.length > 50) list.lastElementChild.remove();

@@ -28,7 +28,33 @@
     return x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   }
   const fmtPct = (p) => `${p >= 0 ? "+" : ""}${p.toFixed(Math.abs(p) < 1 ? 2 : 1)}%`;
-  const fmtTime = (ms) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  // Display time zone (data stays UTC): ?tz=Europe/Berlin, ?tz=local, default UTC. Mirrors
+  // liqmap.core.formatting.format_time: "2026-02-05 12:00 UTC", "2026-02-05 13:00 CET".
+  const TZ = (() => {
+    const asked = new URLSearchParams(window.location.search).get("tz");
+    const zone = asked === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : asked;
+    if (!zone || zone.toUpperCase() === "UTC") return "UTC";
+    try { new Intl.DateTimeFormat("en-US", { timeZone: zone }); return zone; } catch { return "UTC"; }
+  })();
+  const TIME_PARTS = new Intl.DateTimeFormat("en-US", {
+    timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
+  });
+  function fmtTime(ms) {
+    if (TZ === "UTC") return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    const p = Object.fromEntries(TIME_PARTS.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+  }
+
+  // mirrors liqmap.core.formatting.format_duration, coarsened to two units
+  function fmtAge(ms) {
+    const s = Math.floor(Math.max(0, ms) / 1000);
+    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (d >= 60) return `${Math.round(d / 30.44)} months`;
+    if (d) return h ? `${d}d ${h}h` : `${d}d`;
+    if (h) return m ? `${h}h ${m}m` : `${h}h`;
+    return m ? `${m}m` : `${s}s`;
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -41,5 +67,5 @@
     return node;
   }
 
-  window.liqmapFormat = { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, el };
+  window.liqmapFormat = { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el, TZ };
 })();

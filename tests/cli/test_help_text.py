@@ -1,0 +1,42 @@
+"""Help text as a user reads it (issue 14 item 9): no ``<bool>`` on flags, ``SYMBOL`` (not
+``{symbol}``) in usage lines, no cut-off summaries, no 16-digit defaults."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from liqmap.cli.app import COMMAND_MODULES, build_app, main
+
+
+def _commands() -> list[list[str]]:
+    import typer.main
+
+    group = typer.main.get_command(build_app())
+    out: list[list[str]] = []
+    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+        out.append([name])
+        out.extend([name, sub] for sub in getattr(cmd, "commands", {}))
+    return out
+
+
+def test_every_command_is_listed() -> None:
+    assert len(_commands()) >= len(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize("argv", _commands(), ids=" ".join)
+def test_help_reads_cleanly(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*argv, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "<bool>" not in text
+    assert not re.search(r"\{[a-z_]+\}", text), "usage shows {name} instead of NAME"
+    flat = re.sub(r"[\s│]+", "", text)
+    assert not re.search(r"\d\.\d{6,}", flat), "a default printed with Python's full repr"
+
+
+def test_summaries_are_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    for name, cmd in __import__("typer").main.get_command(build_app()).commands.items():
+        summary = (cmd.help or "").strip().splitlines()[0]
+        assert not summary.endswith("..."), (name, summary)
