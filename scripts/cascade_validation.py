@@ -80,7 +80,9 @@ def candles(f: pl.DataFrame, interval_ms: int, ts: str) -> Candles:
 
 def load(shared: Path) -> dict[str, object]:
     b5 = pl.read_csv(shared / "bars" / "binance-um-5m-BTCUSDT-2024-12-31_2026-02-19.csv.gz")
-    h1 = pl.read_csv(shared / "bars" / "binance-bybit-perp-1h-btc-eth-sol-2025-03-06_2026-03-05.csv.gz")
+    h1 = pl.read_csv(
+        shared / "bars" / "binance-bybit-perp-1h-btc-eth-sol-2025-03-06_2026-03-05.csv.gz"
+    )
     h1 = h1.filter((pl.col("venue") == "binance") & (pl.col("symbol") == "BTCUSDT"))
     okx = pl.read_csv(shared / "liquidations" / "okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz")
     return {
@@ -102,7 +104,9 @@ def tape_usd(tape: pl.DataFrame, s: Shock) -> float:
     return float(k["notional_usd"].sum())
 
 
-def predict(c: Candles, s: Shock, table: object, window: str, tape: pl.DataFrame | None) -> Row | None:
+def predict(
+    c: Candles, s: Shock, table: object, window: str, tape: pl.DataFrame | None
+) -> Row | None:
     try:
         m = estimate_map(c, window_ms=3 * DAY, table=table, as_of_ms=s.ts_ms, bins=400)  # type: ignore[arg-type]
         imp = impact_from_bars(c, s.ts_ms)
@@ -147,9 +151,15 @@ def episodes(d: dict[str, object]) -> tuple[list[Row], list[Row], list[Row]]:
     t = parse_time_ms
     hist5 = find_shocks(c5, window=3, horizon=24, start_ms=t("2025-01-04"), end_ms=t("2026-01-27"))
     hist1 = find_shocks(c1, window=1, horizon=4, start_ms=t("2025-03-10"), end_ms=t("2026-01-27"))
-    dev = find_shocks(c5, window=3, horizon=24, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00"))
-    mixed = find_shocks(c1, window=1, horizon=4, start_ms=t("2026-02-23T09:00"), end_ms=t("2026-03-04T20:00"))
-    okx = find_shocks(c1, window=1, horizon=4, start_ms=t("2026-03-04T22:00"), end_ms=t("2026-03-05T07:00"))
+    dev = find_shocks(
+        c5, window=3, horizon=24, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00")
+    )
+    mixed = find_shocks(
+        c1, window=1, horizon=4, start_ms=t("2026-02-23T09:00"), end_ms=t("2026-03-04T20:00")
+    )
+    okx = find_shocks(
+        c1, window=1, horizon=4, start_ms=t("2026-03-04T22:00"), end_ms=t("2026-03-05T07:00")
+    )
     hist = [r for s in hist5 if (r := predict(c5, s, table, "history 5m", None))]
     hist += [r for s in hist1 if (r := predict(c1, s, table, "history 1h", None))]
     rows_dev = [r for s in dev if (r := predict(c5, s, table, "dev 5m", d["tape_dev"]))]  # type: ignore[arg-type]
@@ -183,7 +193,9 @@ class Calib:
     vol_diff: float
 
     def p(self, r: Row) -> float:
-        return float(1 / (1 + np.exp(-(self.a * _logit(np.array([p_sim(r, self.vol)]))[0] + self.b))))
+        return float(
+            1 / (1 + np.exp(-(self.a * _logit(np.array([p_sim(r, self.vol)]))[0] + self.b)))
+        )
 
 
 def fit_calib(hist: list[Row]) -> Calib:
@@ -201,7 +213,10 @@ def score(rows: list[Row], hist: list[Row], cal: Calib) -> None:
     z = np.abs(np.random.default_rng(1).standard_normal(200))
     for r in rows:
         r.p_raw, r.p_sim = p_sim(r, cal.vol), cal.p(r)
-        r.p_diff, r.p_base = p_diffusion_only(r, cal.vol_diff), baseline_p(edges, rates, r.shock.initial)
+        r.p_diff, r.p_base = (
+            p_diffusion_only(r, cal.vol_diff),
+            baseline_p(edges, rates, r.shock.initial),
+        )
         ext = np.abs(r.pin_draws) + cal.vol * r.sigma_h * z[: len(r.pin_draws)]
         r.pred_h_usd = float(np.median(np.interp(ext, r.curve_d, r.curve_usd)))
 
@@ -228,7 +243,10 @@ def _lc(rows: list[Row], attr: str) -> str:
 
 def summary(name: str, rows: list[Row]) -> str:
     y = np.array([r.shock.extension >= K for r in rows], np.float64)
-    b = {a: brier(np.array([getattr(r, a) for r in rows]), y) for a in ("p_sim", "p_raw", "p_diff", "p_base")}
+    b = {
+        a: brier(np.array([getattr(r, a) for r in rows]), y)
+        for a in ("p_sim", "p_raw", "p_diff", "p_base")
+    }
     return (
         f"| {name} | {len(rows)} | {int(y.sum())} ({y.mean():.0%}) | **{b['p_sim']:.3f}** | {b['p_raw']:.3f} "
         f"| {b['p_diff']:.3f} | **{b['p_base']:.3f}** | {_lc(rows, 'pred_usd')} | {_lc(rows, 'pred_h_usd')} |"
@@ -255,14 +273,26 @@ def reliability_png(groups: dict[str, list[Row]], path: Path) -> None:
 def calm_check(shared: Path, table: object) -> tuple[float, float, float, str]:
     from liqmap import api
 
-    d = api.load_market("BTCUSDT", str(shared / "bars" / "binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"))
+    d = api.load_market(
+        "BTCUSDT", str(shared / "bars" / "binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz")
+    )
     m = api.estimate_map(d, window="3d", brackets=table)  # type: ignore[arg-type]
     o = simulate_outcomes(m, impact_from_bars(d.candles, m.as_of_ms), shock_pct=-3.0)
     return o.pin_move_pct[0.5], o.liquidated_usd[0.5], o.p_extend[K], hhmm(m.as_of_ms)
 
 
-def report(hist: list[Row], dev: list[Row], ev: list[Row], cals: dict[str, Calib], calm: tuple[float, float, float, str]) -> str:
-    size = [r.shock.extension for r in [*hist, *dev] if r.window in ("history 5m", "dev 5m") and 0.02 <= abs(r.shock.initial) <= 0.04]
+def report(
+    hist: list[Row],
+    dev: list[Row],
+    ev: list[Row],
+    cals: dict[str, Calib],
+    calm: tuple[float, float, float, str],
+) -> str:
+    size = [
+        r.shock.extension
+        for r in [*hist, *dev]
+        if r.window in ("history 5m", "dev 5m") and 0.02 <= abs(r.shock.initial) <= 0.04
+    ]
     q = np.quantile(size, [0.1, 0.5, 0.9]) if size else [math.nan] * 3
     pin, liq, p2, at = calm
     lines = [
@@ -324,7 +354,11 @@ def main() -> None:
                     a.img / "cascade-reliability.png")  # fmt: skip
     text = report(hist, dev, ev, cals, calm_check(a.shared, d["table"]))
     doc = a.doc.read_text()
-    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: text, doc, flags=re.S) if START in doc else doc + "\n" + text + "\n"
+    new = (
+        re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: text, doc, flags=re.S)
+        if START in doc
+        else doc + "\n" + text + "\n"
+    )
     tmp = a.doc.with_suffix(".md.tmp")
     tmp.write_text(new)
     tmp.replace(a.doc)

@@ -47,6 +47,7 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+
 @dataclass(frozen=True, slots=True)
 class CascadeConfig:
     """Settings of the rounds (documented defaults).
@@ -169,12 +170,12 @@ def run_rounds(
     """One kernel call on the side's USD per bin ``usd`` (book or impact rounds)."""
     edges, tol = np.ascontiguousarray(m.edges), cfg.tolerance(max(flow0, 1.0))
     if isinstance(model, ImpactModel):
-        return impact_rounds(  # type: ignore[no-any-return]
+        return impact_rounds(
             edges, usd, float(m.price), direction, shock, flow0, joint, model.scale,
             model.volume_usd_daily, model.fit.delta, cap, tol, cfg.max_steps, out,
         )  # fmt: skip
     side = model.side(direction)
-    return rounds(  # type: ignore[no-any-return]
+    return rounds(
         edges, usd, float(m.price), direction, shock, flow0, side.dist, side.cum_usd,
         side.coef, side.exponent, tol, cfg.max_steps, out,
     )  # fmt: skip

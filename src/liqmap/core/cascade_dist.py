@@ -74,12 +74,16 @@ def bands_of(m: LiquidationMap) -> MapBands | None:
     """The map's own per-bin bands when it carries them (``long_usd_p10`` ... tier x bin arrays
     or ``long_p10_usd`` ... per-bin totals), else ``None``."""
     for fmt in ("{side}_usd_{q}", "{side}_{q}_usd"):
-        arrs = [getattr(m, fmt.format(side=s, q=q), None) for s in ("long", "short") for q in ("p10", "p90")]
+        arrs = [
+            getattr(m, fmt.format(side=s, q=q), None)
+            for s in ("long", "short")
+            for q in ("p10", "p90")
+        ]
         if all(a is not None for a in arrs):
             tot = [np.asarray(a, np.float64) for a in arrs]
             tot = [a.sum(axis=0) if a.ndim == 2 else a for a in tot]
             if all(a.shape == (m.n_bins,) for a in tot):
-                return MapBands(*tot, source="the map's own p10/p90 bands")
+                return MapBands(tot[0], tot[1], tot[2], tot[3], "the map's own p10/p90 bands")
     return None
 
 

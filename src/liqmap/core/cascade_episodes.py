@@ -79,7 +79,7 @@ def find_shocks(
         if d == 0 or not _contiguous(c, i, horizon):
             i += 1
             continue
-        init = (lo if d < 0 else hi)
+        init = lo if d < 0 else hi
         final = _extreme(c, i, horizon, d) / o - 1
         out.append(Shock(t, d, o, init, final, window * c.interval_ms, horizon * c.interval_ms))
         i += horizon

@@ -34,7 +34,6 @@ _STOP_TEXT = {
 _MAX_JSON_STEPS = 500
 
 
-
 def _ro(a: object) -> FloatArray:
     arr = np.array(a, dtype=np.float64, copy=True)
     arr.setflags(write=False)
@@ -135,6 +134,31 @@ class CascadeResult:
         s = self.shock_move_pct
         return self.pin_move_pct / s if s != 0 else math.nan
 
+    def absorption_usd(self, move: float) -> float:
+        """Forced USD the market absorbs before price reaches ``move`` (fraction from the start):
+        the cascade stops where the USD crossed falls below this curve. Impact law: a shock
+        :math:`d_0` needs :math:`I^{-1}(d - d_0)`, an order :math:`I^{-1}(d) - X_0`; book:
+        :math:`D(d) - X_0`."""
+        x0 = float(self.step_flow_usd[0])
+        if self.impact is not None:
+            if self.order_usd is None:
+                return self.impact.usd_for(max(move - abs(self.shock_move_pct) / 100.0, 0.0))
+            return max(self.impact.usd_for(move) - x0, 0.0)
+        if self.depth is None:
+            return math.nan
+        return max(self.depth.side(self.direction).usd_within(move) - x0, 0.0)
+
+    @property
+    def model_text(self) -> str:
+        """One line on the model that ran the cascade."""
+        if self.impact is not None:
+            i = self.impact
+            return (
+                f"impact law Y={i.fit.y:.2f} x sigma_daily {i.sigma_daily:.2%} x (Q / "
+                f"{i.volume_usd_daily / 1e9:.1f}B USD/day)^{i.fit.delta:g}; {i.source}"
+            )
+        return f"instant book, no refill: {self.depth.source if self.depth else '?'}"
+
     @property
     def stop_text(self) -> str:
         """The stopping reason in words."""
@@ -194,5 +218,3 @@ class CascadeResult:
             "impact": None if self.impact is None else self.impact.to_dict(),
             "notes": list(self.notes),
         }
-
-

@@ -117,7 +117,9 @@ class ImpactModel:
         if not (math.isfinite(self.sigma_daily) and self.sigma_daily > 0):
             raise ParameterError(f"impact sigma_daily must be > 0, got {self.sigma_daily}")
         if not (math.isfinite(self.volume_usd_daily) and self.volume_usd_daily > 0):
-            raise ParameterError(f"impact volume_usd_daily must be > 0, got {self.volume_usd_daily}")
+            raise ParameterError(
+                f"impact volume_usd_daily must be > 0, got {self.volume_usd_daily}"
+            )
 
     @property
     def scale(self) -> float:
@@ -127,12 +129,12 @@ class ImpactModel:
     def move_for(self, usd: float) -> float:
         """:math:`I(Q)`: the move (fraction, >= 0) a flow of ``usd`` causes."""
         q = max(float(usd), 0.0)
-        return self.scale * (q / self.volume_usd_daily) ** self.fit.delta
+        return float(self.scale * (q / self.volume_usd_daily) ** self.fit.delta)
 
     def usd_for(self, move: float) -> float:
         """:math:`I^{-1}(d)`: the flow that moves price by ``move`` (fraction)."""
         d = max(float(move), 0.0)
-        return self.volume_usd_daily * (d / self.scale) ** (1.0 / self.fit.delta)
+        return float(self.volume_usd_daily * (d / self.scale) ** (1.0 / self.fit.delta))
 
     def scaled(self, factor: float) -> ImpactModel:
         """A market ``factor`` x as liquid (volume x factor: every move for a flow smaller)."""
@@ -184,7 +186,9 @@ def market_state(bars: Candles, as_of_ms: int, lookback_ms: int = DAY_MS) -> tup
     sigma = math.sqrt(float(np.sum(r * r)) / span_days)
     vol = bars.volume[k] * c
     known = np.isfinite(vol) & (vol > 0)
-    volume = float(vol[known].sum()) / span_days * (len(vol) / known.sum()) if known.any() else math.nan
+    volume = (
+        float(vol[known].sum()) / span_days * (len(vol) / known.sum()) if known.any() else math.nan
+    )
     return float(sigma), float(volume)
 
 
@@ -211,7 +215,9 @@ def impact_from_bars(
                 "(pass fallback_volume_usd, or bars with volume)"
             )
         volume = float(fallback_volume_usd)
-        src = f"sigma of the {hours:g} h of bars; volume {volume:,.0f} USD/day given (bars have none)"
+        src = (
+            f"sigma of the {hours:g} h of bars; volume {volume:,.0f} USD/day given (bars have none)"
+        )
     sigma = max(sigma, 1e-4)
     return ImpactModel(sigma, volume, fit, src)
 
