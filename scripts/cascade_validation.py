@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,13 @@ from matplotlib.figure import Figure
 
 from liqmap.core.cascade_dist import OutcomeConfig, simulate_outcomes
 from liqmap.core.cascade_episodes import (
-    Shock, baseline_p, brier, extension_baseline, find_shocks, log_corr, p_diffusion_reaches,
+    Shock,
+    baseline_p,
+    brier,
+    extension_baseline,
+    find_shocks,
+    log_corr,
+    p_diffusion_reaches,
     reliability,
 )  # fmt: skip
 from liqmap.core.impact import impact_from_bars

@@ -256,7 +256,9 @@ def test_responses_are_cached_and_share_the_map(client: httpx.Client) -> None:
 def test_figures_draw_the_cascade_and_the_plan(client: httpx.Client) -> None:
     fig = client.get("/api/v1/figures/cascade", params={"shock": -3}).json()
     names = [t.get("name", "") for t in fig["data"]]
-    assert {"Cascade path", "Absorption: forced USD the market takes", "25x", "Bin detail"} <= set(names)
+    assert {"Cascade path", "Absorption: forced USD the market takes", "25x", "Bin detail"} <= set(
+        names
+    )
     labels = [a.get("text", "") for a in fig["layout"]["annotations"]]
     assert any(t.startswith("pin ") for t in labels) and any(t.startswith("final ") for t in labels)
     plan = client.get("/api/v1/plan", params={"side": "long", "size_usd": 5e6}).json()
