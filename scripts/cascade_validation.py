@@ -91,9 +91,13 @@ def load(shared: Path) -> dict[str, object]:
     )
     h1 = h1.filter((pl.col("venue") == "binance") & (pl.col("symbol") == "BTCUSDT"))
     okx = pl.read_csv(shared / "liquidations" / "okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz")
+    rec = pl.read_csv(shared / "bars" / "recorder-1m-btc-eth-sol-2026-01-24_2026-03-04.csv.gz")
+    rec = rec.filter(pl.col("symbol").str.starts_with("BTC")).sort("minute_ms")
+    rec = rec.with_columns(pl.lit(float("nan")).alias("volume"))
     return {
         "5m": candles(b5, 5 * MIN, "open_time_ms"),
         "1h": candles(h1.sort("open_time_ms"), HOUR, "open_time_ms"),
+        "rec1m": candles(rec, MIN, "minute_ms"),
         "tape_dev": pl.read_csv(shared / "liquidations" / "binance-btc-forceorder-2026-01-27_2026-02-16.csv.gz"),
         "tape_mixed": pl.read_csv(shared / "liquidations" / "mixed-venues-btc-2026-02-23_2026-03-04.csv.gz"),
         "tape_okx": okx.filter(pl.col("inst_id") == "BTC-USDT-SWAP"),
@@ -169,6 +173,10 @@ def episodes(d: dict[str, object]) -> tuple[list[Row], list[Row], list[Row]]:
     hist = [r for s in hist5 if (r := predict(c5, s, table, "history 5m", None))]
     hist += [r for s in hist1 if (r := predict(c1, s, table, "history 1h", None))]
     rows_dev = [r for s in dev if (r := predict(c5, s, table, "dev 5m", d["tape_dev"]))]  # type: ignore[arg-type]
+    rec = d["rec1m"]
+    assert isinstance(rec, Candles)
+    dev1 = find_shocks(rec, window=15, horizon=120, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00"))
+    rows_dev += [r for s in dev1 if (r := predict(c5, s, table, "dev rec 1m", d["tape_dev"]))]  # type: ignore[arg-type]
     rows_ev = [r for s in mixed if (r := predict(c1, s, table, "eval mixed 1h", d["tape_mixed"]))]  # type: ignore[arg-type]
     rows_ev += [r for s in okx if (r := predict(c1, s, table, "eval OKX 1h", d["tape_okx"]))]  # type: ignore[arg-type]
     for r in rows_dev:
@@ -267,7 +275,7 @@ def reliability_png(groups: dict[str, list[Row]], path: Path) -> None:
     for (name, rows), color in zip(groups.items(), ("#d62728", "#1f77b4", "#2ca02c"), strict=False):
         y = np.array([r.shock.extension >= K for r in rows], np.float64)
         for attr, mk, lab in (("p_sim", "o-", "simulator"), ("p_base", "s--", "baseline")):
-            rel = reliability(np.array([getattr(r, attr) for r in rows]), y)
+            rel = reliability(np.array([getattr(r, attr) for r in rows]), y, bins=10)
             ax.plot([a for a, _, _ in rel], [b for _, b, _ in rel], mk, color=color, alpha=0.85,
                     label=f"{name}: {lab}")  # fmt: skip
     ax.set(xlabel="forecast P(final extent >= 2x initial shock)", ylabel="observed rate",
@@ -301,6 +309,8 @@ def report(
     ]
     q = np.quantile(size, [0.1, 0.5, 0.9]) if size else [math.nan] * 3
     pin, liq, p2, at = calm
+    amp = np.array([abs(r.pred_p50_pin) / 100 / abs(r.shock.initial) for r in [*dev, *ev]])
+    real = np.array([r.shock.extension for r in [*dev, *ev]])
     lines = [
         START,
         "",
@@ -311,7 +321,8 @@ def report(
         "|---|---|---|---|---|---|---|---|---|",
         summary("history 5m (fit, in-sample)", [r for r in hist if r.window == "history 5m"]),
         summary("history 1h (fit, in-sample)", [r for r in hist if r.window == "history 1h"]),
-        summary("dev: Binance tape, 5m, 15-min shocks", dev),
+        summary("dev: Binance tape, 5m bars, 15-min shocks", [r for r in dev if r.window == "dev 5m"]),
+        summary("dev: Binance tape, recorder 1m bars, 15-min shocks", [r for r in dev if r.window == "dev rec 1m"]),
         summary("eval: mixed + OKX tapes, 1h shocks", ev),
         "",
         *[
@@ -326,6 +337,10 @@ def report(
         f"{q[1]:.2f}x, p90 {q[2]:.2f}x. **Calm 30-day 1m file, -3% shock** (map as of {at}, 3d "
         f"window): median simulated pin {pin:+.2f}% = {abs(pin) / 3:.2f}x, median liquidated "
         f"{usd(liq)}, P(pin >= 2x) {p2:.0%}.",
+        "",
+        f"Cascade alone (median simulated pin / initial shock) over dev + eval: median "
+        f"{np.median(amp):.3f}x, max {np.max(amp):.3f}x; real extensions: median "
+        f"{np.median(real):.2f}x, max {np.max(real):.2f}x.",
         "",
         "![reliability](img/cascade-reliability.png)",
         "",
@@ -356,7 +371,7 @@ def main() -> None:
     for k in ("5m", "1h"):
         h = [r for r in hist if r.window == f"history {k}"]
         score(h, h, cals[k])
-    reliability_png({"history 5m": [r for r in hist if r.window == "history 5m"], "dev 5m": dev, "eval 1h": ev},
+    reliability_png({"history 5m": [r for r in hist if r.window == "history 5m"], "dev 5m": [r for r in dev if r.window == "dev 5m"], "eval 1h": ev},
                     a.img / "cascade-reliability.png")  # fmt: skip
     text = report(hist, dev, ev, cals, calm_check(a.shared, d["table"]))
     doc = a.doc.read_text()
