@@ -102,3 +102,11 @@ def test_shipped_fit_is_what_the_recording_gives(shared_data: Path) -> None:
     assert fit.half_life_s == pytest.approx(FITTED.half_life_s, abs=0.1)
     assert fit.log_y_sd < FITTED.log_y_sd  # the shipped spread is widened (docs/cascade.md)
     assert fit.n_windows == FITTED.n_windows
+
+
+def test_hyperliquid_book_refills_too(shared_data: Path) -> None:
+    from liqmap.io.impact_fit import hyperliquid_half_life
+
+    # 46 full books over 25 s: the depth near mid refills within about a second
+    half = hyperliquid_half_life(shared_data / "orderbook" / "hyperliquid_btcusd_20250126.txt.gz")
+    assert 0.2 < half < FITTED.half_life_s

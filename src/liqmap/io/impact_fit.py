@@ -27,7 +27,7 @@ from liqmap.errors import DataFileError
 from liqmap.io._book import BookSnapshot, json_text, text_lines
 from liqmap.io.orderbook import replay_binance_file
 
-__all__ = ["fit_impact_recording", "read_binance_trades"]
+__all__ = ["fit_impact_recording", "hyperliquid_half_life", "read_binance_trades"]
 
 FloatArray = NDArray[np.float64]
 WINDOWS_MS = (2_000, 5_000, 10_000, 20_000, 30_000)
@@ -106,3 +106,16 @@ def fit_impact_recording(path: str | os.PathLike[str], *, n_boot: int = 300) -> 
         y=y, delta=0.5, log_y_sd=log_sd, delta_sd=d_sd, corr=corr, half_life_s=half,
         n_windows=int(np.count_nonzero(q)), source=f"{Path(path).name}: trades vs mid, 2-30 s windows",
     )  # fmt: skip
+
+
+def hyperliquid_half_life(path: str | os.PathLike[str]) -> float:
+    """Depth refill half-life (s) of a Hyperliquid ``l2Book`` recording: the same AR(1) of the
+    USD within 10 bp of mid on each side (each message is a full top-of-book), averaged."""
+    from liqmap.io.orderbook import read_hyperliquid_l2
+
+    books = read_hyperliquid_l2(path)
+    ts = np.array([b.ts_ms for b in books], np.int64)
+    keep = np.r_[True, np.diff(ts) > 0]  # repeated snapshots with the same time count once
+    near = np.array([_near(b) for b, k in zip(books, keep, strict=True) if k])
+    dt = float(np.median(np.diff(ts[keep]))) / 1e3
+    return float(np.mean([fit_resilience(near[:, j], dt) for j in (0, 1)]))
