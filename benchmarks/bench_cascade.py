@@ -13,8 +13,8 @@ from benchmarks.data import btc_1m_30d, btc_table
 from liqmap import api
 from liqmap.core.cascade import simulate_cascade
 from liqmap.core.cascade_dist import OutcomeConfig, simulate_outcomes
-from liqmap.core.impact import impact_from_bars
 from liqmap.core.depth_models import builtin_depth
+from liqmap.core.impact import impact_from_bars
 from liqmap.core.maps import estimate_map
 from liqmap.core.plan import make_plan
 from liqmap.io.orderbook import load_depth

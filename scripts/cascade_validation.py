@@ -175,7 +175,9 @@ def episodes(d: dict[str, object]) -> tuple[list[Row], list[Row], list[Row]]:
     rows_dev = [r for s in dev if (r := predict(c5, s, table, "dev 5m", d["tape_dev"]))]  # type: ignore[arg-type]
     rec = d["rec1m"]
     assert isinstance(rec, Candles)
-    dev1 = find_shocks(rec, window=15, horizon=120, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00"))
+    dev1 = find_shocks(
+        rec, window=15, horizon=120, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00")
+    )
     rows_dev += [r for s in dev1 if (r := predict(c5, s, table, "dev rec 1m", d["tape_dev"]))]  # type: ignore[arg-type]
     rows_ev = [r for s in mixed if (r := predict(c1, s, table, "eval mixed 1h", d["tape_mixed"]))]  # type: ignore[arg-type]
     rows_ev += [r for s in okx if (r := predict(c1, s, table, "eval OKX 1h", d["tape_okx"]))]  # type: ignore[arg-type]
@@ -321,8 +323,13 @@ def report(
         "|---|---|---|---|---|---|---|---|---|",
         summary("history 5m (fit, in-sample)", [r for r in hist if r.window == "history 5m"]),
         summary("history 1h (fit, in-sample)", [r for r in hist if r.window == "history 1h"]),
-        summary("dev: Binance tape, 5m bars, 15-min shocks", [r for r in dev if r.window == "dev 5m"]),
-        summary("dev: Binance tape, recorder 1m bars, 15-min shocks", [r for r in dev if r.window == "dev rec 1m"]),
+        summary(
+            "dev: Binance tape, 5m bars, 15-min shocks", [r for r in dev if r.window == "dev 5m"]
+        ),
+        summary(
+            "dev: Binance tape, recorder 1m bars, 15-min shocks",
+            [r for r in dev if r.window == "dev rec 1m"],
+        ),
         summary("eval: mixed + OKX tapes, 1h shocks", ev),
         "",
         *[
