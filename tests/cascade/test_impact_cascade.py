@@ -160,3 +160,15 @@ def test_bands_of_reads_a_map_that_has_them() -> None:
 
     b = bands_of(Banded(m))  # type: ignore[arg-type]
     assert b is not None and b.long_p90[5] == pytest.approx(20e6)
+
+    class Totals(Banded):  # the estimator's layout: per-bin totals, None without a band
+        def __init__(self, base: LiquidationMap, banded: bool) -> None:
+            self._m = base
+            self.long_p10 = base.long_total * 0.5 if banded else None
+            self.long_p90 = base.long_total * 3.0 if banded else None
+            self.short_p10 = base.short_total if banded else None
+            self.short_p90 = base.short_total if banded else None
+
+    t = bands_of(Totals(m, True))  # type: ignore[arg-type]
+    assert t is not None and t.long_p90[5] == pytest.approx(30e6)
+    assert bands_of(Totals(m, False)) is None  # type: ignore[arg-type]

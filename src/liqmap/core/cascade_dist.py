@@ -71,9 +71,9 @@ class MapBands:
 
 
 def bands_of(m: LiquidationMap) -> MapBands | None:
-    """The map's own per-bin bands when it carries them (``long_usd_p10`` ... tier x bin arrays
-    or ``long_p10_usd`` ... per-bin totals), else ``None``."""
-    for fmt in ("{side}_usd_{q}", "{side}_{q}_usd"):
+    """The map's own per-bin bands when it carries them (``long_p10`` ... per-bin totals, the
+    estimator's 80% band; or ``long_usd_p10`` ... tier x bin arrays), else ``None``."""
+    for fmt in ("{side}_{q}", "{side}_usd_{q}", "{side}_{q}_usd"):
         arrs = [
             getattr(m, fmt.format(side=s, q=q), None)
             for s in ("long", "short")
