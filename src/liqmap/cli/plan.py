@@ -66,8 +66,8 @@ def _print(p: Plan) -> None:
         f"[bold]{p.symbol}[/] {p.side.upper()} plan  entry [bold]{format_price(p.entry)}[/]  "
         f"price {format_price(p.price)}  recent range (ATR) {p.atr_pct:.2f}%"
     )
-    sim = "[bold yellow]SIMULATED market[/]" if p.simulated else "real market data"
-    c.print(f"data: {p.data_source} ({sim})")
+    sim = "[bold yellow] ← SIMULATED[/]" if p.simulated else " (real market data)"
+    c.print(f"data: {p.data_source}{sim}")
     basis = {
         "cluster": "beyond the nearest adverse cluster",
         "cascade_pin": "beyond the simulated wick through the nearest adverse cluster",
