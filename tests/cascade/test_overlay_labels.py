@@ -28,7 +28,7 @@ LAW = ImpactModel(0.01, 1e10, fit=ImpactFit(1.0, 0.5, 0.1, 0.0, 0.0, 5.0, 0, "te
 def _labels(fig: Figure) -> tuple[list[Text], Text]:
     fig.canvas.draw()
     texts = [t for ax in fig.axes for t in ax.texts if t.get_text().strip()]
-    lines = [t for t in texts if t.get_rotation() == 90]
+    lines = [t for t in texts if t.get_rotation() == 90 or "→ pin" in t.get_text()]
     price = next(t for t in texts if "Current price" in t.get_text())
     return lines, price
 
@@ -51,7 +51,7 @@ def test_cascade_labels_do_not_overlap(shock: float) -> None:
         r = simulate_cascade(MAP, model, shock_pct=shock)
         fig = cascade_matplotlib(MAP, r)
         lines, _ = _labels(fig)
-        assert {t.get_text().split()[0] for t in lines} == {"shock", "pin", "final"}
+        assert {t.get_text().split()[0] for t in lines} == {"shock", "pin", "final"}  # + summary
         assert _overlaps(fig) == []
 
 

@@ -333,7 +333,8 @@ _BOXES = """(id) => {
   return anns.map((a, i) => {
     const n = gd.querySelector(`g.annotation[data-index="${i}"]`);
     const r = n ? n.getBoundingClientRect() : null;
-    return {text: a.text, line: a.textangle === -90 && a.yref === 'paper',
+    return {text: a.text,
+            line: (a.textangle === -90 && a.yref === 'paper') || String(a.text).includes('→ pin'),
             box: r && r.width > 0 ? [r.left, r.top, r.right, r.bottom] : null};
   });
 }"""
@@ -355,8 +356,8 @@ def _overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("shock", ["-3", "-0.5", "4"])
 def test_cascade_and_plan_labels_never_overlap(page: Page, api_server: str, shock: str) -> None:
-    """The rendered boxes of the shock/pin/final and entry/stop/TP labels overlap neither each
-    other nor the current-price label or the summary (small shocks put the lines close)."""
+    """The rendered boxes of the shock/pin/final and entry/stop/TP labels and the cascade summary
+    overlap neither each other nor the current-price label (small shocks put the lines close)."""
     page.open(api_server + "/")
     page.wait("Number(document.getElementById('plan-panel').dataset.renders) >= 1")
     before = page.panel_renders("cascade")

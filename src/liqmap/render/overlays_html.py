@@ -138,7 +138,7 @@ def cascade_figure(
     notes.append(
         {
             "x": 0.5,
-            "y": 0.97,
+            "y": 0.86,  # below the current-price tag (paper 0.99 down)
             "yanchor": "top",
             "xref": "paper",
             "yref": "paper",
