@@ -7,7 +7,9 @@ rounds as :func:`~liqmap.core.cascade.simulate_cascade`:
 * **Map bands.** With per-bin bands (:class:`MapBands`: p10/p90 USD per bin, e.g. from the
   estimator's uncertainty), bin :math:`i` is drawn as :math:`u_i e^{s_i z_i}` with
   :math:`s_i = \\ln(p90_i/u_i)/1.2816` for :math:`z_i > 0` and :math:`\\ln(u_i/p10_i)/1.2816`
-  below (so the draw's 10th/90th percentiles are the band's). Without bands a documented
+  below (so the draw's 10th/90th percentiles are the band's). The estimator's bands are per-bin
+  marginals of *where* the side's USD sits (its total is the map's): with ``conserve_total``
+  (set by :func:`bands_of`) each draw is rescaled to the point map's side total. Without bands a documented
   multiplicative band is used: p90/p10 = ``default_band_ratio`` (4: a factor 2 either way).
   :math:`z_i = \\rho z_0 + \\sqrt{1-\\rho^2}\\,\\epsilon_i`: one common factor (the map's overall
   scale, which dominates its error) and bin noise, :math:`\\rho` = ``bin_corr``.
@@ -64,6 +66,7 @@ class MapBands:
     short_p10: FloatArray
     short_p90: FloatArray
     source: str = "map bands"
+    conserve_total: bool = False
 
     def side(self, direction: int) -> tuple[FloatArray, FloatArray]:
         """(p10, p90) of the side a move of sign ``direction`` force-closes."""
@@ -83,7 +86,10 @@ def bands_of(m: LiquidationMap) -> MapBands | None:
             tot = [np.asarray(a, np.float64) for a in arrs]
             tot = [a.sum(axis=0) if a.ndim == 2 else a for a in tot]
             if all(a.shape == (m.n_bins,) for a in tot):
-                return MapBands(tot[0], tot[1], tot[2], tot[3], "the map's own p10/p90 bands")
+                return MapBands(
+                    tot[0], tot[1], tot[2], tot[3],
+                    "the map's own p10/p90 bands (USD moved between bins, side total kept)", True,
+                )  # fmt: skip
     return None
 
 
@@ -158,6 +164,8 @@ def simulate_outcomes(
     usd = np.ascontiguousarray(m.long_total if direction < 0 else m.short_total)
     b = bands if bands is not None else bands_of(m)
     fac = _factors(usd, None if b is None else b.side(direction), oc, rng)
+    if b is not None and b.conserve_total and usd.sum() > 0:
+        fac *= usd.sum() / np.maximum(fac @ usd, 1e-300)[:, None]
     ys, deltas = impact.draws(oc.n_draws, rng)
     cap, joint = held_usd(m, direction), order_usd is not None
     out = np.zeros((cfg.max_steps + 1, 3))
