@@ -172,3 +172,16 @@ def test_bands_of_reads_a_map_that_has_them() -> None:
     t = bands_of(Totals(m, True))  # type: ignore[arg-type]
     assert t is not None and t.long_p90[5] == pytest.approx(30e6)
     assert bands_of(Totals(m, False)) is None  # type: ignore[arg-type]
+
+
+def test_the_estimators_bands_move_usd_between_bins_but_keep_the_total() -> None:
+    m = ladder_map({95 + i: 20e6 for i in range(4)}, lo=80.0, hi=110.0)
+    u = m.long_total
+    keep = MapBands(u * 0.1, u * 10.0, m.short_total, m.short_total, "est", conserve_total=True)
+    free = MapBands(u * 0.1, u * 10.0, m.short_total, m.short_total, "free")
+    cfg = OutcomeConfig(n_draws=200, seed=5)
+    # a -10% shock crosses every level: each draw liquidates the side's whole USD
+    k = simulate_outcomes(m, LAW, shock_pct=-10.0, outcomes=cfg, bands=keep)
+    np.testing.assert_allclose(k.samples_liquidated, 80e6, rtol=1e-9)
+    f = simulate_outcomes(m, LAW, shock_pct=-10.0, outcomes=cfg, bands=free)
+    assert f.samples_liquidated.min() < 0.9 * 80e6  # scale uncertainty (capped above at 80M)
