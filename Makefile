@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench accuracy clean
+.PHONY: demo test lint bench accuracy cascade-validation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(VENV)/.installed-dev
 accuracy: $(VENV)/.installed
 	$(BIN)/python scripts/accuracy.py
 	$(BIN)/python scripts/groundtruth.py
+	$(BIN)/python scripts/cascade_validation.py
+
+# regenerates docs/cascade.md section 3 (the simulator on every real shock) in about 30 s
+cascade-validation: $(VENV)/.installed
+	$(BIN)/python scripts/cascade_validation.py
 
 clean:
 	rm -rf $(VENV) liqmap-out .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from liqmap.core.cascade import CascadeResult, simulate_cascade
 from liqmap.core.depth import DepthProfile
+from liqmap.core.impact import impact_from_bars
 from liqmap.core.maps import estimate_map
 from liqmap.core.results import LiquidationMap
 from liqmap.domain.market import Candles, LiquidationEvents
@@ -112,6 +113,21 @@ def leg_table(bars: Candles, ev: LiquidationEvents, maps: dict[str, LiquidationM
             f"{fmt_usd(o['tape_long'])} ({o['events']}) | "
             f"{fmt_usd(o['tape_long'] / hi_cap)}-{fmt_usd(o['tape_long'] / lo_cap)} |"
         )
+
+
+def law_table(maps: dict[str, LiquidationMap], bars: Candles) -> None:
+    """The same shocks under the fitted impact law (the default model); its volatility and volume
+    come from the Binance 5m bars (real volume) of the 24 h before each map."""
+    print("\n| leg | impact law | " + " | ".join(f"shock {s:+g}%" for s in SHOCKS) + " |")
+    print("|---|---|" + "---|" * len(SHOCKS))
+    for name, _, _ in LEGS[1:]:
+        law = impact_from_bars(bars, maps[name].as_of_ms)
+        cells = []
+        for s in SHOCKS:
+            r = simulate_cascade(maps[name], law, shock_pct=s)
+            cells.append(f"{r.pin_move_pct:+.2f}% / {fmt_usd(r.total_liquidated_usd)}")
+        usd1 = fmt_usd(law.usd_for(0.01))
+        print(f"| {name} | {usd1} per 1% | " + " | ".join(cells) + " |")
 
 
 def cascade_table(maps: dict[str, LiquidationMap], depth: DepthProfile) -> None:
@@ -247,6 +263,9 @@ def main() -> None:
         )
     leg_table(bars, ev, maps)
     cascade_table(maps, depth)
+    b5 = files.load_candles(d / "bars" / "binance-um-5m-BTCUSDT-2024-12-31_2026-02-19.csv.gz",
+                            symbol="BTCUSDT")  # fmt: skip
+    law_table(maps, b5)
     img: Path = args.img
     img.mkdir(parents=True, exist_ok=True)
     wick = maps["20:50 wick"]

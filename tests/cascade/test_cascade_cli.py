@@ -21,9 +21,16 @@ def test_cascade_json(capsys: pytest.CaptureFixture[str]) -> None:
     d = _json(capsys, ["cascade", "BTCUSDT", *DEMO, "--shock", "-2%", "--json"])
     assert d["schema"] == "liqmap.cascade/1" and d["direction"] == "down"
     assert d["shock_pct"] == -2.0 and d["total_liquidated_usd"] >= 0
-    assert d["stop_reason"] in ("absorbed", "map_edge", "book_exhausted", "max_steps")
+    assert d["stop_reason"] in ("absorbed", "map_edge", "book_exhausted", "notional_cap")
     assert d["pin_price"] <= d["shock_price"] and d["amplification"] >= 1.0
-    assert "binance-btcusdt" in d["depth"]["source"]
+    assert d["model"] == "impact" and d["depth"] is None and d["impact"]["fit"]["delta"] == 0.5
+    assert d["simulated"] is True and "SIMULATED" in d["data_source"]
+    o = d["outcomes"]
+    assert o["n_draws"] == 200 and o["liquidated_usd"]["p10"] <= o["liquidated_usd"]["p90"]
+    assert o["pin_move_pct"]["p90"] <= -2.0 and 0.0 <= o["p_pin_extends"]["2x"] <= 1.0
+    book = _json(capsys, ["cascade", "BTCUSDT", *DEMO, "--shock", "-2%", "--model", "book",
+                          "--json"])  # fmt: skip
+    assert "binance-btcusdt" in book["depth"]["source"] and book["outcomes"] is None
     up = _json(capsys, ["cascade", "BTCUSDT", *DEMO, "--order-usd", "250M", "--depth-scale",
                         "0.1", "--json"])  # fmt: skip
     assert up["direction"] == "up" and up["order_usd"] == 250e6 and up["total_short_usd"] > 0
@@ -66,7 +73,10 @@ def test_plan_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         ["cascade", "BTCUSDT", *DEMO, "--shock", "-1", "--depth-scale", "0"],
         ["cascade", "BTCUSDT", *DEMO, "--shock", "-1", "--permanent-fraction", "2"],
         ["cascade", "BTCUSDT", *DEMO, "--shock", "-1", "--out", "x.txt"],
-        ["cascade", "SOLUSDT", *DEMO, "--shock", "-1"],  # no shipped depth for SOL
+        ["cascade", "SOLUSDT", *DEMO, "--shock", "-1", "--model", "book"],  # no SOL book
+        ["cascade", "BTCUSDT", *DEMO, "--shock", "-1", "--model", "lob"],
+        ["cascade", "BTCUSDT", *DEMO, "--shock", "-1", "--draws", "-1"],
+        ["plan", "BTCUSDT", *DEMO, "--side", "long", "--min-rr", "-1"],
         ["plan", "BTCUSDT", *DEMO, "--side", "up"],
         ["plan", "BTCUSDT", *DEMO],  # --side is required
         ["plan", "BTCUSDT", *DEMO, "--side", "long", "--entry", "-5"],

@@ -71,9 +71,12 @@ def test_fit_recovers_a_power_law_and_caps_the_exponent() -> None:
     # (the fit samples the piecewise-linear curve between the 50 points: close, not exact)
     assert usd1 == pytest.approx(30e6, rel=1e-3) and b == pytest.approx(0.7, abs=1e-3)
     assert r2 == pytest.approx(1.0, abs=1e-6)
-    # density rising away from mid (b = 1.5) is capped at b = 1 and D_1 refitted
+    # density rising away from mid (b = 1.5, as real books fit) is kept
     usd1, b, _ = fit_power_law(np.r_[0.0, d], np.r_[0.0, 30e6 * (d / 0.01) ** 1.5])
-    assert b == 1.0 and usd1 < 30e6
+    assert b == pytest.approx(1.5, abs=1e-3)
+    # beyond the latent-book exponent 2 of the square-root law, b is capped and D_1 refitted
+    usd1, b, _ = fit_power_law(np.r_[0.0, d], np.r_[0.0, 30e6 * (d / 0.01) ** 3.0])
+    assert b == 2.0 and usd1 < 30e6
     with pytest.raises(ValueError, match="two levels"):
         fit_power_law(np.array([0.0, 0.001]), np.array([0.0, 5.0]))
 

@@ -10,7 +10,7 @@ from _cascade_maps import cluster, flat_bars, ladder_map
 
 from liqmap.core.cascade import simulate_cascade
 from liqmap.core.depth import power_profile
-from liqmap.core.plan import make_plan
+from liqmap.core.plan import PlanConfig, make_plan
 from liqmap.errors import ParameterError
 from liqmap.render._overlay_data import staircase
 from liqmap.render.overlays import cascade_figure, plan_figure, render_cascade, render_plan
@@ -33,15 +33,16 @@ def test_cascade_charts(tmp_path: Path) -> None:
     png = render_cascade(MAP, r, tmp_path / "c.png")
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 20_000
     html = render_cascade(MAP, r, tmp_path / "c.html").read_text()
-    assert "Cascade path" in html and "Book absorption" in html
+    assert "Cascade path" in html and "Absorption" in html
     names = [t.name for t in cascade_figure(MAP, r).data]
-    assert {"Cascade path", "Book absorption D(d) − shock"} <= set(names)
+    assert {"Cascade path", "Absorption: forced USD the market takes"} <= set(names)
     with pytest.raises(ParameterError):
         render_cascade(MAP, r, tmp_path / "c.svg")
 
 
 def test_plan_charts(tmp_path: Path) -> None:
-    p = make_plan(MAP, flat_bars(), side="long", size_usd=10e6, depth=DEPTH)
+    cfg = PlanConfig(min_reward_risk=0.0)  # keep the 0.47R target: its label is drawn too
+    p = make_plan(MAP, flat_bars(), side="long", size_usd=10e6, depth=DEPTH, config=cfg)
     assert render_plan(MAP, p, tmp_path / "p.png").stat().st_size > 20_000
     html = render_plan(MAP, p, tmp_path / "p.html").read_text()
     assert f"stop {p.stop.price:,.2f}" in html and "TP1" in html
@@ -51,7 +52,9 @@ def test_plan_charts(tmp_path: Path) -> None:
     assert any(str(a).startswith("entry") for a in labels)
 
 
-def test_close_labels_are_staggered() -> None:
+def test_close_labels_take_different_slots() -> None:
     r = simulate_cascade(MAP, DEPTH, shock_pct=-0.2)  # shock, pin and final within 3% of the span
-    notes = {str(a.text).split()[0]: a.y for a in cascade_figure(MAP, r).layout.annotations}
+    notes = {
+        str(a.text).split()[0]: (a.y, a.xanchor) for a in cascade_figure(MAP, r).layout.annotations
+    }
     assert len({notes["shock"], notes["pin"], notes["final"]}) == 3

@@ -39,10 +39,15 @@ def test_long_plan_worked_example() -> None:
     assert p.stop.basis == "cluster" and p.stop.price == pytest.approx(95.04)
     assert p.stop.cluster is not None and p.stop.cluster.usd == 30e6
     assert p.stop.cluster.tiers == {"100x": 30e6} and p.stop.inside is None
-    # targets: the opposite (short) clusters at their near edges, nearest first
-    assert [t.price for t in p.take_profits] == [103.0, 107.0]
-    assert p.take_profits[0].reward_risk == pytest.approx(3.0 / 4.96)
-    assert p.take_profits[1].cluster.usd == 50e6
+    # targets: the opposite (short) clusters at their near edges, nearest first; 103 gives
+    # 3 / 4.96 = 0.60R, below the default minimum of 1R: skipped, listed and warned about
+    assert [t.price for t in p.take_profits] == [107.0]
+    assert p.take_profits[0].cluster.usd == 50e6 and p.take_profits[0].meets_min_rr
+    assert [t.price for t in p.low_rr_targets] == [103.0]
+    assert p.low_rr_targets[0].reward_risk == pytest.approx(3.0 / 4.96)
+    assert any("below 1R skipped: 103.00 (0.60R)" in w for w in p.warnings)
+    loose = make_plan(MAP, BARS, side="long", config=PlanConfig(min_reward_risk=0.5))
+    assert [t.price for t in loose.take_profits] == [103.0, 107.0] and not loose.low_rr_targets
     # thin zones: between the long cluster and the first short cluster (around the price) and
     # between the two short clusters (above), both empty of levels
     zones = [(z.price_low, z.price_high, z.where) for z in p.breakout_zones]
@@ -53,7 +58,7 @@ def test_long_plan_worked_example() -> None:
 def test_short_plan_mirrors() -> None:
     p = make_plan(MAP, BARS, side="short")
     assert p.stop.price == pytest.approx(104.0 * 1.01)  # beyond the nearest short cluster
-    assert [t.price for t in p.take_profits] == [97.0]  # near edge of the long cluster
+    assert p.take_profits == () and [t.price for t in p.low_rr_targets] == [97.0]  # 0.60R
 
 
 def test_stop_beyond_the_cascade_pin_when_the_wick_runs_further() -> None:
@@ -62,16 +67,39 @@ def test_stop_beyond_the_cascade_pin_when_the_wick_runs_further() -> None:
     p = make_plan(MAP, BARS, side="long", depth=power_profile(5e6, 1.0))
     assert p.stop.wick_pin == pytest.approx(90.5)
     assert p.stop.basis == "cascade_pin" and p.stop.price == pytest.approx(90.5 * 0.99)
-    assert any("recent range away" in w for w in p.warnings)  # 10.4% is > 4 ATR
+    # 10.4% is beyond the allowed risk (4 x ATR = 8%): no stop within it exists
+    assert not p.stop.within_risk and p.stop.allowed_risk_pct == pytest.approx(8.0)
+    assert any("no stop within the allowed risk (8.00%)" in w for w in p.warnings)
+    wide = make_plan(
+        MAP, BARS, side="long", depth=power_profile(5e6, 1.0), config=PlanConfig(max_risk_pct=12)
+    )
+    assert wide.stop.within_risk and wide.stop.price == p.stop.price
 
 
-def test_stop_inside_another_cluster_warns() -> None:
+def test_stop_is_never_inside_a_cluster() -> None:
+    # 96 * 0.99 = 95.04 lands in the cluster 94.5-95.5: moved beyond its far edge, 94.5 * 0.99
     near = (cluster("long", 96.0, 97.0, 30e6), cluster("long", 94.5, 95.5, 10e6))
     m = ladder_map({96: 30e6, 94: 5e6, 95: 5e6}, clusters=near)
     p = make_plan(m, BARS, side="long")
-    assert p.stop.inside is not None and p.stop.inside.price_low == 94.5
-    text = next(w for w in p.warnings if "sits inside" in w)
-    assert "94.50-95.50" in text and "93.55" in text  # beyond its far edge: 94.5 * 0.99
+    assert p.stop.price == pytest.approx(94.5 * 0.99) and p.stop.inside is None
+    assert [c.price_low for c in p.stop.moved_past] == [94.5]
+    assert not any(c.price_low <= p.stop.price <= c.price_high for c in m.clusters)
+    text = next(w for w in p.warnings if "moved beyond" in w)
+    assert "94.50-95.50" in text
+
+
+def test_stop_chain_of_clusters_and_no_stop_within_risk() -> None:
+    # three touching clusters: the stop walks past each; with 3% allowed risk none exists
+    chain = (
+        cluster("long", 96.0, 97.0, 30e6),
+        cluster("long", 94.5, 95.5, 10e6),
+        cluster("long", 92.0, 94.0, 10e6),
+    )
+    m = ladder_map({96: 30e6, 95: 10e6, 93: 10e6}, clusters=chain)
+    p = make_plan(m, BARS, side="long", config=PlanConfig(max_risk_pct=3.0))
+    assert p.stop.price == pytest.approx(92.0 * 0.99)
+    assert len(p.stop.moved_past) == 2 and not p.stop.within_risk
+    assert any("no stop within the allowed risk (3.00%)" in w for w in p.warnings)
 
 
 def test_execution_with_and_without_forced_flow() -> None:
@@ -105,7 +133,9 @@ def test_to_dict_is_json_with_the_numbers_behind_each_suggestion() -> None:
     d = json.loads(json.dumps(p.to_dict(), allow_nan=False))
     assert d["schema"] == "liqmap.plan/1" and d["disclaimer"] == DISCLAIMER
     assert d["stop"]["cluster"]["usd"] == 30e6 and d["stop"]["cluster"]["tiers"] == {"100x": 30e6}
-    assert d["take_profits"][0]["cluster"]["distance_pct"] == pytest.approx(3.5)
+    assert d["low_rr_targets"][0]["cluster"]["distance_pct"] == pytest.approx(3.5)
+    assert d["take_profits"][0]["meets_min_rr"] is True and d["simulated"] is False
+    assert d["stop"]["within_risk"] is True and d["stop"]["moved_past"] == []
     assert d["execution"]["forced_levels"][0]["cluster"]["side"] == "long"
     assert d["config"]["buffer_atr"] == 0.5
 

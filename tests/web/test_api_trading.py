@@ -134,10 +134,14 @@ def test_eth_uses_its_own_depth_model(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    got = client.get("/api/v1/cascade", params={"symbol": "ethusdt", "shock": -2}).json()
-    assert "binance-ethusdt" in got["depth"]["source"]
-    cli = _cli_json(monkeypatch, capsys, demo_data, ["cascade", "ETHUSDT", "--shock", "-2"])
-    assert got == cli
+    params = {"symbol": "ethusdt", "shock": -2, "model": "book"}
+    got = client.get("/api/v1/cascade", params=params).json()
+    assert "binance-ethusdt" in got["depth"]["source"] and got["outcomes"] is None
+    argv = ["cascade", "ETHUSDT", "--shock", "-2", "--model", "book"]
+    assert got == _cli_json(monkeypatch, capsys, demo_data, argv)
+    law = client.get("/api/v1/cascade", params={"symbol": "ethusdt", "shock": -2}).json()
+    assert law["model"] == "impact" and law["impact"]["volume_usd_daily"] > 0
+    assert law["simulated"] is True and law["outcomes"]["n_draws"] == 200
 
 
 BAD = [
@@ -252,7 +256,9 @@ def test_responses_are_cached_and_share_the_map(client: httpx.Client) -> None:
 def test_figures_draw_the_cascade_and_the_plan(client: httpx.Client) -> None:
     fig = client.get("/api/v1/figures/cascade", params={"shock": -3}).json()
     names = [t.get("name", "") for t in fig["data"]]
-    assert {"Cascade path", "Book absorption D(d) − shock", "25x", "Bin detail"} <= set(names)
+    assert {"Cascade path", "Absorption: forced USD the market takes", "25x", "Bin detail"} <= set(
+        names
+    )
     labels = [a.get("text", "") for a in fig["layout"]["annotations"]]
     assert any(t.startswith("pin ") for t in labels) and any(t.startswith("final ") for t in labels)
     plan = client.get("/api/v1/plan", params={"side": "long", "size_usd": 5e6}).json()
@@ -272,7 +278,8 @@ def test_openapi_documents_the_new_operations(client: httpx.Client) -> None:
     map_params = {"symbol", "source", "exchange", "window", "at", "bins", "range", "leverage"}
     expected = {
         "/api/v1/cascade": map_params
-        | {"shock", "order_usd", "depth_model", "depth_scale", "permanent_fraction"},
+        | {"shock", "order_usd", "depth_model", "depth_scale", "permanent_fraction", "model"}
+        | {"draws"},
         "/api/v1/plan": map_params | {"side", "entry", "size_usd", "depth_model", "depth_scale"},
     }
     for path, names in expected.items():

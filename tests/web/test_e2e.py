@@ -248,6 +248,11 @@ def _fmt(page: Page, kind: str, x: float) -> str:
 def test_cascade_panel_runs_a_shock(page: Page, api_server: str) -> None:
     page.open(api_server + "/")
     page.wait("Number(document.getElementById('cascade-panel').dataset.renders) >= 1")
+    assert "SIMULATED" in page.text("cascade-source")  # the demo market says so
+    assert "draws" in page.text("cascade-outcomes")  # the impact law's outcome distribution
+    before = page.panel_renders("cascade")
+    page.page.select_option("#cascade-model", "book")
+    page.redrawn("cascade", before)
     before = page.panel_renders("cascade")
     page.page.select_option("#cascade-depth", "power")
     page.page.fill("#cascade-power-usd", "15M")
@@ -258,10 +263,10 @@ def test_cascade_panel_runs_a_shock(page: Page, api_server: str) -> None:
         "&& document.getElementById('cascade-depth-src').textContent.includes('15,000,000 USD')"
     )
     params = {"shock": -4, "depth_model": "power:15000000,1", "source": "demo",
-              "symbol": "BTCUSDT", "window": "24h"}  # fmt: skip
+              "symbol": "BTCUSDT", "window": "24h", "model": "book"}  # fmt: skip
     r = httpx.get(f"{api_server}/api/v1/cascade", params=params).json()
     names = {t["name"] for t in page.traces("cascade-chart")}
-    assert {"Cascade path", "Book absorption D(d) − shock", "25x"} <= names
+    assert {"Cascade path", "Absorption: forced USD the market takes", "25x"} <= names
     assert r["total_liquidated_usd"] > 0
     assert page.text("cascade-total") == _fmt(page, "fmtUsd", r["total_liquidated_usd"])
     assert page.text("cascade-pin") == _fmt(page, "fmtPrice", r["pin_price"])
@@ -304,6 +309,7 @@ def test_plan_panel_shows_stop_and_targets(page: Page, api_server: str) -> None:
         assert _fmt(page, "fmtUsd", tp["cluster"]["usd"]) in targets  # the numbers behind it
     assert "bps" in page.text("plan-exec")
     assert "not financial advice" in page.text("plan-disclaimer").lower()
+    assert "SIMULATED" in page.text("plan-source")
     assert page.js("document.getElementById('plan-disclaimer').offsetParent !== null")
     labels = page.js(
         "Array.from(document.getElementById('plan-chart').layout.annotations).map(a => a.text)"
@@ -322,3 +328,47 @@ def test_plan_panel_shows_stop_and_targets(page: Page, api_server: str) -> None:
     page.redrawn("plan", before)
     page.wait("document.getElementById('plan-entry-sub').textContent.includes('from')")
     page.shot("dashboard-panels.png")
+
+
+_BOXES = """(id) => {
+  const gd = document.getElementById(id);
+  const anns = gd.layout.annotations;
+  return anns.map((a, i) => {
+    const n = gd.querySelector(`g.annotation[data-index="${i}"]`);
+    const r = n ? n.getBoundingClientRect() : null;
+    return {text: a.text,
+            line: (a.textangle === -90 && a.yref === 'paper') || String(a.text).includes('→ pin'),
+            box: r && r.width > 0 ? [r.left, r.top, r.right, r.bottom] : null};
+  });
+}"""
+
+
+def _overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of drawn line labels that overlap each other or any other annotation."""
+    drawn = [b for b in boxes if b["box"] is not None]
+    out = []
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            if not (a["line"] or b["line"]):
+                continue
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = a["box"], b["box"]
+            if l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+@pytest.mark.parametrize("shock", ["-3", "-0.5", "4"])
+def test_cascade_and_plan_labels_never_overlap(page: Page, api_server: str, shock: str) -> None:
+    """The rendered boxes of the shock/pin/final and entry/stop/TP labels and the cascade summary
+    overlap neither each other nor the current-price label (small shocks put the lines close)."""
+    page.open(api_server + "/")
+    page.wait("Number(document.getElementById('plan-panel').dataset.renders) >= 1")
+    before = page.panel_renders("cascade")
+    page.page.fill("#cascade-shock", shock)
+    page.redrawn("cascade", before)
+    for chart in ("cascade-chart", "plan-chart"):
+        boxes = page.js(f"({_BOXES})('{chart}')")
+        assert sum(b["line"] and b["box"] is not None for b in boxes) >= 2, boxes
+        assert any("Current price" in b["text"] and b["box"] for b in boxes)
+        assert _overlapping(boxes) == [], (chart, _overlapping(boxes))
+    page.shot(f"labels{shock}.png", "#cascade-panel")

@@ -1,22 +1,29 @@
-"""``liqmap cascade``: the chain reaction a shock (or a market order) sets off through the map.
-
-Also holds the depth options shared with ``liqmap plan`` (``--depth``, ``--depth-model``,
-``--depth-scale``) and their resolution.
-"""
+"""``liqmap cascade``: the chain reaction a shock (or a market order) sets off through the map,
+with the distribution of its outcomes (the map's and the impact law's uncertainty drawn)."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
-from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from liqmap import api
 from liqmap.cli import console
+from liqmap.cli._trade import (
+    DepthModelOpt,
+    DepthOpt,
+    DepthScaleOpt,
+    ModelOpt,
+    check_out,
+    impact_for,
+    map_for,
+    parse_shock,
+    parse_usd,
+    resolve_depth,
+    source_of,
+    write_chart_or_json,
+)
 from liqmap.cli.options import (
     AtOpt,
     BinsOpt,
@@ -27,6 +34,7 @@ from liqmap.cli.options import (
     LeverageOpt,
     LiqOpt,
     MapRequest,
+    OfflineOpt,
     OiOpt,
     OutOpt,
     ParamsOpt,
@@ -36,126 +44,18 @@ from liqmap.cli.options import (
     WindowOpt,
 )
 from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
-from liqmap.core.depth import DepthProfile
-from liqmap.core.depth_models import default_depth_name, depth_model
+from liqmap.core.cascade_dist import CascadeOutcomes, OutcomeConfig, simulate_outcomes
 from liqmap.core.reading import format_price, format_usd
-from liqmap.core.results import LiquidationMap, tier_label
+from liqmap.core.results import tier_label
 from liqmap.errors import ParameterError
 
-__all__ = [
-    "DepthModelOpt",
-    "DepthOpt",
-    "DepthScaleOpt",
-    "check_out",
-    "map_for",
-    "parse_usd",
-    "register",
-    "resolve_depth",
-    "write_chart_or_json",
-]
-
-DepthOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--depth",
-        help="Order-book file: Binance depth recording (snapshot + diffs), REST depth JSON, "
-        "bookDepth CSV, or Hyperliquid l2Book recording.",
-    ),
-]
-DepthModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--depth-model",
-        help="btc, eth, power:USD_AT_1PCT,EXPONENT (e.g. power:100M,1); with --depth: book "
-        "(default) or power (the law fitted to the file).",
-    ),
-]
-DepthScaleOpt = Annotated[
-    float, typer.Option("--depth-scale", help="Multiply every USD of book depth (sensitivity).")
-]
-_USD = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmb]?)\s*$", re.IGNORECASE)
+__all__ = ["register"]
 
 
-def parse_usd(text: str, *, name: str) -> float:
-    """``'5M'`` -> 5e6, ``'-250k'`` -> -2.5e5, ``'1e7'`` -> 1e7."""
-    m = _USD.match(text)
-    if not m:
-        raise ParameterError(f"{name}: cannot read {text!r}; write USD like 5M, 250k, -2.5e6")
-    return float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9}[m.group(2).lower()]
-
-
-def parse_shock(text: str) -> float:
-    """``'-2%'`` or ``'-2'`` -> -2.0 (percent)."""
-    t = text.strip().removesuffix("%")
-    try:
-        v = float(t)
-    except ValueError:
-        raise ParameterError(
-            f"--shock: cannot read {text!r}; write a percent like -2% or 1.5%"
-        ) from None
-    if not (math.isfinite(v) and -100.0 < v <= 1000.0):
-        raise ParameterError(f"--shock: {text!r} must be a percent above -100%")
-    return v
-
-
-def resolve_depth(
-    symbol: str, depth: Path | None, model: str | None, scale: float = 1.0
-) -> DepthProfile:
-    """The depth profile the options ask for (file, named model, or the symbol's default)."""
-    from liqmap.io.orderbook import load_depth
-
-    if not (math.isfinite(scale) and scale > 0):
-        raise ParameterError(f"--depth-scale must be > 0, got {scale}")
-    if depth is not None:
-        kind = (model or "book").lower()
-        if kind not in ("book", "power"):
-            raise ParameterError(f"with --depth, --depth-model is 'book' or 'power', got {model!r}")
-        prof = load_depth(depth, model="power" if kind == "power" else "book")
-    elif model is not None:
-        prof = depth_model(model)
-    else:
-        name = default_depth_name(symbol)
-        if name is None:
-            raise ParameterError(
-                f"no shipped depth model for {symbol}; pass --depth with an order-book file or "
-                "--depth-model power:USD_AT_1PCT,EXPONENT"
-            )
-        prof = depth_model(name)
-    return prof if scale == 1.0 else prof.scaled(scale)
-
-
-def map_for(req: MapRequest) -> LiquidationMap:
-    """The map of a request (same options as ``liqmap map``)."""
-    return api.estimate_map(
-        req.data, window=req.window, at=req.at, exchange=req.exchange, brackets=req.brackets,
-        params=req.params, bins=req.bins, range_pct=req.range_pct,
-    )  # fmt: skip
-
-
-def check_out(out: Path | None) -> None:
-    """Refuse an ``--out`` suffix we cannot write before any work is done."""
-    if out is not None and out.suffix.lower() not in (".png", ".html", ".json"):
-        raise ParameterError(f"--out: use a .png, .html or .json file, got {out.name!r}")
-
-
-def write_chart_or_json(out: Path, chart: object, data: dict[str, object]) -> None:
-    """``--out``: .png/.html draw ``chart()``; .json writes ``data``."""
-    from liqmap.io.atomic import write_atomic
-
-    check_out(out)
-    if out.suffix.lower() == ".json":
-        write_atomic(out, json.dumps(data, allow_nan=False))
-    elif callable(chart):
-        chart()
-
-
-def _print(r: CascadeResult) -> None:
+def _print(r: CascadeResult, o: CascadeOutcomes | None, source: str) -> None:
     c = console.out()
-    d = r.depth.side(r.direction)
-    c.print(
-        f"[bold]{r.symbol}[/] cascade from {format_price(r.start_price)}  depth: {r.depth.source} "
-        f"({format_usd(d.usd_within(0.01))} within 1%, exponent {d.exponent:.2f})"
-    )
+    c.print(f"[bold]{r.symbol}[/] cascade from {format_price(r.start_price)}  data: {source}")
+    c.print(f"[dim]model: {r.model_text}[/]")
     table = Table(title="rounds (price reached, USD force-closed)", title_justify="left")
     for col in ("step", "price", "move", "long liq", "short liq", "flow"):
         table.add_column(col, justify="right")
@@ -187,8 +87,24 @@ def _print(r: CascadeResult) -> None:
         f"{format_price(r.final_price)} ({r.final_move_pct:+.2f}%)  amplification {amp}"
     )
     c.print(f"stopped: {r.stop_reason} — {r.stop_text}")
+    if o is not None:
+        _print_outcomes(o)
     for note in r.notes:
         c.print(f"[dim]note: {note}[/]")
+
+
+def _print_outcomes(o: CascadeOutcomes) -> None:
+    c = console.out()
+    t = Table(title=f"outcomes over {o.n_draws} draws", title_justify="left")
+    for col in ("", "p10", "p25", "median", "p75", "p90"):
+        t.add_column(col, justify="right")
+    t.add_row("liquidated", *(format_usd(v) for v in o.liquidated_usd.values()))
+    t.add_row("pin move", *(f"{v:+.2f}%" for v in o.pin_move_pct.values()))
+    t.add_row("final move", *(f"{v:+.2f}%" for v in o.final_move_pct.values()))
+    c.print(t)
+    probs = "  ".join(f"≥{k:g}x {p:.0%}" for k, p in o.p_extend.items())
+    c.print(f"P(wick reaches k x the shock): {probs}")
+    c.print(f"[dim]map uncertainty: {o.band_source}[/]")
 
 
 def cascade_cmd(
@@ -199,6 +115,10 @@ def cascade_cmd(
     order_usd: str | None = typer.Option(
         None, "--order-usd", help="A market order instead of a shock: -5M sells, 5M buys."
     ),
+    model: ModelOpt = None,
+    draws: int = typer.Option(
+        200, "--draws", help="Cascades drawn for the outcome distribution (0: none)."
+    ),
     depth: DepthOpt = None,
     depth_model_name: DepthModelOpt = None,
     depth_scale: DepthScaleOpt = 1.0,
@@ -208,7 +128,8 @@ def cascade_cmd(
         help="Share of the wick kept after it (0..1).",
         show_default="2/3 ≈ 0.667",
     ),
-    source: SourceOpt = "demo",
+    source: SourceOpt = "exchange",
+    offline: OfflineOpt = False,
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
@@ -223,33 +144,50 @@ def cascade_cmd(
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Simulate a liquidation cascade: a shock crosses levels, forced orders walk the book."""
+    """Simulate a liquidation cascade: a shock crosses levels and forced orders move price."""
     if (shock is None) == (order_usd is None):
         raise ParameterError("give exactly one of --shock (e.g. -2%) or --order-usd (e.g. -5M)")
     shock_pct = parse_shock(shock) if shock is not None else None
     order = parse_usd(order_usd, name="--order-usd") if order_usd is not None else None
     if not (0.0 <= permanent <= 1.0):
         raise ParameterError(f"--permanent-fraction must be in [0, 1], got {permanent}")
+    book_given = depth is not None or depth_model_name is not None
+    kind = (model or ("book" if book_given else "impact")).lower()
+    if kind not in ("impact", "book"):
+        raise ParameterError(f"--model must be impact or book, got {model!r}")
+    if draws < 0:
+        raise ParameterError(f"--draws must be >= 0, got {draws}")
     check_out(out)
-    prof = resolve_depth(symbol, depth, depth_model_name, depth_scale)
+    prof = resolve_depth(symbol, depth, depth_model_name, depth_scale) if kind == "book" else None
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct,
+        range_pct=range_pct, offline=offline,
     )  # fmt: skip
     m = map_for(req)
-    r = simulate_cascade(
-        m, prof, shock_pct=shock_pct, order_usd=order,
-        config=CascadeConfig(permanent_fraction=permanent),
-    )  # fmt: skip
+    cfg = CascadeConfig(permanent_fraction=permanent)
+    label, simulated = source_of(req, source)
+    imp = impact_for(req, m, depth_scale) if prof is None else None
+    r = simulate_cascade(m, imp or prof, shock_pct=shock_pct, order_usd=order, config=cfg)  # type: ignore[arg-type]
+    o = None
+    if imp is not None and draws > 0:
+        o = simulate_outcomes(
+            m, imp, shock_pct=shock_pct, order_usd=order, config=cfg,
+            outcomes=OutcomeConfig(n_draws=draws),
+        )  # fmt: skip
+    data = r.to_dict() | {
+        "outcomes": None if o is None else o.to_dict(),
+        "data_source": label,
+        "simulated": simulated,
+    }
     if out is not None:
         from liqmap.render.overlays import render_cascade
 
-        write_chart_or_json(out, lambda: render_cascade(m, r, out), r.to_dict())
+        write_chart_or_json(out, lambda: render_cascade(m, r, out, outcomes=o), data)
     if as_json:
-        typer.echo(json.dumps(r.to_dict(), allow_nan=False))
+        typer.echo(json.dumps(data, allow_nan=False))
         return
-    _print(r)
+    _print(r, o, label)
     if out is not None:
         console.out().print(f"wrote [bold]{out}[/]")
 

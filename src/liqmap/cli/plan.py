@@ -12,14 +12,16 @@ import typer
 from rich.table import Table
 
 from liqmap.cli import console
-from liqmap.cli.cascade import (
+from liqmap.cli._trade import (
     DepthModelOpt,
     DepthOpt,
     DepthScaleOpt,
     check_out,
+    impact_for,
     map_for,
     parse_usd,
     resolve_depth,
+    source_of,
     write_chart_or_json,
 )
 from liqmap.cli.options import (
@@ -32,6 +34,7 @@ from liqmap.cli.options import (
     LeverageOpt,
     LiqOpt,
     MapRequest,
+    OfflineOpt,
     OiOpt,
     OutOpt,
     ParamsOpt,
@@ -40,8 +43,10 @@ from liqmap.cli.options import (
     SymbolArg,
     WindowOpt,
 )
-from liqmap.core.plan import DISCLAIMER, LevelRef, Plan, make_plan
+from liqmap.core.impact import ImpactModel
+from liqmap.core.plan import DISCLAIMER, LevelRef, Plan, PlanConfig, make_plan
 from liqmap.core.reading import format_price, format_usd
+from liqmap.core.results import LiquidationMap
 from liqmap.errors import ParameterError
 
 __all__ = ["register"]
@@ -61,14 +66,19 @@ def _print(p: Plan) -> None:
         f"[bold]{p.symbol}[/] {p.side.upper()} plan  entry [bold]{format_price(p.entry)}[/]  "
         f"price {format_price(p.price)}  recent range (ATR) {p.atr_pct:.2f}%"
     )
+    sim = "[bold yellow] ← SIMULATED[/]" if p.simulated else " (real market data)"
+    c.print(f"data: {p.data_source}{sim}")
     basis = {
         "cluster": "beyond the nearest adverse cluster",
         "cascade_pin": "beyond the simulated wick through the nearest adverse cluster",
         "range": "recent range only",
     }
+    risk = (
+        "" if s.within_risk else f"  [bold yellow]beyond the allowed {s.allowed_risk_pct:.2f}%[/]"
+    )
     c.print(
         f"[bold red]stop[/] {format_price(s.price)} ({s.distance_pct:+.2f}%, buffer "
-        f"{s.buffer_pct:.2f}%): {basis[s.basis]}"
+        f"{s.buffer_pct:.2f}%): {basis[s.basis]}{risk}"
     )
     if s.cluster is not None:
         pin = f"; cascade pin {format_price(s.wick_pin)}" if s.wick_pin is not None else ""
@@ -119,6 +129,14 @@ def _print_execution(p: Plan) -> None:
         )
 
 
+def _impact_or_none(req: MapRequest, m: LiquidationMap, scale: float) -> ImpactModel | None:
+    """The impact model for the stop's cascade pin; bars without volume fall back to the book."""
+    try:
+        return impact_for(req, m, scale)
+    except ParameterError:
+        return None
+
+
 def plan_cmd(
     symbol: SymbolArg,
     side: str = typer.Option(..., "--side", help="long or short."),
@@ -127,7 +145,14 @@ def plan_cmd(
     depth: DepthOpt = None,
     depth_model_name: DepthModelOpt = None,
     depth_scale: DepthScaleOpt = 1.0,
-    source: SourceOpt = "demo",
+    min_rr: float = typer.Option(
+        1.0, "--min-rr", help="Skip take-profit targets below this reward/risk."
+    ),
+    max_risk: float = typer.Option(
+        0.0, "--max-risk", help="Allowed stop distance in percent (0: 4 x the recent range)."
+    ),
+    source: SourceOpt = "exchange",
+    offline: OfflineOpt = False,
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
@@ -151,6 +176,8 @@ def plan_cmd(
         raise ParameterError(f"--size must be a positive USD amount, got {size!r}")
     if entry is not None and not (math.isfinite(entry) and entry > 0):
         raise ParameterError(f"--entry must be a positive price, got {entry}")
+    if not (math.isfinite(min_rr) and min_rr >= 0 and math.isfinite(max_risk) and max_risk >= 0):
+        raise ParameterError(f"--min-rr and --max-risk must be >= 0, got {min_rr}, {max_risk}")
     check_out(out)
     prof = resolve_depth(symbol, depth, depth_model_name, depth_scale)
     req = MapRequest.build(
@@ -167,8 +194,10 @@ def plan_cmd(
         params=params,
         bins=bins,
         range_pct=range_pct,
+        offline=offline,
     )
     m = map_for(req)
+    label, simulated = source_of(req, source)
     p = make_plan(
         m,
         req.data.candles,
@@ -176,6 +205,10 @@ def plan_cmd(
         entry=entry,
         size_usd=size_usd,
         depth=prof,
+        impact=_impact_or_none(req, m, depth_scale),
+        config=PlanConfig(min_reward_risk=min_rr, max_risk_pct=max_risk),
+        data_source=label,
+        simulated=simulated,
     )
     if out is not None:
         from liqmap.render.overlays import render_plan

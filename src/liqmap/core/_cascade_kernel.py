@@ -10,7 +10,7 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["rounds"]
+__all__ = ["impact_rounds", "rounds"]
 
 FloatArray = NDArray[np.float64]
 
@@ -65,5 +65,44 @@ def rounds(
         n += 1
         if exhausted:  # price reached 0: every level below the start is crossed
             out[n - 1, 1] += max(base - liq, 0.0)
+            break
+    return n, code
+
+
+@nb.njit(cache=True, nogil=True)
+def impact_rounds(
+    edges: FloatArray, usd: FloatArray, start: float, direction: int, shock: float, flow0: float,
+    joint: bool, scale: float, volume: float, delta: float, cap: float, tol: float,
+    max_steps: int, out: FloatArray,
+) -> tuple[int, int]:  # fmt: skip
+    """The rounds with the impact law ``I(Q) = scale (Q / volume)^delta``: a price shock moves
+    ``shock + I(L)``, a market order (``joint``) ``I(flow0 + L)``; forced USD ``L`` is capped at
+    ``cap``. Codes as :func:`rounds`, plus 5 ``notional_cap``."""
+    prefix = np.zeros(len(usd) + 1)
+    prefix[1:] = np.cumsum(usd)
+    base = _below_nb(edges, usd, prefix, start)
+    out[0, 0], out[0, 1], out[0, 2] = start * (1 + direction * shock), 0.0, flow0
+    if shock <= 0.0 and flow0 <= 0.0:
+        return 1, 0
+    d, liq, n, code = shock, 0.0, 1, 4
+    for _ in range(max_steps):
+        p = start * (1 + direction * d)
+        crossed = min(abs(_below_nb(edges, usd, prefix, p) - base), cap)
+        new = crossed - liq
+        if new <= tol:
+            out[n - 1, 1] += max(new, 0.0)
+            off_map = p <= edges[0] if direction < 0 else p >= edges[-1]
+            code = 2 if off_map else (5 if crossed >= cap else 1)
+            break
+        liq = crossed
+        q = flow0 + liq if joint else liq
+        d = (0.0 if joint else shock) + scale * (q / volume) ** delta
+        exhausted = direction < 0 and d >= 1.0
+        if exhausted:
+            d, code = 1.0, 3
+        out[n, 0], out[n, 1], out[n, 2] = start * (1 + direction * d), new, flow0 + liq
+        n += 1
+        if exhausted:
+            out[n - 1, 1] += max(min(base, cap) - liq, 0.0)
             break
     return n, code

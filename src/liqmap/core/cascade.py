@@ -26,15 +26,16 @@ reference of the same rounds, kept equal by a test.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.core._cascade_kernel import rounds
+from liqmap.core._cascade_kernel import impact_rounds, rounds
+from liqmap.core.cascade_result import STOP_REASONS, CascadeResult, StopReason
 from liqmap.core.depth import DepthProfile, DepthSide
-from liqmap.core.results import LiquidationMap, iso_ms, tier_label
+from liqmap.core.impact import ImpactModel
+from liqmap.core.results import LiquidationMap
 
 __all__ = [
     "STOP_REASONS",
@@ -45,19 +46,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-CASCADE_SCHEMA = "liqmap.cascade/1"
-StopReason = Literal["no_shock", "absorbed", "map_edge", "book_exhausted", "max_steps"]
-STOP_REASONS: tuple[StopReason, ...] = (
-    "no_shock", "absorbed", "map_edge", "book_exhausted", "max_steps",
-)  # fmt: skip
-_STOP_TEXT = {
-    "no_shock": "no shock: nothing moved price",
-    "absorbed": "the book absorbed the forced orders (a round crossed no further levels)",
-    "map_edge": "price left the map's range; levels beyond it are unknown",
-    "book_exhausted": "the depth model ran out before zero price",
-    "max_steps": "stopped after the maximum number of rounds before converging",
-}
-_MAX_JSON_STEPS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,164 +70,6 @@ class CascadeConfig:
     def tolerance(self, flow0: float) -> float:
         """A round crossing less than this many USD ends the cascade."""
         return max(self.tol_usd, self.tol_rel * flow0)
-
-
-def _ro(a: object) -> FloatArray:
-    arr = np.array(a, dtype=np.float64, copy=True)
-    arr.setflags(write=False)
-    return arr
-
-
-@dataclass(frozen=True, slots=True)
-class CascadeResult:
-    """The rounds of a cascade and what they add up to.
-
-    Step ``0`` is the shock (no liquidations); step ``k`` holds the price reached after round ``k``
-    and the USD force-closed in that round, per side. ``flow_usd`` is the cumulative market flow
-    (shock + forced orders) that has walked the book.
-    """
-
-    symbol: str
-    as_of_ms: int
-    start_price: float
-    direction: int
-    shock_pct: float
-    order_usd: float | None
-    step_price: FloatArray
-    step_long_usd: FloatArray
-    step_short_usd: FloatArray
-    step_flow_usd: FloatArray
-    stop_reason: StopReason
-    permanent_fraction: float
-    leverages: tuple[float, ...]
-    liquidated_by_tier: tuple[float, ...]
-    depth: DepthProfile
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        for name in ("step_price", "step_long_usd", "step_short_usd", "step_flow_usd"):
-            object.__setattr__(self, name, _ro(getattr(self, name)))
-
-    @property
-    def n_steps(self) -> int:
-        """Rounds after the shock."""
-        return len(self.step_price) - 1
-
-    @property
-    def total_long_usd(self) -> float:
-        """Long liquidations of the whole cascade."""
-        return float(self.step_long_usd.sum())
-
-    @property
-    def total_short_usd(self) -> float:
-        """Short liquidations of the whole cascade."""
-        return float(self.step_short_usd.sum())
-
-    @property
-    def total_liquidated_usd(self) -> float:
-        """All liquidations of the cascade."""
-        return self.total_long_usd + self.total_short_usd
-
-    @property
-    def shock_price(self) -> float:
-        """Price right after the shock, before any liquidation."""
-        return float(self.step_price[0])
-
-    @property
-    def pin_price(self) -> float:
-        """The wick's extreme: the furthest price the cascade reached."""
-        return float(self.step_price[-1])
-
-    @property
-    def shock_move_pct(self) -> float:
-        """Move of the shock alone, signed, in percent."""
-        return (self.shock_price / self.start_price - 1.0) * 100.0
-
-    @property
-    def pin_move_pct(self) -> float:
-        """Move to the pin, signed, in percent."""
-        return (self.pin_price / self.start_price - 1.0) * 100.0
-
-    @property
-    def final_move_pct(self) -> float:
-        """Move after the wick reverts: shock + ``permanent_fraction`` x cascade extra."""
-        s, p = self.shock_move_pct, self.pin_move_pct
-        return s + self.permanent_fraction * (p - s)
-
-    @property
-    def final_price(self) -> float:
-        """Price after the wick reverts."""
-        return self.start_price * (1.0 + self.final_move_pct / 100.0)
-
-    @property
-    def amplification(self) -> float:
-        """Final move / shock move (1 = no cascade; ``nan`` without a shock)."""
-        s = self.shock_move_pct
-        return self.final_move_pct / s if s != 0 else math.nan
-
-    @property
-    def pin_amplification(self) -> float:
-        """Pin move / shock move."""
-        s = self.shock_move_pct
-        return self.pin_move_pct / s if s != 0 else math.nan
-
-    @property
-    def stop_text(self) -> str:
-        """The stopping reason in words."""
-        return _STOP_TEXT[self.stop_reason]
-
-    def _steps(self) -> tuple[list[dict[str, float | int]], bool]:
-        n = len(self.step_price)
-        groups = np.array_split(np.arange(n), min(n, _MAX_JSON_STEPS)) if n > 1 else [np.arange(n)]
-        out: list[dict[str, float | int]] = []
-        for g in groups:
-            last = int(g[-1])
-            out.append({
-                "step": last,
-                "price": float(self.step_price[last]),
-                "move_pct": float((self.step_price[last] / self.start_price - 1.0) * 100.0),
-                "long_usd": float(self.step_long_usd[g].sum()),
-                "short_usd": float(self.step_short_usd[g].sum()),
-                "flow_usd": float(self.step_flow_usd[last]),
-            })  # fmt: skip
-        return out, n > _MAX_JSON_STEPS
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``schema`` ``liqmap.cascade/1``; path merged above 500 steps)."""
-        steps, merged = self._steps()
-        amp, pamp = self.amplification, self.pin_amplification
-        return {
-            "schema": CASCADE_SCHEMA,
-            "symbol": self.symbol,
-            "as_of_ms": self.as_of_ms,
-            "as_of": iso_ms(self.as_of_ms),
-            "start_price": self.start_price,
-            "direction": "down" if self.direction < 0 else "up",
-            "shock_pct": self.shock_pct,
-            "order_usd": self.order_usd,
-            "shock_price": self.shock_price,
-            "pin_price": self.pin_price,
-            "pin_move_pct": self.pin_move_pct,
-            "final_price": self.final_price,
-            "final_move_pct": self.final_move_pct,
-            "amplification": None if math.isnan(amp) else amp,
-            "pin_amplification": None if math.isnan(pamp) else pamp,
-            "total_liquidated_usd": self.total_liquidated_usd,
-            "total_long_usd": self.total_long_usd,
-            "total_short_usd": self.total_short_usd,
-            "liquidated_by_tier": {
-                tier_label(lv): u
-                for lv, u in zip(self.leverages, self.liquidated_by_tier, strict=True)
-            },
-            "n_steps": self.n_steps,
-            "stop_reason": self.stop_reason,
-            "stop_text": self.stop_text,
-            "permanent_fraction": self.permanent_fraction,
-            "steps": steps,
-            "steps_merged": merged,
-            "depth": self.depth.to_dict(),
-            "notes": list(self.notes),
-        }
 
 
 # --- the rounds: readable reference ------------------------------------------------------------
@@ -324,36 +154,85 @@ def _by_tier(m: LiquidationMap, direction: int, pin: float, total: float) -> tup
     return tuple(float(t) * (total / s) if s > 0 else 0.0 for t in tiers)
 
 
+def held_usd(m: LiquidationMap, direction: int) -> float:
+    """USD of the positions the map holds that a move of sign ``direction`` could force-close:
+    its long levels below price (falls) or short levels above it (rises), incl. off-range USD.
+    No cascade force-closes more than this."""
+    if direction < 0:
+        return float(m.long_total[m.centers < m.price].sum() + m.out_of_range_long_usd)
+    return float(m.short_total[m.centers > m.price].sum() + m.out_of_range_short_usd)
+
+
+def run_rounds(
+    m: LiquidationMap, usd: FloatArray, model: DepthProfile | ImpactModel, direction: int,
+    shock: float, flow0: float, joint: bool, cap: float, cfg: CascadeConfig, out: FloatArray,
+) -> tuple[int, int]:  # fmt: skip
+    """One kernel call on the side's USD per bin ``usd`` (book or impact rounds)."""
+    edges, tol = np.ascontiguousarray(m.edges), cfg.tolerance(max(flow0, 1.0))
+    if isinstance(model, ImpactModel):
+        return impact_rounds(
+            edges, usd, float(m.price), direction, shock, flow0, joint, model.scale,
+            model.volume_usd_daily, model.fit.delta, cap, tol, cfg.max_steps, out,
+        )  # fmt: skip
+    side = model.side(direction)
+    return rounds(
+        edges, usd, float(m.price), direction, shock, flow0, side.dist, side.cum_usd,
+        side.coef, side.exponent, tol, cfg.max_steps, out,
+    )  # fmt: skip
+
+
+def _impact_shock(
+    impact: ImpactModel, shock_pct: float | None, order_usd: float | None
+) -> tuple[int, float, float]:
+    if (shock_pct is None) == (order_usd is None):
+        raise ValueError("give exactly one of shock_pct or order_usd")
+    if shock_pct is not None:
+        if not (math.isfinite(shock_pct) and shock_pct > -100.0):
+            raise ValueError(f"shock_pct must be finite and > -100, got {shock_pct}")
+        d = abs(shock_pct) / 100.0
+        return (-1 if shock_pct < 0 else 1), d, impact.usd_for(d) if d > 0 else 0.0
+    order = float(order_usd or 0.0)
+    if not math.isfinite(order):
+        raise ValueError(f"order_usd must be finite, got {order_usd}")
+    sign = -1 if order < 0 else 1
+    d = impact.move_for(abs(order))
+    return sign, (min(d, 1.0) if sign < 0 else d), abs(order)
+
+
 def simulate_cascade(
     m: LiquidationMap,
-    depth: DepthProfile,
+    depth: DepthProfile | ImpactModel,
     *,
     shock_pct: float | None = None,
     order_usd: float | None = None,
     config: CascadeConfig | None = None,
 ) -> CascadeResult:
-    """Run the cascade on map ``m`` with book ``depth``.
+    """Run the cascade on map ``m``.
 
     Parameters
     ----------
+    depth
+        An :class:`~liqmap.core.impact.ImpactModel` (the fitted square-root law with the market's
+        volatility and volume: forced flow moves price by :math:`I(L)` on top of the shock), or a
+        :class:`DepthProfile` (the instant book with no refill: an upper bound of the cascade).
     shock_pct
         Initial price move in percent (``-2.0`` = 2% down), or
     order_usd
-        a market order of that many USD (negative = sell), walking the book first.
+        a market order of that many USD (negative = sell), moving price first.
     config
         Rounds settings; see :class:`CascadeConfig`.
     """
     cfg = config or CascadeConfig()
-    probe = depth.side(-1 if (shock_pct or 0) < 0 or (order_usd or 0) < 0 else 1)
-    direction, shock, flow0 = _shock_inputs(probe, shock_pct, order_usd)
-    side = depth.side(direction)
+    if isinstance(depth, ImpactModel):
+        direction, shock, flow0 = _impact_shock(depth, shock_pct, order_usd)
+    else:
+        probe = depth.side(-1 if (shock_pct or 0) < 0 or (order_usd or 0) < 0 else 1)
+        direction, shock, flow0 = _shock_inputs(probe, shock_pct, order_usd)
     usd = np.ascontiguousarray(m.long_total if direction < 0 else m.short_total)
     out = np.zeros((cfg.max_steps + 1, 3))
-    n, code = rounds(
-        np.ascontiguousarray(m.edges), usd, float(m.price), direction, shock, flow0,
-        side.dist, side.cum_usd, side.coef, side.exponent, cfg.tolerance(flow0), cfg.max_steps,
-        out,
-    )  # fmt: skip
+    cap = held_usd(m, direction)
+    joint = order_usd is not None
+    n, code = run_rounds(m, usd, depth, direction, shock, flow0, joint, cap, cfg, out)
     price, liq, flow = out[:n, 0], out[:n, 1], out[:n, 2]
     zero = np.zeros(n)
     total = float(liq.sum())
@@ -361,6 +240,8 @@ def simulate_cascade(
     notes: list[str] = []
     if reason == "map_edge":
         notes.append("the cascade ran past the map's price range: widen --range to see further")
+    if not isinstance(depth, ImpactModel):
+        notes.append("instant book with no refill: an upper bound (books refill within seconds)")
     return CascadeResult(
         symbol=m.symbol,
         as_of_ms=m.as_of_ms,
@@ -376,6 +257,7 @@ def simulate_cascade(
         permanent_fraction=cfg.permanent_fraction,
         leverages=m.leverages,
         liquidated_by_tier=_by_tier(m, direction, float(price[-1]), total),
-        depth=depth,
+        depth=None if isinstance(depth, ImpactModel) else depth,
         notes=tuple(notes),
+        impact=depth if isinstance(depth, ImpactModel) else None,
     )

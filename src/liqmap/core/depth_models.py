@@ -23,17 +23,18 @@ __all__ = [
 # Power laws fitted to the shared Binance USD-M recordings of 2024-08-08 (``load_depth`` on the
 # file: the median of its books 30 s apart, each the REST snapshot advanced by the diff stream,
 # over the range the snapshot covers: ~0.22-0.39% for BTC, ~0.45% for ETH); see
-# docs/cascade.md section 2.
-# Both fits reach the cap b = 1. Dated: books change; pass --depth with a current book.
+# docs/cascade.md section 2. The free fits (b 1.09-1.70: depth density rising away from mid,
+# as the latent book of the square-root impact law, b = 2) are kept; the old cap b = 1 made the
+# extrapolation linear. Dated: books change; pass --depth with a current book.
 BUILTIN_DEPTH: dict[str, tuple[tuple[float, float], tuple[float, float], str]] = {
     "binance-btcusdt-2024-08-08": (
-        (78.49e6, 1.0),
-        (181.5e6, 1.0),
+        (138.79e6, 1.254),
+        (712.76e6, 1.695),
         "Binance USD-M BTCUSDT book of 2024-08-08, fitted within 0.22% (bids) / 0.39% (asks)",
     ),
     "binance-ethusdt-2024-08-08": (
-        (42.88e6, 1.0),
-        (39.18e6, 1.0),
+        (105.46e6, 1.473),
+        (46.69e6, 1.094),
         "Binance USD-M ETHUSDT book of 2024-08-08, fitted within 0.45% (bids) / 0.47% (asks)",
     ),
 }

@@ -22,14 +22,26 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from liqmap.core.cascade import simulate_cascade
 from liqmap.core.depth import DepthProfile
-from liqmap.core.results import Cluster, LiquidationMap, iso_ms, tier_label
+from liqmap.core.impact import ImpactModel
+from liqmap.core.plan_types import (
+    DISCLAIMER,
+    BreakoutZone,
+    Execution,
+    LevelRef,
+    Plan,
+    PlanConfig,
+    StopLoss,
+    TakeProfit,
+    TradeSide,
+)
+from liqmap.core.plan_types import pct as _pct
+from liqmap.core.results import Cluster, LiquidationMap
 from liqmap.domain.market import Candles
 from liqmap.errors import ParameterError
 
@@ -45,164 +57,6 @@ __all__ = [
     "make_plan",
     "recent_range_pct",
 ]
-
-PLAN_SCHEMA = "liqmap.plan/1"
-DISCLAIMER = (
-    "Decision support from a model estimate of liquidation levels, not trading advice: levels "
-    "are inferred from price action, not exchange position data."
-)
-TradeSide = Literal["long", "short"]
-
-
-@dataclass(frozen=True, slots=True)
-class PlanConfig:
-    """Rule parameters (documented defaults)."""
-
-    atr_interval_ms: int = 3_600_000
-    atr_periods: int = 14
-    buffer_atr: float = 0.5
-    fallback_stop_atr: float = 2.0
-    wide_stop_atr: float = 4.0
-    max_targets: int = 3
-    thin_ratio: float = 0.25
-    min_zone_pct: float = 0.2
-    max_zones: int = 4
-    capture_share: float = 0.25
-    max_forced_distance_pct: float = 5.0
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if not (math.isfinite(value) and value >= 0):
-                raise ParameterError(f"plan {name} must be finite and >= 0, got {value!r}")
-        if self.atr_interval_ms <= 0 or self.atr_periods < 1 or self.capture_share > 1:
-            raise ParameterError("plan atr_interval_ms > 0, atr_periods >= 1, capture_share <= 1")
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRef:
-    """The cluster a suggestion rests on: USD, extent, distance from entry, USD per tier."""
-
-    side: str
-    price: float
-    price_low: float
-    price_high: float
-    usd: float
-    distance_pct: float
-    tiers: dict[str, float]
-
-    @classmethod
-    def of(cls, c: Cluster, entry: float, leverages: tuple[float, ...]) -> LevelRef:
-        tiers = {tier_label(lv): u for lv, u in zip(leverages, c.usd_by_tier, strict=True)}
-        return cls(c.side, c.price, c.price_low, c.price_high, c.usd, _pct(c.price, entry), tiers)
-
-    def main_tiers(self, k: int = 2) -> str:
-        """``'25x 60%, 50x 30%'``: the largest tiers' shares."""
-        total = sum(self.tiers.values()) or 1.0
-        top = sorted(self.tiers.items(), key=lambda t: -t[1])[:k]
-        return ", ".join(f"{name} {100 * u / total:.0f}%" for name, u in top if u > 0)
-
-
-@dataclass(frozen=True, slots=True)
-class StopLoss:
-    """``basis``: ``cluster`` (beyond its far edge), ``cascade_pin`` (beyond the simulated wick of
-    that cluster) or ``range`` (no adverse cluster: ``fallback_stop_atr`` x ATR)."""
-
-    price: float
-    distance_pct: float
-    buffer_pct: float
-    basis: Literal["cluster", "cascade_pin", "range"]
-    cluster: LevelRef | None
-    wick_pin: float | None
-    inside: LevelRef | None
-
-
-@dataclass(frozen=True, slots=True)
-class TakeProfit:
-    """Exit at the near edge of an opposite cluster."""
-
-    price: float
-    distance_pct: float
-    reward_risk: float
-    cluster: LevelRef
-
-
-@dataclass(frozen=True, slots=True)
-class BreakoutZone:
-    """A thin stretch between two clusters; ``where`` is relative to the current price."""
-
-    price_low: float
-    price_high: float
-    width_pct: float
-    usd: float
-    density_ratio: float
-    where: Literal["below", "above", "around"]
-    lower: LevelRef
-    upper: LevelRef
-
-
-@dataclass(frozen=True, slots=True)
-class Execution:
-    """Slippage (bps of entry, USD-weighted) of ``size_usd`` with and without forced flow."""
-
-    size_usd: float
-    market_slippage_bps: float | None
-    market_end_price: float | None
-    forced_levels: tuple[tuple[LevelRef, float], ...]  # (cluster, USD expected to fill there)
-    passive_usd: float
-    remainder_usd: float
-    remainder_slippage_bps: float | None
-    blended_slippage_bps: float | None
-    capture_share: float
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Everything :func:`make_plan` suggests, with the numbers behind it."""
-
-    symbol: str
-    as_of_ms: int
-    side: TradeSide
-    entry: float
-    price: float
-    atr_pct: float
-    stop: StopLoss
-    take_profits: tuple[TakeProfit, ...]
-    breakout_zones: tuple[BreakoutZone, ...]
-    execution: Execution | None
-    warnings: tuple[str, ...]
-    depth_source: str | None
-    config: PlanConfig
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``schema`` ``liqmap.plan/1``; non-finite numbers become null)."""
-        ex = self.execution
-        forced = (
-            [] if ex is None else [{"cluster": asdict(c), "usd": u} for c, u in ex.forced_levels]
-        )
-        d = {
-            "schema": PLAN_SCHEMA, "symbol": self.symbol, "as_of_ms": self.as_of_ms,
-            "as_of": iso_ms(self.as_of_ms), "side": self.side, "entry": self.entry,
-            "price": self.price, "atr_pct": self.atr_pct, "stop": asdict(self.stop),
-            "take_profits": [asdict(t) for t in self.take_profits],
-            "breakout_zones": [asdict(z) for z in self.breakout_zones],
-            "execution": None if ex is None else asdict(ex) | {"forced_levels": forced},
-            "warnings": list(self.warnings), "depth_source": self.depth_source,
-            "config": asdict(self.config), "disclaimer": DISCLAIMER,
-        }  # fmt: skip
-        out: dict[str, Any] = _finite(d)
-        return out
-
-
-def _finite(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_finite(v) for v in x]
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
-def _pct(x: float, ref: float) -> float:
-    return (x / ref - 1.0) * 100.0
 
 
 def recent_range_pct(bars: Candles, as_of_ms: int, interval_ms: int, periods: int) -> float:
@@ -222,45 +76,62 @@ def recent_range_pct(bars: Candles, as_of_ms: int, interval_ms: int, periods: in
     return float(tr.mean() / c[-1] * 100.0)
 
 
+def _clear_of_clusters(
+    price: float, a: int, buffer: float, clusters: tuple[Cluster, ...]
+) -> tuple[float, list[Cluster]]:
+    """Move ``price`` away from entry (direction ``a``) past every cluster it lands in: to the
+    cluster's far edge plus ``buffer`` (fraction), repeated until it sits in none."""
+    moved: list[Cluster] = []
+    for _ in range(len(clusters) + 1):
+        hit = next((c for c in clusters if c.price_low <= price <= c.price_high), None)
+        if hit is None:
+            break
+        moved.append(hit)
+        price = (hit.price_low if a < 0 else hit.price_high) * (1 + a * buffer)
+    return price, moved
+
+
 def _stop(
-    m: LiquidationMap,
-    adverse: list[Cluster],
-    a: int,
-    entry: float,
-    buffer: float,
-    cfg: PlanConfig,
-    atr: float,
-    depth: DepthProfile | None,
-) -> StopLoss:
-    """Stop beyond the nearest adverse cluster (``a`` = adverse direction, -1 down, +1 up)."""
+    m: LiquidationMap, adverse: list[Cluster], a: int, entry: float, buffer: float,
+    cfg: PlanConfig, atr: float, pinner: DepthProfile | ImpactModel | None,
+) -> StopLoss:  # fmt: skip
+    """Stop beyond the nearest adverse cluster (``a`` = adverse direction, -1 down, +1 up),
+    never inside any cluster, checked against the allowed risk."""
+    allowed = cfg.max_risk_pct if cfg.max_risk_pct > 0 else cfg.wide_stop_atr * atr
+    pin, ref = None, None
+    basis: Literal["cluster", "cascade_pin", "range"] = "range"
     if not adverse:
         price = entry * (1 + a * cfg.fallback_stop_atr * atr / 100)
-        return StopLoss(price, _pct(price, entry), buffer * 100, "range", None, None, None)
-    c = adverse[0]
-    far = c.price_low if a < 0 else c.price_high
-    edge, pin = far, None
-    basis: Literal["cluster", "cascade_pin"] = "cluster"
-    if depth is not None and a * (c.price - m.price) > 0:  # price trades into the cluster's centre
-        pin = simulate_cascade(m, depth, shock_pct=_pct(c.price, m.price)).pin_price
-        if a * (pin - far) > 0:
-            edge, basis = pin, "cascade_pin"
-    price = edge * (1 + a * buffer)
-    ref = LevelRef.of(c, entry, m.leverages)
-    inside = next((x for x in adverse if x.price_low <= price <= x.price_high), None)
-    inside_ref = LevelRef.of(inside, entry, m.leverages) if inside else None
-    return StopLoss(price, _pct(price, entry), buffer * 100, basis, ref, pin, inside_ref)
+    else:
+        c = adverse[0]
+        edge = c.price_low if a < 0 else c.price_high
+        basis, ref = "cluster", LevelRef.of(c, entry, m.leverages)
+        if pinner is not None and a * (c.price - m.price) > 0:  # price trades into its centre
+            pin = simulate_cascade(m, pinner, shock_pct=_pct(c.price, m.price)).pin_price
+            if a * (pin - edge) > 0:
+                edge, basis = pin, "cascade_pin"
+        price = edge * (1 + a * buffer)
+    price, moved = _clear_of_clusters(price, a, buffer, m.clusters)
+    dist = _pct(price, entry)
+    return StopLoss(
+        price, dist, buffer * 100, basis, ref, pin, None,
+        moved_past=tuple(LevelRef.of(c, entry, m.leverages) for c in moved),
+        within_risk=abs(dist) <= allowed, allowed_risk_pct=allowed,
+    )  # fmt: skip
 
 
 def _targets(
     opposite: list[Cluster], entry: float, stop: float, m: LiquidationMap, cfg: PlanConfig
 ) -> tuple[TakeProfit, ...]:
+    """Near edges of the largest opposite clusters, with reward/risk and the minimum-R flag."""
     best = sorted(opposite, key=lambda c: -c.usd)[: cfg.max_targets]
     risk = abs(entry - stop)
     out = []
     for c in sorted(best, key=lambda c: abs(c.price - entry)):
         tp = c.price_low if c.price > entry else c.price_high
         rr = abs(tp - entry) / risk if risk > 0 else math.inf
-        out.append(TakeProfit(tp, _pct(tp, entry), rr, LevelRef.of(c, entry, m.leverages)))
+        ok = rr >= cfg.min_reward_risk
+        out.append(TakeProfit(tp, _pct(tp, entry), rr, LevelRef.of(c, entry, m.leverages), ok))
     return tuple(out)
 
 
@@ -322,12 +193,17 @@ def make_plan(
     entry: float | None = None,
     size_usd: float | None = None,
     depth: DepthProfile | None = None,
+    impact: ImpactModel | None = None,
     config: PlanConfig | None = None,
+    data_source: str = "",
+    simulated: bool = False,
 ) -> Plan:
     """Stop, targets, breakout zones and (with ``size_usd``) execution for a trade on map ``m``.
 
     ``bars`` give the recent range (only bars closed by the map's time are used); ``entry``
-    defaults to the map's price; ``depth`` adds the cascade pin to the stop and slippage numbers.
+    defaults to the map's price; ``impact`` (else ``depth``) gives the cascade pin the stop must
+    clear, ``depth`` the slippage numbers. ``data_source`` / ``simulated`` say what the map was
+    built from (a plan on the simulated demo market says so).
     """
     cfg = config or PlanConfig()
     if side not in ("long", "short"):
@@ -345,10 +221,11 @@ def make_plan(
         key=lambda c: abs(c.price - e),
     )
     opposite = [c for c in m.clusters if c.side == opp_side and -a * (c.price - e) > 0]
-    stop = _stop(m, adverse, a, e, cfg.buffer_atr * atr / 100, cfg, atr, depth)
+    stop = _stop(m, adverse, a, e, cfg.buffer_atr * atr / 100, cfg, atr, impact or depth)
     ex = None
     if size_usd is not None:
         ex = _execution(float(size_usd), adverse, -a, e, m, depth, cfg)
+    targets = _targets(opposite, e, stop.price, m, cfg)
     return Plan(
         symbol=m.symbol,
         as_of_ms=m.as_of_ms,
@@ -357,36 +234,45 @@ def make_plan(
         price=m.price,
         atr_pct=atr,
         stop=stop,
-        take_profits=_targets(opposite, e, stop.price, m, cfg),
+        take_profits=tuple(t for t in targets if t.meets_min_rr),
         breakout_zones=_zones(m, e, cfg),
         execution=ex,
-        warnings=_warnings(m, e, stop, adverse, atr, cfg, depth, size_usd),
+        warnings=_warnings(m, e, stop, adverse, atr, cfg, depth, size_usd, targets, simulated),
         depth_source=None if depth is None else depth.source,
         config=cfg,
+        low_rr_targets=tuple(t for t in targets if not t.meets_min_rr),
+        data_source=data_source,
+        simulated=simulated,
+        impact_source=None if impact is None else impact.source,
     )
 
 
 def _warnings(
     m: LiquidationMap, entry: float, stop: StopLoss, adverse: list[Cluster], atr: float,
     cfg: PlanConfig, depth: DepthProfile | None, size: float | None,
+    targets: tuple[TakeProfit, ...], simulated: bool,
 ) -> tuple[str, ...]:  # fmt: skip
     out = []
-    if stop.inside is not None:
-        c = stop.inside
-        far = c.price_low if c.side == "long" else c.price_high
-        alt = far * (1 + (-1 if c.side == "long" else 1) * stop.buffer_pct / 100)
+    if simulated:
+        out.append("SIMULATED market (--source demo): these levels are not a real market's")
+    for c in stop.moved_past:
         out.append(
-            f"the stop {stop.price:,.2f} sits inside a {c.side} cluster "
-            f"{c.price_low:,.2f}-{c.price_high:,.2f} ({c.usd:,.0f} USD): a wick into it would "
-            f"take the stop; beyond its far edge is {alt:,.2f}, or reduce size"
+            f"the stop was moved beyond the {c.side} cluster {c.price_low:,.2f}-"
+            f"{c.price_high:,.2f} ({c.usd:,.0f} USD) it would have sat in: a wick into a cluster "
+            "takes the stops inside it"
         )
+    if not stop.within_risk:
+        out.append(
+            f"no stop within the allowed risk ({stop.allowed_risk_pct:.2f}%) exists outside the "
+            f"clusters: the nearest clean stop is {stop.price:,.2f} ({stop.distance_pct:+.2f}%); "
+            "skip the trade or reduce size for that risk"
+        )
+    low = [t for t in targets if not t.meets_min_rr]
+    if low:
+        rs = ", ".join(f"{t.price:,.2f} ({t.reward_risk:.2f}R)" for t in low)
+        out.append(f"targets below {cfg.min_reward_risk:g}R skipped: {rs}")
     if not adverse:
         out.append("no adverse cluster on the map: the stop uses the recent range only")
-    if atr > 0 and abs(stop.distance_pct) > cfg.wide_stop_atr * atr:
-        out.append(
-            f"the stop is {abs(stop.distance_pct) / atr:.1f}x the recent range away: size the "
-            "position for that risk"
-        )
     if abs(_pct(entry, m.price)) > 5.0:
         out.append(
             f"entry is {_pct(entry, m.price):+.1f}% from the current price; the map describes the "

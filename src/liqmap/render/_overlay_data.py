@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from liqmap.core.cascade import CascadeResult
+from liqmap.core.cascade_dist import CascadeOutcomes
 from liqmap.core.plan import Plan
 from liqmap.core.results import LiquidationMap
 from liqmap.render.formatting import format_pct, format_price, format_usd
 from liqmap.render.style import Style
 
-__all__ = ["AMBER", "absorption", "kind_color", "plan_lines", "staircase", "summary"]
+__all__ = [
+    "AMBER", "absorption", "kind_color", "outcome_text", "plan_lines", "staircase", "summary",
+]  # fmt: skip
 
 AMBER = "#f3b23f"
 
@@ -32,12 +35,11 @@ def staircase(r: CascadeResult) -> tuple[np.ndarray, np.ndarray]:
 
 
 def absorption(r: CascadeResult, m: LiquidationMap) -> tuple[np.ndarray, np.ndarray]:
-    """Book absorption :math:`D(d) - X_0` along the cascade's direction, up to the map's edge."""
-    side = r.depth.side(r.direction)
+    """Absorption along the cascade's direction, up to the map's edge
+    (:meth:`CascadeResult.absorption_usd`)."""
     end = m.edges[0] if r.direction < 0 else m.edges[-1]
     prices = np.linspace(r.shock_price, end, 200)
-    x0 = float(r.step_flow_usd[0])
-    usd = [side.usd_within(abs(p / r.start_price - 1.0)) - x0 for p in prices]
+    usd = [r.absorption_usd(abs(p / r.start_price - 1.0)) for p in prices]
     return prices, np.maximum(np.array(usd), 0.0)
 
 
@@ -50,11 +52,23 @@ def summary(r: CascadeResult) -> str:
     )
 
 
+def outcome_text(o: CascadeOutcomes) -> str:
+    """One line on the outcome distribution."""
+    q = o.pin_move_pct
+    return (
+        f"{o.n_draws} draws: wick p10-p90 {format_pct(q[0.1])} to {format_pct(q[0.9])}, "
+        f"liquidated p10-p90 {format_usd(o.liquidated_usd[0.1])}-{format_usd(o.liquidated_usd[0.9])}"
+        + "".join(f", P(≥{k:g}x) {p:.0%}" for k, p in o.p_extend.items() if k == 2.0)
+    )
+
+
 def plan_lines(p: Plan) -> list[tuple[float, str, str]]:
     """(price, label, kind) of every level a plan draws."""
     s = p.stop
     lines = [(p.entry, f"entry {format_price(p.entry)}", "entry")]
     lines.append((s.price, f"stop {format_price(s.price)} ({format_pct(s.distance_pct)})", "stop"))
+    if p.simulated:
+        lines[0] = (p.entry, f"entry {format_price(p.entry)} · SIMULATED market", "entry")
     for i, t in enumerate(p.take_profits, start=1):
         label = (
             f"TP{i} {format_price(t.price)} ({format_pct(t.distance_pct)}, {t.reward_risk:.1f}R)"

@@ -144,7 +144,9 @@ def map_subtitle(m: LiquidationMap, kind: MapKind = "estimate") -> str:
     if kind == "truth":
         return f"{map_totals(m)}   |   {TRUTH_NOTE}"
     tiers = tiers_text(m.notes)
-    return f"{map_totals(m)}   |   {coverage_text(m.coverage)}" + (f"   |   {tiers}" if tiers else "")
+    return f"{map_totals(m)}   |   {coverage_text(m.coverage)}" + (
+        f"   |   {tiers}" if tiers else ""
+    )
 
 
 def map_caveat(m: LiquidationMap, kind: MapKind = "estimate") -> str:

@@ -139,6 +139,8 @@ def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[k : k + 2], 16) for k in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
 def _caveat(text: str, st: Style) -> list[dict[str, Any]]:
     """What the map could not see, under the chart (issue 14 item 3)."""
     if not text:

@@ -24,16 +24,20 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from liqmap.core.cascade import CascadeResult
+from liqmap.core.cascade_dist import CascadeOutcomes
 from liqmap.core.plan import Plan
 from liqmap.core.results import LiquidationMap
 from liqmap.errors import ParameterError
+from liqmap.render._declutter import declutter
 from liqmap.render._mpl import save_png
 from liqmap.render._overlay_data import (
     AMBER,
     absorption,
     kind_color,
+    outcome_text,
     plan_lines,
     staircase,
     summary,
@@ -78,9 +82,11 @@ def _zoom(fig: Figure, m: LiquidationMap, lo: float, hi: float) -> None:
 
 
 def cascade_matplotlib(
-    m: LiquidationMap, r: CascadeResult, *, style: Style | None = None, zoom: bool = True
-) -> Figure:
-    """The map with the cascade drawn over it (matplotlib figure); ``zoom`` frames the cascade."""
+    m: LiquidationMap, r: CascadeResult, *, style: Style | None = None, zoom: bool = True,
+    outcomes: CascadeOutcomes | None = None,
+) -> Figure:  # fmt: skip
+    """The map with the cascade drawn over it (matplotlib figure); ``zoom`` frames the cascade;
+    ``outcomes`` shade the wick's p10-p90 range and add the distribution to the summary."""
     st = style or DARK
     fig = map_matplotlib(m, style=st, clusters=False)
     if zoom:
@@ -94,16 +100,24 @@ def cascade_matplotlib(
     cum_ax.plot(bx, np.minimum(by, top), color=AMBER, lw=1.6, ls=(0, (4, 2)), zorder=7)
     sx, sy = staircase(r)
     cum_ax.plot(sx, sy, color=st.text, lw=2.0, zorder=8, solid_joinstyle="miter")
-    for price, text, ls in (
-        (r.shock_price, "shock", (0, (2, 2))),
-        (r.pin_price, "pin", "-"),
-        (r.final_price, "final", (0, (6, 2))),
-    ):
+    if outcomes is not None:
+        lo_q = r.start_price * (1 + outcomes.pin_move_pct[0.1] / 100)
+        hi_q = r.start_price * (1 + outcomes.pin_move_pct[0.9] / 100)
+        ax.axvspan(min(lo_q, hi_q), max(lo_q, hi_q), color=accent, alpha=0.22, lw=0, zorder=0.6)
+    labels = [
         _vline(cum_ax, price, f"{text} {format_price(price)}", accent, ls, st)
+        for price, text, ls in (
+            (r.shock_price, "shock", (0, (2, 2))),
+            (r.pin_price, "pin", "-"),
+            (r.final_price, "final", (0, (6, 2))),
+        )
+    ]
     cum_ax.text(
         0.5,
         0.90,
-        summary(r) + "\namber: book absorption D(d) − shock flow; white: cascade path",
+        summary(r)
+        + "\namber: absorption (forced USD the market takes); white: cascade path"
+        + (f"\n{outcome_text(outcomes)}" if outcomes is not None else ""),
         transform=cum_ax.transAxes,
         ha="center",
         va="top",
@@ -113,12 +127,13 @@ def cascade_matplotlib(
         bbox={"boxstyle": "round,pad=0.4", "fc": st.panel, "ec": accent},
         zorder=9,
     )
+    declutter(fig, labels)
     return fig
 
 
-def _vline(ax: Axes, x: float, text: str, color: str, ls: Any, st: Style) -> None:
+def _vline(ax: Axes, x: float, text: str, color: str, ls: Any, st: Style) -> Text:
     ax.axvline(x, color=color, lw=1.4, ls=ls, zorder=7)
-    ax.text(
+    return ax.text(
         x,
         0.02,
         text,
@@ -154,9 +169,12 @@ def plan_matplotlib(
             alpha=0.5,
             zorder=0.6,
         )
-    for price, label, kind in plan_lines(p):
-        ls = "-" if kind != "entry" else (0, (1, 2))
-        _vline(cum_ax, price, label, kind_color(kind, st), ls, st)
+    labels = [
+        _vline(
+            cum_ax, price, label, kind_color(kind, st), "-" if kind != "entry" else (0, (1, 2)), st
+        )
+        for price, label, kind in plan_lines(p)
+    ]
     if p.execution is not None:
         for i, (c, usd) in enumerate(p.execution.forced_levels):
             cum_ax.plot([c.price], [0.0], marker="^", ms=11, color=AMBER, zorder=9, clip_on=False)
@@ -185,6 +203,7 @@ def plan_matplotlib(
         bbox={"boxstyle": "round,pad=0.4", "fc": st.panel, "ec": st.grid},
         zorder=9,
     )
+    declutter(fig, labels)
     return fig
 
 
@@ -198,15 +217,17 @@ def _check(path: str | os.PathLike[str]) -> bool:
 
 
 def render_cascade(
-    m: LiquidationMap, r: CascadeResult, path: str | os.PathLike[str], *, style: Style | None = None
-) -> Path:
+    m: LiquidationMap, r: CascadeResult, path: str | os.PathLike[str], *,
+    style: Style | None = None, outcomes: CascadeOutcomes | None = None,
+) -> Path:  # fmt: skip
     """Write the cascade chart to ``path`` (``.png`` or ``.html``) atomically."""
     st = style or DARK
     if _check(path):
-        return save_png(cascade_matplotlib(m, r, style=st), path)
+        return save_png(cascade_matplotlib(m, r, style=st, outcomes=outcomes), path)
     return write_html(
-        cascade_figure(m, r, style=st), path, title=f"{map_title(m)} · cascade", st=st
-    )
+        cascade_figure(m, r, style=st, outcomes=outcomes), path,
+        title=f"{map_title(m)} · cascade", st=st,
+    )  # fmt: skip
 
 
 def render_plan(

@@ -5,18 +5,20 @@ See :mod:`liqmap.render.overlays` for what is drawn and why.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import plotly.graph_objects as go
 
 from liqmap.core.cascade import CascadeResult
+from liqmap.core.cascade_dist import CascadeOutcomes
 from liqmap.core.plan import Plan
 from liqmap.core.results import LiquidationMap
+from liqmap.render._declutter import slots
 from liqmap.render._overlay_data import (
     AMBER,
     absorption,
     kind_color,
+    outcome_text,
     plan_lines,
     staircase,
     summary,
@@ -43,7 +45,7 @@ def _shape_line(x: float, color: str, dash: str) -> dict[str, Any]:
     }
 
 
-def _label(x: float, text: str, color: str, y: float) -> dict[str, Any]:
+def _label(x: float, text: str, color: str, y: float, anchor: str = "right") -> dict[str, Any]:
     return {
         "x": x,
         "y": y,
@@ -52,32 +54,31 @@ def _label(x: float, text: str, color: str, y: float) -> dict[str, Any]:
         "text": text,
         "showarrow": False,
         "textangle": -90,
-        "xanchor": "right",
+        "xanchor": anchor,
         "yanchor": "bottom",
-        "font": {"color": color, "size": 11},
+        "font": {"color": color, "size": _FONT},
     }
 
 
-def _stagger(prices: list[float], span: float, levels: tuple[float, ...]) -> list[float]:
-    """Heights (paper y) for vertical labels at ``prices``: a label closer than 3% of the axis
-    ``span`` to one already on a level moves up to the next free level, so none overlap."""
-    last: list[float | None] = [None] * len(levels)
-    out = [0.0] * len(prices)
-    for i in sorted(range(len(prices)), key=lambda k: prices[k]):
-        gaps = [math.inf if x is None else abs(prices[i] - x) for x in last]
-        free = [j for j, g in enumerate(gaps) if g > 0.03 * span]
-        j = free[0] if free else max(range(len(levels)), key=lambda k: gaps[k])
-        last[j] = prices[i]
-        out[i] = levels[j]
-    return out
+_FONT = 11
+_REF_W, _REF_H = 1100.0, 420.0  # plot area (px) the placement is estimated for
 
 
-def _span(m: LiquidationMap) -> float:
-    return float(m.edges[-1] - m.edges[0]) if len(m.edges) > 1 else abs(m.price)
+def _place(m: LiquidationMap, marks: list[tuple[float, str]]) -> list[tuple[str, float]]:
+    """(xanchor, paper y) per vertical label so none overlaps another (see ``_declutter``)."""
+    lo, hi = float(m.edges[0]), float(m.edges[-1])
+    span = hi - lo if hi > lo else 1.0
+    xs = [(x - lo) / span for x, _ in marks]
+    lengths = [len(t) * _FONT * 0.62 / _REF_H + 0.02 for _, t in marks]
+    return slots(xs, lengths, _FONT * 1.5 / _REF_W)
 
 
-def cascade_figure(m: LiquidationMap, r: CascadeResult, *, style: Style | None = None) -> go.Figure:
-    """The map with the cascade drawn over it (plotly figure)."""
+def cascade_figure(
+    m: LiquidationMap, r: CascadeResult, *, style: Style | None = None,
+    outcomes: CascadeOutcomes | None = None,
+) -> go.Figure:  # fmt: skip
+    """The map with the cascade drawn over it (plotly figure); ``outcomes`` shade the wick's
+    p10-p90 range."""
     st = style or DARK
     fig = map_figure(m, style=st, clusters=False)
     accent = st.long_color if r.direction < 0 else st.short_color
@@ -89,7 +90,7 @@ def cascade_figure(m: LiquidationMap, r: CascadeResult, *, style: Style | None =
             y=by,
             yaxis="y2",
             mode="lines",
-            name="Book absorption D(d) − shock",
+            name="Absorption: forced USD the market takes",
             line={"color": AMBER, "width": 2, "dash": "dash"},
         )
     )
@@ -121,17 +122,27 @@ def cascade_figure(m: LiquidationMap, r: CascadeResult, *, style: Style | None =
     notes = []
     marks = ((r.shock_price, "shock", "dot"), (r.pin_price, "pin", "solid"),
              (r.final_price, "final", "dash"))  # fmt: skip
-    heights = _stagger([x for x, _, _ in marks], _span(m), (0.02, 0.32, 0.62))
-    for (price, text, dash), y in zip(marks, heights, strict=True):
+    texts = [f"{text} {format_price(price)}" for price, text, _ in marks]
+    where = _place(m, [(x, t) for (x, _, _), t in zip(marks, texts, strict=True)])
+    for (price, _, dash), text, (anchor, y) in zip(marks, texts, where, strict=True):
         shapes.append(_shape_line(price, accent, dash))
-        notes.append(_label(price, f"{text} {format_price(price)}", st.text, y))
+        notes.append(_label(price, text, st.text, y, anchor))
+    if outcomes is not None:
+        q = outcomes.pin_move_pct
+        a, b = sorted(r.start_price * (1 + q[k] / 100) for k in (0.1, 0.9))
+        shapes.append({
+            "type": "rect", "xref": "x", "yref": "paper", "x0": a, "x1": b, "y0": 0, "y1": 1,
+            "fillcolor": rgba(accent, 0.25), "line": {"width": 0}, "layer": "below",
+        })  # fmt: skip
+    head = summary(r) + ("" if outcomes is None else "<br>" + outcome_text(outcomes))
     notes.append(
         {
             "x": 0.5,
-            "y": 0.9,
+            "y": 0.86,  # below the current-price tag (paper 0.99 down)
+            "yanchor": "top",
             "xref": "paper",
             "yref": "paper",
-            "text": summary(r),
+            "text": head,
             "showarrow": False,
             "bgcolor": st.panel,
             "bordercolor": accent,
@@ -165,11 +176,11 @@ def plan_figure(m: LiquidationMap, p: Plan, *, style: Style | None = None) -> go
     ]
     notes = []
     lines = plan_lines(p)
-    heights = _stagger([x for x, _, _ in lines], _span(m), (0.02, 0.5))
-    for (price, label, kind), y in zip(lines, heights, strict=True):
+    where = _place(m, [(x, t) for x, t, _ in lines])
+    for (price, label, kind), (anchor, y) in zip(lines, where, strict=True):
         color = kind_color(kind, st)
         shapes.append(_shape_line(price, color, "dot" if kind == "entry" else "solid"))
-        notes.append(_label(price, label, color, y))
+        notes.append(_label(price, label, color, y, anchor))
     if p.execution is not None and p.execution.forced_levels:
         xs = [c.price for c, _ in p.execution.forced_levels]
         text = [

@@ -15,9 +15,8 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from liqmap import api
-from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
 from liqmap.core.maps import summarise
-from liqmap.core.plan import Plan, make_plan
+from liqmap.core.plan import Plan
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.errors import (
     EmptyWindowError,
@@ -30,6 +29,7 @@ from liqmap.web.cache import LruCache
 from liqmap.web.params import FieldError, HeatmapQuery, MapQuery, parse_tiers
 from liqmap.web.sources import Snapshot
 from liqmap.web.trade_params import CascadeQuery, PlanQuery
+from liqmap.web.trade_service import CascadeRun, run_cascade, run_plan
 
 __all__ = ["LEVELS_FIELDS", "Results", "dumps", "restrict_tiers"]
 
@@ -161,17 +161,10 @@ class Results:
 
         return self._get(("heatmap", *q.key, snap.version), build)
 
-    def cascade(self, q: CascadeQuery, snap: Snapshot) -> tuple[LiquidationMap, CascadeResult]:
-        """The map of ``q`` and the cascade on it (as ``liqmap cascade``)."""
+    def cascade(self, q: CascadeQuery, snap: Snapshot) -> tuple[LiquidationMap, CascadeRun]:
+        """The map of ``q`` and the cascade on it with its outcomes (as ``liqmap cascade``)."""
         m = self.liq_map(q.base, snap)
-
-        def build() -> CascadeResult:
-            return simulate_cascade(
-                m, q.depth, shock_pct=q.shock_pct, order_usd=q.order_usd,
-                config=CascadeConfig(permanent_fraction=q.permanent_fraction),
-            )  # fmt: skip
-
-        return m, self._get(("cascade", *q.key, snap.version), build)
+        return m, self._get(("cascade", *q.key, snap.version), lambda: run_cascade(m, q, snap))
 
     def plan(self, q: PlanQuery, snap: Snapshot) -> tuple[LiquidationMap, Plan]:
         """The map of ``q`` and the plan on it (as ``liqmap plan``)."""
@@ -179,10 +172,7 @@ class Results:
 
         def build() -> Plan:
             with _as_field_errors(q.base):
-                return make_plan(
-                    m, snap.data.candles, side=q.side, entry=q.entry, size_usd=q.size_usd,
-                    depth=q.depth,
-                )  # fmt: skip
+                return run_plan(m, q, snap)
 
         return m, self._get(("plan", *q.key, snap.version), build)
 
@@ -236,7 +226,8 @@ class Results:
         """``/api/v1/figures/cascade``: :func:`liqmap.render.overlays_html.cascade_figure` as plotly JSON."""
         from liqmap.render.overlays_html import cascade_figure
 
-        return str(cascade_figure(*self.cascade(q, snap)).to_json()).encode()
+        m, run = self.cascade(q, snap)
+        return str(cascade_figure(m, run.result, outcomes=run.outcomes).to_json()).encode()
 
     def plan_figure_json(self, q: PlanQuery, snap: Snapshot) -> bytes:
         """``/api/v1/figures/plan``: :func:`liqmap.render.overlays_html.plan_figure` as plotly JSON."""

@@ -44,6 +44,47 @@ class DepthOut(_Model):
     ask: DepthSideOut = Field(description="absorbs buys (rises)")
 
 
+class ImpactFitOut(_Model):
+    y: float = Field(description="fitted square-root-law coefficient Y")
+    delta: float = Field(description="impact exponent (1/2)")
+    log_y_sd: float = Field(description="spread of ln Y the draws use")
+    delta_sd: float
+    corr: float
+    half_life_s: float = Field(description="the book's depth refill half-life (s)")
+    n_windows: int
+    source: str
+
+
+class ImpactOut(_Model):
+    schema_: Literal["liqmap.impact/1"] = Field(alias="schema")
+    law: str
+    sigma_daily: float = Field(description="daily volatility of the bars before the map")
+    volume_usd_daily: Usd = Field(description="daily USD volume of the bars before the map")
+    usd_for_1pct: Usd = Field(description="forced USD that moves price 1%")
+    source: str
+    fit: ImpactFitOut
+
+
+class Quantiles(_Model):
+    p10: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+
+
+class OutcomesOut(_Model):
+    schema_: Literal["liqmap.cascade_outcomes/1"] = Field(alias="schema")
+    n_draws: int
+    shock_pct: float
+    liquidated_usd: Quantiles
+    pin_move_pct: Quantiles
+    final_move_pct: Quantiles
+    p_pin_extends: dict[str, float] = Field(description='{"2x": P(wick >= 2 x shock), ...}')
+    p_final_extends: dict[str, float]
+    band_source: str = Field(description="the map uncertainty drawn")
+
+
 class CascadeOut(_Model):
     """``liqmap cascade --json`` (docs/json.md): rounds of forced orders walking the book."""
 
@@ -67,13 +108,20 @@ class CascadeOut(_Model):
     total_short_usd: Usd
     liquidated_by_tier: ByTier
     n_steps: int
-    stop_reason: Literal["no_shock", "absorbed", "map_edge", "book_exhausted", "max_steps"]
+    stop_reason: Literal[
+        "no_shock", "absorbed", "map_edge", "book_exhausted", "max_steps", "notional_cap"
+    ]
     stop_text: str
     permanent_fraction: float
     steps: list[StepOut]
     steps_merged: bool
-    depth: DepthOut
+    model: Literal["impact", "book"] = Field(description="impact law or instant book")
+    depth: DepthOut | None = Field(description="the book (model book)")
+    impact: ImpactOut | None = Field(description="the impact law (model impact)")
     notes: list[str]
+    outcomes: OutcomesOut | None = Field(description="the distribution over draws (draws > 0)")
+    data_source: str = Field(description="what the map was built from")
+    simulated: bool = Field(description="true on the simulated demo market")
 
 
 class LevelRefOut(_Model):
@@ -93,7 +141,10 @@ class StopOut(_Model):
     basis: Literal["cluster", "cascade_pin", "range"]
     cluster: LevelRefOut | None = Field(description="the nearest adverse cluster")
     wick_pin: float | None = Field(description="pin of the cascade into that cluster")
-    inside: LevelRefOut | None = Field(description="a cluster the stop sits inside")
+    inside: LevelRefOut | None = Field(description="always null: stops are moved out")
+    moved_past: list[LevelRefOut] = Field(description="clusters the stop was moved beyond")
+    within_risk: bool = Field(description="false: no stop within the allowed risk exists")
+    allowed_risk_pct: float | None
 
 
 class TakeProfitOut(_Model):
@@ -101,6 +152,7 @@ class TakeProfitOut(_Model):
     distance_pct: float
     reward_risk: float | None
     cluster: LevelRefOut
+    meets_min_rr: bool = Field(description="reward/risk >= config.min_reward_risk")
 
 
 class BreakoutZoneOut(_Model):
@@ -146,7 +198,11 @@ class PlanOut(_Model):
     take_profits: list[TakeProfitOut]
     breakout_zones: list[BreakoutZoneOut]
     execution: ExecutionOut | None = Field(description="null without size_usd")
+    low_rr_targets: list[TakeProfitOut] = Field(description="targets skipped below min R")
     warnings: list[str]
     depth_source: str | None
+    impact_source: str | None
+    data_source: str = Field(description="what the map was built from")
+    simulated: bool = Field(description="true on the simulated demo market")
     config: dict[str, float] = Field(description="the rule parameters (PlanConfig)")
     disclaimer: str

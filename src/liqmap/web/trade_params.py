@@ -32,6 +32,8 @@ __all__ = [
 MAX_SHOCK_PCT = 50.0
 MAX_ORDER_USD = 1e11
 DEFAULT_PERMANENT = 2.0 / 3.0
+DEFAULT_DRAWS = 200
+MAX_DRAWS = 1000
 POWER_USD_RANGE = (1e4, 1e13)  # USD within 1% of a power-law book (web bounds)
 POWER_EXPONENT_RANGE = (0.2, 5.0)
 DEPTH_MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.,:+\-]{0,63}$"
@@ -104,13 +106,15 @@ class CascadeQuery:
     depth_scale: float
     permanent_fraction: float
     depth: DepthProfile = field(compare=False, repr=False)
+    model: Literal["impact", "book"] = "impact"
+    draws: int = DEFAULT_DRAWS
 
     @property
     def key(self) -> tuple[object, ...]:
         """What the result depends on, besides the data version."""
         return (
             *self.base.key, self.shock_pct, self.order_usd, self.depth_name, self.depth_scale,
-            self.permanent_fraction,
+            self.permanent_fraction, self.model, self.draws,
         )  # fmt: skip
 
 
@@ -169,6 +173,17 @@ def cascade_query(
             description="Share of the wick kept after it (0..1; default 2/3).",
         ),
     ] = DEFAULT_PERMANENT,
+    model: Annotated[
+        Literal["impact", "book"] | None,
+        Query(
+            description="impact (the fitted square-root law; default) or book (the instant book "
+            "with no refill: an upper bound; default when depth_model is given).",
+        ),
+    ] = None,
+    draws: Annotated[
+        int,
+        Query(ge=0, le=MAX_DRAWS, description="Cascades drawn for the outcome distribution."),
+    ] = DEFAULT_DRAWS,
 ) -> CascadeQuery:
     """Dependency: the parameters of ``/cascade`` and its figure, resolved."""
     if shock is not None and order_usd is not None:
@@ -177,8 +192,11 @@ def cascade_query(
         raise FieldError(
             "shock", "give shock (percent, e.g. -2) or order_usd (USD, negative sells)"
         )
+    kind = model or ("book" if depth_model is not None else "impact")
     prof = resolve_depth_model(depth_model, base.symbol, depth_scale)
-    return CascadeQuery(base, shock, order_usd, depth_model, depth_scale, permanent_fraction, prof)
+    return CascadeQuery(
+        base, shock, order_usd, depth_model, depth_scale, permanent_fraction, prof, kind, draws
+    )
 
 
 def plan_query(

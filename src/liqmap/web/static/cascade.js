@@ -16,8 +16,15 @@
     panel.run();
   });
 
+  const model = () => $("cascade-model").value;
+  function showModel() {
+    for (const n of document.querySelectorAll("#cascade-panel .book-only")) n.hidden = model() !== "book";
+    for (const n of document.querySelectorAll("#cascade-panel .power")) if (model() !== "book") n.hidden = true;
+  }
+
   function params() {
-    const out = { depth_model: depth.value() };
+    const out = { model: model() };
+    if (model() === "book") out.depth_model = depth.value();
     if (mode() === "shock") {
       const s = Number($("cascade-shock").value);
       if ($("cascade-shock").value.trim() === "" || !(Math.abs(s) <= MAX_SHOCK)) {
@@ -60,11 +67,27 @@
       [fmtUsd(s.short_usd), "num"],
       [fmtUsd(s.flow_usd), "num muted"],
     ]), "No rounds.", 6);
-    const d = r.direction === "down" ? r.depth.bid : r.depth.ask;
-    const book = r.direction === "down" ? "bids" : "asks";
     const notes = [...r.notes, ...(r.steps_merged ? ["rounds merged to 500 rows"] : [])];
-    $("cascade-depth-src").textContent = `Book: ${r.depth.source} · ${fmtUsd(d.usd_1pct)} of ${book} within 1%, `
-      + `exponent ${d.exponent.toFixed(2)}${notes.length ? ` · ${notes.join(" · ")}` : ""}`;
+    const tail = notes.length ? ` · ${notes.join(" · ")}` : "";
+    if (r.impact) {
+      const i = r.impact;
+      $("cascade-depth-src").textContent = `Impact law: move = ${i.fit.y.toFixed(2)} × σ ${(i.sigma_daily * 100).toFixed(2)}%/day`
+        + ` × √(USD ÷ ${fmtUsd(i.volume_usd_daily)}/day) · ${fmtUsd(i.usd_for_1pct)} of forced flow moves price 1% · ${i.source}${tail}`;
+    } else {
+      const d = r.direction === "down" ? r.depth.bid : r.depth.ask;
+      const book = r.direction === "down" ? "bids" : "asks";
+      $("cascade-depth-src").textContent = `Book: ${r.depth.source} · ${fmtUsd(d.usd_1pct)} of ${book} within 1%, `
+        + `exponent ${d.exponent.toFixed(2)}${tail}`;
+    }
+    $("cascade-source").replaceChildren(el("b", {}, "Data: "), r.data_source,
+      ...(r.simulated ? [" ", el("span", { class: "warn" }, "SIMULATED market")] : []));
+    const o = r.outcomes;
+    $("cascade-outcomes").replaceChildren(...(o ? [
+      el("b", {}, `Over ${o.n_draws} draws: `),
+      `liquidated ${fmtUsd(o.liquidated_usd.p10)} – ${fmtUsd(o.liquidated_usd.p90)} (median ${fmtUsd(o.liquidated_usd.p50)}) · `
+      + `wick ${fmtPct(o.pin_move_pct.p10)} to ${fmtPct(o.pin_move_pct.p90)} · `
+      + Object.entries(o.p_pin_extends).map(([k, p]) => `P(≥${k}) ${(p * 100).toFixed(0)}%`).join(" · "),
+    ] : [el("span", { class: "muted" }, "No outcome distribution for the instant book.")]));
   }
 
   /** Open on the stretch the cascade covers (double-click shows the whole map). */
@@ -75,7 +98,11 @@
     layout.xaxis = { ...layout.xaxis, range: [lo - pad, hi + pad], autorange: false };
   }
 
-  panel = P.register({ name: "cascade", path: "/cascade", params, render, adjust, onView: (v) => depth.fill(v) });
+  panel = P.register({
+    name: "cascade", path: "/cascade", params, render, adjust,
+    onView: (v) => { depth.fill(v); showModel(); }, after: P.declutter,
+  });
+  $("cascade-model").addEventListener("change", () => { showModel(); panel.run(); });
   $("cascade-shock").addEventListener("input", () => panel.soon());
   $("cascade-order").addEventListener("input", () => panel.soon());
   $("cascade-form").addEventListener("submit", (ev) => { ev.preventDefault(); panel.run(); });

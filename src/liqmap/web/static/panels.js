@@ -121,6 +121,7 @@
         spec.render(body, view);
         if (spec.adjust) spec.adjust(fig.layout, body);
         await app.draw(`${spec.name}-chart`, fig, spec.name);
+        if (spec.after) await spec.after($(`${spec.name}-chart`));
         setStatus("");
         panel.classList.remove("stale");
         panel.dataset.renders = String(Number(panel.dataset.renders || "0") + 1);
@@ -144,6 +145,45 @@
     return { run, soon };
   }
 
+  const overlaps = (a, b) => !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);
+  const isLineLabel = (a) => a.textangle === -90 && a.yref === "paper";
+  const HEIGHTS = [0.02, 0.3, 0.58];
+
+  /**
+   * Move the chart's vertical line labels (shock/pin/final, entry/stop/TP) so that none overlaps
+   * another or any other annotation (the current-price label, the summary): each label, in order,
+   * takes the first slot (left/right of its line x three heights) that is free on screen.
+   */
+  async function declutter(gd) {
+    const anns = (gd.layout && gd.layout.annotations) || [];
+    const box = (i) => {
+      const n = gd.querySelector(`g.annotation[data-index="${i}"]`);
+      const r = n ? n.getBoundingClientRect() : null;
+      return r && r.width > 0 ? r : null;
+    };
+    const others = anns.map((a, i) => (isLineLabel(a) ? null : box(i))).filter(Boolean);
+    const placed = [];
+    for (let i = 0; i < anns.length; i += 1) {
+      if (!isLineLabel(anns[i]) || !box(i)) continue;
+      let pick = null;
+      let fallback = null;
+      for (const y of HEIGHTS) {
+        for (const xa of ["right", "left"]) {
+          await window.Plotly.relayout(gd, { [`annotations[${i}].y`]: y, [`annotations[${i}].xanchor`]: xa });
+          const r = box(i);
+          if (!r || placed.some((p) => overlaps(r, p))) continue;
+          fallback = fallback || [y, xa];
+          if (!others.some((o) => overlaps(r, o))) { pick = [y, xa]; break; }
+        }
+        if (pick) break;
+      }
+      const [y, xa] = pick || fallback || [HEIGHTS[0], "right"];
+      await window.Plotly.relayout(gd, { [`annotations[${i}].y`]: y, [`annotations[${i}].xanchor`]: xa });
+      const r = box(i);
+      if (r) placed.push(r);
+    }
+  }
+
   /** A table body from rows of cells (a cell: text, or [text, class]). */
   function fillRows(tbody, rows, empty, cols) {
     if (!rows.length) {
@@ -164,5 +204,5 @@
     if (s) s.textContent = sub || "";
   }
 
-  window.liqmapPanels = { InputProblem, parseUsd, depthControls, segmented, register, fillRows, kpi };
+  window.liqmapPanels = { InputProblem, parseUsd, depthControls, segmented, register, fillRows, kpi, declutter };
 })();

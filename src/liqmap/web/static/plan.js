@@ -66,7 +66,8 @@
     const lines = [el("div", {}, el("b", {}, "Stop basis: "), BASIS[s.basis])];
     if (s.cluster) lines.push(el("div", { class: "muted" }, `from ${clusterText(s.cluster)}`));
     if (s.wick_pin !== null) lines.push(el("div", { class: "muted" }, `cascade pin into it: ${fmtPrice(s.wick_pin)}`));
-    if (s.inside) lines.push(el("div", { class: "warn" }, `inside ${clusterText(s.inside)}`));
+    for (const c of s.moved_past) lines.push(el("div", { class: "muted" }, `moved beyond ${clusterText(c)}`));
+    if (!s.within_risk) lines.push(el("div", { class: "warn" }, `no stop within the allowed ${s.allowed_risk_pct.toFixed(2)}% risk exists outside the clusters`));
     $("plan-stop-why").replaceChildren(...lines);
   }
 
@@ -105,13 +106,15 @@
       edge(z.lower), edge(z.upper),
     ]), "No thin zone between clusters.", 7);
     renderExecution(p);
+    $("plan-source").replaceChildren(el("b", {}, "Data: "), p.data_source,
+      ...(p.simulated ? [" ", el("span", { class: "warn" }, "SIMULATED market")] : []));
     $("plan-warnings").replaceChildren(...p.warnings.map((w) => el("li", {}, w)));
     $("plan-warnings").hidden = !p.warnings.length;
     $("plan-disclaimer-text").textContent = p.disclaimer;
     $("plan-entry-sub").textContent = `${p.side} · ${p.entry === p.price ? "at the current price" : `${fmtPct((p.entry / p.price - 1) * 100)} from ${fmtPrice(p.price)}`}`;
   }
 
-  panel = P.register({ name: "plan", path: "/plan", params, render, onView });
+  panel = P.register({ name: "plan", path: "/plan", params, render, onView, after: P.declutter });
   $("plan-entry").addEventListener("input", () => { entryEdited = true; panel.soon(); });
   $("plan-size").addEventListener("input", () => panel.soon());
   $("plan-entry-reset").addEventListener("click", () => { entryEdited = false; showEntry(); panel.run(); });
