@@ -7,7 +7,9 @@ variable                       meaning (default)
 ``LIQMAP_<VENUE>_REST_URL``    REST base URL; VENUE = BINANCE, BINANCE_COINM, BYBIT, OKX, HYPERLIQUID
 ``LIQMAP_<VENUE>_WS_URL``      WebSocket base URL, same venues
 ``LIQMAP_BINANCE_ARCHIVE_URL`` data.binance.vision base URL
-``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP request (10)
+``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP read/connect (10)
+``LIQMAP_HTTP_DEADLINE``       total seconds per HTTP request, body included (30)
+``LIQMAP_SYNC_DEADLINE``       total seconds of one ``liqmap sync`` (1800)
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
 =============================  =====================================================================
@@ -26,6 +28,7 @@ from urllib.parse import urlparse
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+from liqmap.net.deadline import DEFAULT_DEADLINE_S
 
 __all__ = ["DEFAULT_REST_URLS", "DEFAULT_WS_URLS", "Settings"]
 
@@ -44,6 +47,7 @@ DEFAULT_WS_URLS: dict[Venue, str] = {
     Venue.HYPERLIQUID: "wss://api.hyperliquid.xyz",
 }
 DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
+DEFAULT_SYNC_DEADLINE_S = 1800.0
 
 _PREFIX = "LIQMAP_"
 _TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA"}
@@ -68,6 +72,20 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url.rstrip("/")
 
 
+def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
+    """A positive finite number of seconds from ``env[key]`` (``default`` when unset)."""
+    text = env.get(key)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(f"{key} must be a positive number of seconds, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Where liqmap keeps data and which endpoints it talks to."""
@@ -77,6 +95,8 @@ class Settings:
     ws_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_WS_URLS))
     archive_url: str = DEFAULT_ARCHIVE_URL
     http_timeout_s: float = 10.0
+    http_deadline_s: float = DEFAULT_DEADLINE_S
+    sync_deadline_s: float = DEFAULT_SYNC_DEADLINE_S
 
     def rest_url(self, venue: Venue) -> str:
         """REST base URL of a venue."""
@@ -95,7 +115,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``LIQMAP_*`` variables; an unknown ``LIQMAP_`` variable is an error (typo guard)."""
         env = os.environ if environ is None else environ
-        known = {"LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT", *_TEST_ONLY}
+        known = {
+            "LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT",
+            "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", *_TEST_ONLY,
+        }  # fmt: skip
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)
         for venue in Venue:
@@ -112,17 +135,9 @@ class Settings:
             raise ParameterError(
                 f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-        timeout = 10.0
-        if env.get("LIQMAP_HTTP_TIMEOUT"):
-            try:
-                timeout = float(env["LIQMAP_HTTP_TIMEOUT"])
-            except ValueError:
-                timeout = math.nan
-            if not (math.isfinite(timeout) and timeout > 0):
-                raise ParameterError(
-                    f"LIQMAP_HTTP_TIMEOUT must be a positive number of seconds, got "
-                    f"{env['LIQMAP_HTTP_TIMEOUT']!r}"
-                )
+        timeout = _seconds(env, "LIQMAP_HTTP_TIMEOUT", 10.0)
+        deadline = _seconds(env, "LIQMAP_HTTP_DEADLINE", DEFAULT_DEADLINE_S)
+        sync_deadline = _seconds(env, "LIQMAP_SYNC_DEADLINE", DEFAULT_SYNC_DEADLINE_S)
         archive = env.get("LIQMAP_BINANCE_ARCHIVE_URL")
         return cls(
             home=Path(env["LIQMAP_HOME"]).expanduser()
@@ -134,4 +149,6 @@ class Settings:
             if archive
             else DEFAULT_ARCHIVE_URL,
             http_timeout_s=timeout,
+            http_deadline_s=deadline,
+            sync_deadline_s=sync_deadline,
         )

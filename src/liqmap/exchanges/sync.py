@@ -24,11 +24,12 @@ import httpx
 from liqmap.api import MarketData
 from liqmap.domain.enums import Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import EmptyWindowError, ExchangeError, InputError
+from liqmap.errors import EmptyWindowError, ExchangeError, ExchangeTimeoutError, InputError
 from liqmap.exchanges.base import VenueClient, base_coin
 from liqmap.exchanges.records import DataKind, FundingRates, LongShortRatios, Record, TakerFlow
 from liqmap.exchanges.registry import client_for
 from liqmap.io.report import fmt_ms
+from liqmap.net.deadline import DeadlineExceeded, within
 from liqmap.settings import Settings
 from liqmap.store import Store
 
@@ -237,7 +238,33 @@ async def sync_async(
     progress: Progress | None = None,
     now_ms: int | None = None,
 ) -> SyncReport:
-    """Fetch what ``store`` lacks of ``kinds`` for ``symbol`` in ``[start_ms, end_ms)``."""
+    """Fetch what ``store`` lacks of ``kinds`` for ``symbol`` in ``[start_ms, end_ms)``.
+
+    The whole run ends within ``client.settings.sync_deadline_s`` (``LIQMAP_SYNC_DEADLINE``):
+    past it an :class:`ExchangeTimeoutError` is raised; pages stored so far stay stored (the
+    next run fetches only what is still missing).
+    """
+    limit = client.settings.sync_deadline_s
+    try:
+        return await within(
+            limit,
+            lambda: _sync_all(
+                store, client, symbol, start_ms, end_ms, kinds, interval_ms, progress, now_ms
+            ),
+        )
+    except DeadlineExceeded:
+        raise ExchangeTimeoutError(
+            f"the sync of {client.venue.value} {symbol} did not finish within {limit:g} s "
+            "(LIQMAP_SYNC_DEADLINE); what was fetched is stored, and running the same command "
+            "again fetches only the rest. Raise LIQMAP_SYNC_DEADLINE for long windows",
+            url=client.http.base_url,
+        ) from None
+
+
+async def _sync_all(
+    store: Store, client: VenueClient, symbol: str, start_ms: int, end_ms: int,
+    kinds: Sequence[DataKind], interval_ms: int, progress: Progress | None, now_ms: int | None,
+) -> SyncReport:  # fmt: skip
     now = int(time.time() * 1000) if now_ms is None else now_ms
     end = min(end_ms, now)
     if end <= start_ms:
