@@ -140,10 +140,12 @@ def test_a_whole_sync_ends_by_its_deadline(trickler: Trickler, tmp_path: Path) -
         http_deadline_s=1.0, sync_deadline_s=2.0,
     )  # fmt: skip
     start = time.monotonic()
-    with Store.open(tmp_path / "liqmap.duckdb", settings=settings) as store:
-        with pytest.raises(ExchangeTimeoutError, match="LIQMAP_SYNC_DEADLINE"):
-            sync(
-                store, Venue.BINANCE, "BTCUSDT", start_ms=1_767_225_600_000,
-                end_ms=1_767_225_600_000 + 3_600_000, settings=settings,
-            )  # fmt: skip
+    with (
+        Store.open(tmp_path / "liqmap.duckdb", settings=settings) as store,
+        pytest.raises(ExchangeTimeoutError, match="LIQMAP_SYNC_DEADLINE"),
+    ):
+        sync(
+            store, Venue.BINANCE, "BTCUSDT", start_ms=1_767_225_600_000,
+            end_ms=1_767_225_600_000 + 3_600_000, settings=settings,
+        )  # fmt: skip
     assert elapsed(start) < 4.0

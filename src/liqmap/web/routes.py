@@ -275,6 +275,7 @@ async def get_health(request: Request) -> dict[str, Any]:
         "sources": list(st.sources.names()),
         "store": st.store is not None,
         "alerts": st.alerts is not None,
+        "alert_deliveries": dict(st.alerts.stats()) if st.alerts is not None else None,
         "live_clients": st.hub.clients,
         "demo_speed": st.config.demo_speed,
         "caches": {"results": st.results.stats(), "bodies": st.bodies.stats()},

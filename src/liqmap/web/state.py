@@ -132,7 +132,8 @@ class WebState:
     # --- live ------------------------------------------------------------------------------
     async def on_moved(self, source: str, symbol: str, version: int, price: float | None) -> None:
         """New data for ``(source, symbol)``: tell its streams, then run the alert rules on it
-        (in the background, one run per symbol at a time, only while someone watches)."""
+        (in the background, one evaluation per symbol at a time, only while someone watches;
+        webhook deliveries are queued by the alert service and never awaited here)."""
         data: dict[str, Any] = {"version": version}
         if price is not None:
             data["price"] = price
@@ -147,13 +148,18 @@ class WebState:
 
     async def _run_alerts(self, source: str, symbol: str) -> None:
         try:
-            inputs = await anyio.to_thread.run_sync(self._alert_inputs, source, symbol)
-            if inputs is not None and self.alerts is not None:
-                await self.alerts.process(*inputs)
+            await anyio.to_thread.run_sync(self._evaluate_alerts, source, symbol)
         except Exception:
             log.exception("alerts on %s/%s failed", source, symbol)
         finally:
             self._alerting.discard((source, symbol))
+
+    def _evaluate_alerts(self, source: str, symbol: str) -> None:
+        """Evaluate the rules (worker thread); deliveries are queued, never awaited here, so a
+        slow webhook cannot hold the next evaluation back."""
+        inputs = self._alert_inputs(source, symbol)
+        if inputs is not None and self.alerts is not None:
+            self.alerts.evaluate(*inputs)
 
     def _alert_inputs(
         self, source: str, symbol: str
