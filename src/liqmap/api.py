@@ -144,6 +144,14 @@ def load_params(path: str | Path) -> EstimatorParams:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataFileError("parameter file not found", path=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"not a UTF-8 text file (byte {exc.start} cannot be decoded); --params takes the JSON "
+            "written by `liqmap calibrate`",
+            path=str(p),
+        ) from None
+    except IsADirectoryError:
+        raise DataFileError("is a folder, not a parameter file", path=str(p)) from None
     except json.JSONDecodeError as exc:
         raise DataFileError(
             f"not valid JSON ({exc.msg} at line {exc.lineno})", path=str(p)
@@ -309,6 +317,9 @@ def parse_exchanges(text: str | Venue | Sequence[str | Venue]) -> tuple[Venue, .
         for x in items
         if not isinstance(x, str) or x.strip()
     ]
+    if not names:
+        known = ", ".join(v.value for v in Venue)
+        raise ParameterError(f"--exchange is empty; give one of {known}, several, or 'all'")
     if names == ["all"]:
         return ALL_VENUES
     return tuple(x if isinstance(x, Venue) else Venue.parse(x) for x in names)
