@@ -32,6 +32,7 @@ from liqmap.core.maps import DEFAULT_COLUMNS
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
 from liqmap.io.export import write_result
+from liqmap.limits import check_heatmap_cells
 from liqmap.timeutil import parse_duration_ms
 
 __all__ = ["register"]
@@ -99,6 +100,7 @@ def heatmap_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate the liquidation heatmap: price x time, colour = USD of liquidation levels."""
+    check_heatmap_cells(bins, columns)
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,

@@ -5,6 +5,10 @@ Containers are recognised by their first bytes, not by the file name: gzip (``1f
 (``PAR1``), else plain CSV text. CSV columns are read as text, so that a bad value can later be
 reported with its row instead of failing the whole read; Parquet columns keep their types.
 
+Memory is bounded (:class:`liqmap.limits.InputLimits`): compressed content is decompressed as a
+stream and cut off past ``LIQMAP_MAX_FILE_MB`` (gzip and zip bombs), a plain file larger than
+that is refused by its size before it is read, and at most ``LIQMAP_MAX_ROWS`` rows are parsed.
+
 A CSV has a header unless the first field of its first line is a number; headerless files get
 the column names of the data.binance.vision layout with that many columns.
 """
@@ -18,12 +22,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from liqmap.errors import DataFileError, EmptyWindowError
 from liqmap.io.layouts import headerless_columns, headerless_help
 from liqmap.io.report import Source
+from liqmap.limits import InputLimits
 
 __all__ = ["RawTable", "read_table"]
 
@@ -55,26 +61,46 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     """
     p = Path(path)
     label = str(p)
+    limits = InputLimits.from_env()
     try:
         with p.open("rb") as f:
             magic = f.read(4)
+        size = p.stat().st_size
     except OSError as e:
         raise DataFileError(f"cannot open the file ({e}); check the path", path=label) from e
     if magic == _PARQUET:
-        return _finish(_read_parquet(p), Source(label, None))
+        if size > limits.max_bytes:
+            raise DataFileError(limits.too_big("the Parquet file", size), path=label)
+        return _finish(_read_parquet(p), Source(label, None), limits)
     if magic in (_ZIP, _ZIP_EMPTY):
-        data, label = _unzip(p)
+        data, label = _unzip(p, limits)
     elif magic[:2] == _GZIP:
-        data = _gunzip(p)
+        data = _gunzip(p, limits)
     else:
+        if size > limits.max_bytes:
+            raise DataFileError(limits.too_big("the file", size), path=label)
         data = p.read_bytes()
-    return _read_csv(data, label)
+    return _read_csv(data, label, limits)
 
 
-def _finish(frame: pl.DataFrame, source: Source) -> RawTable:
+def _finish(frame: pl.DataFrame, source: Source, limits: InputLimits) -> RawTable:
     if frame.height == 0:
         raise EmptyWindowError(f"{source.label}: the file has no data rows")
+    if frame.height > limits.max_rows:
+        raise DataFileError(limits.too_many_rows(), path=source.label)
     return RawTable(frame.with_row_index("_row", offset=1), source)
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _read_capped(stream: _Readable, limits: InputLimits, what: str, label: str) -> bytes:
+    """Read a decompressing stream, stopping one byte past the limit (never more in memory)."""
+    data = stream.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise DataFileError(limits.too_big(what, len(data)), path=label)
+    return data
 
 
 def _read_parquet(p: Path) -> pl.DataFrame:
@@ -87,9 +113,10 @@ def _read_parquet(p: Path) -> pl.DataFrame:
         ) from e
 
 
-def _gunzip(p: Path) -> bytes:
+def _gunzip(p: Path, limits: InputLimits) -> bytes:
     try:
-        return gzip.decompress(p.read_bytes())
+        with gzip.open(p, "rb") as stream:
+            return _read_capped(stream, limits, "the decompressed gzip content", str(p))
     except (OSError, EOFError, zlib.error) as e:
         raise DataFileError(
             f"cannot decompress the gzip file ({e}); it is probably truncated or corrupt: "
@@ -98,7 +125,7 @@ def _gunzip(p: Path) -> bytes:
         ) from e
 
 
-def _unzip(p: Path) -> tuple[bytes, str]:
+def _unzip(p: Path, limits: InputLimits) -> tuple[bytes, str]:
     try:
         with zipfile.ZipFile(p) as zf:
             members = [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -110,7 +137,9 @@ def _unzip(p: Path) -> tuple[bytes, str]:
                     "want and load it directly",
                     path=str(p),
                 )
-            return zf.read(csvs[0]), f"{p}[{csvs[0]}]"
+            with zf.open(csvs[0]) as stream:
+                what = f"the decompressed {csvs[0]}"
+                return _read_capped(stream, limits, what, str(p)), f"{p}[{csvs[0]}]"
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
         raise DataFileError(
             f"cannot read the zip archive ({e}); it is probably truncated or corrupt: "
@@ -129,14 +158,14 @@ def _is_number(text: bytes) -> bool:
     return _NUMBER.match(text.strip().strip(b"\"'")) is not None
 
 
-def _read_csv(data: bytes, label: str) -> RawTable:
+def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
     data = data.removeprefix(_BOM)
     if not data.strip():
         raise EmptyWindowError(f"{label}: the file is empty")
     first = _first_line(data)
     fields = first.split(b",")
     if not _is_number(fields[0]):
-        return _finish(_parse_csv(data, label, None), Source(label, 1))
+        return _finish(_parse_csv(data, label, None, limits), Source(label, 1), limits)
     names = headerless_columns(len(fields))
     if names is None:
         raise DataFileError(
@@ -146,16 +175,19 @@ def _read_csv(data: bytes, label: str) -> RawTable:
             path=label,
             row=1,
         )
-    return _finish(_parse_csv(data, label, names), Source(label, 0))
+    return _finish(_parse_csv(data, label, names, limits), Source(label, 0), limits)
 
 
-def _parse_csv(data: bytes, label: str, names: tuple[str, ...] | None) -> pl.DataFrame:
+def _parse_csv(
+    data: bytes, label: str, names: tuple[str, ...] | None, limits: InputLimits
+) -> pl.DataFrame:
     try:
         return pl.read_csv(
             data,
             has_header=names is None,
             new_columns=list(names) if names else None,
             infer_schema=False,
+            n_rows=limits.max_rows + 1,
         )
     except pl.exceptions.PolarsError as e:
         offset = 1 if names is None else 0

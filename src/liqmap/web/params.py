@@ -22,6 +22,7 @@ from liqmap.config import EstimatorParams
 from liqmap.core.results import tier_label
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+from liqmap.limits import heatmap_max_cells
 from liqmap.timeutil import WINDOWS, parse_duration_ms, parse_time_ms
 from liqmap.web.sources import Snapshot, Source, Sources
 
@@ -58,7 +59,7 @@ MAX_WARMUP_MS = 7 * 86_400_000
 MAX_BINS = 2_000
 MAX_HEATMAP_BINS = 1_000
 MAX_COLUMNS = 1_000
-MAX_CELLS = 400_000
+MAX_CELLS = heatmap_max_cells()  # bins x columns: the CLI's limit too (liqmap.limits)
 VenueName = Literal["binance", "binance-coinm", "bybit", "okx", "hyperliquid"]
 
 
