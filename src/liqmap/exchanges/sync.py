@@ -26,6 +26,7 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import EmptyWindowError, ExchangeError, ExchangeTimeoutError, InputError
 from liqmap.exchanges.base import VenueClient, base_coin
+from liqmap.exchanges.checks import plausible_rows
 from liqmap.exchanges.records import DataKind, FundingRates, LongShortRatios, Record, TakerFlow
 from liqmap.exchanges.registry import client_for
 from liqmap.io.report import fmt_ms
@@ -112,6 +113,8 @@ class KindReport:
     rows: int = 0  # new rows written
     pages: int = 0
     skipped: str = ""  # why the kind was not fetched
+    rejected: int = 0  # rows the venue sent that no market produces (not stored)
+    rejected_why: str = ""  # the first reason
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -124,7 +127,8 @@ class KindReport:
             for a, b in self.unavailable
         ]
         return {"kind": self.kind, "new_rows": self.rows, "pages": self.pages, "fetched": rng,
-                "unavailable": out, "skipped": self.skipped}  # fmt: skip
+                "unavailable": out, "skipped": self.skipped, "rejected": self.rejected,
+                "rejected_why": self.rejected_why}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,9 +220,12 @@ async def _sync_kind(
         cursor = a
         async for page in client.pages(kind, symbol, a, b, interval_ms=interval_ms):
             rep.pages += 1
-            n = _write(store, venue, key, page) if len(page) else 0
-            rep.rows += n
             done = _span(page, cursor, b)
+            good, n_bad, why = plausible_rows(page)
+            rep.rejected += n_bad
+            rep.rejected_why = rep.rejected_why or why
+            n = _write(store, venue, key, good) if len(good) else 0
+            rep.rows += n
             progress.advance(kind.value, done, n)
             cursor += done
         if cursor < b:
