@@ -10,6 +10,8 @@ variable                       meaning (default)
 ``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP read/connect (10)
 ``LIQMAP_HTTP_DEADLINE``       total seconds per HTTP request, body included (30)
 ``LIQMAP_SYNC_DEADLINE``       total seconds of one ``liqmap sync`` (1800)
+``LIQMAP_MAX_FILE_MB``         input file limits (:mod:`liqmap.limits`); ``LIQMAP_MAX_ROWS`` too
+``LIQMAP_WEB_TOKEN``           ``liqmap serve --token`` from the environment
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
 =============================  =====================================================================
@@ -117,7 +119,8 @@ class Settings:
         env = os.environ if environ is None else environ
         known = {
             "LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT",
-            "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", *_TEST_ONLY,
+            "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", "LIQMAP_MAX_FILE_MB",
+            "LIQMAP_MAX_ROWS", "LIQMAP_WEB_TOKEN", *_TEST_ONLY,
         }  # fmt: skip
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)

@@ -221,6 +221,11 @@ class HealthOut(_Model):
     live_clients: int
     demo_speed: float
     caches: dict[str, dict[str, int]]
+    load: dict[str, float] = Field(
+        default_factory=dict,
+        description="Build slots, queue, served and shed (503) counts, "
+        "and how many remembered requests the last live update rebuilt",
+    )
 
 
 class FigureOut(_Model):

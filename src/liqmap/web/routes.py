@@ -279,6 +279,7 @@ async def get_health(request: Request) -> dict[str, Any]:
         "live_clients": st.hub.clients,
         "demo_speed": st.config.demo_speed,
         "caches": {"results": st.results.stats(), "bodies": st.bodies.stats()},
+        "load": {**st.gate.stats(), "prebuilt_last_update": st.prebuilt},
     }
 
 
