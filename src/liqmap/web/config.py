@@ -60,8 +60,8 @@ class WebConfig:
     stream_max_s: float = 600.0
     token: str | None = None
     build_slots: int = 2
-    build_queue: int = 16
-    build_wait_s: float = 5.0
+    build_queue: int = 8
+    build_wait_s: float = 2.0
     prebuild_max: int = 16
     result_cache_entries: int = 64
     body_cache_bytes: int = 256 * 1024 * 1024
