@@ -9,6 +9,9 @@ Memory is bounded (:class:`liqmap.limits.InputLimits`): compressed content is de
 stream and cut off past ``LIQMAP_MAX_FILE_MB`` (gzip and zip bombs), a plain file larger than
 that is refused by its size before it is read, and at most ``LIQMAP_MAX_ROWS`` rows are parsed.
 
+Text may be UTF-8 (with or without BOM) or UTF-16 (converted); fields are separated by
+commas, or by ``;``, tabs or ``|`` when the header line holds no comma (spreadsheet exports).
+
 A CSV has a header unless the first field of its first line is a number; headerless files get
 the column names of the data.binance.vision layout with that many columns.
 """
@@ -158,14 +161,42 @@ def _is_number(text: bytes) -> bool:
     return _NUMBER.match(text.strip().strip(b"\"'")) is not None
 
 
+def _utf8(data: bytes, label: str) -> bytes:
+    """UTF-8 text of ``data``: a UTF-16 file (BOM, or NUL every other byte) is converted."""
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        len(data) >= 8 and data[1:8:2] == b"\x00" * 4 and data[0:8:2].count(0) == 0
+    )
+    if not utf16:
+        return data.removeprefix(_BOM)
+    try:
+        codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le"
+        return data.decode(codec).encode("utf-8").removeprefix(_BOM)
+    except UnicodeError:
+        raise DataFileError(
+            "the file looks like UTF-16 text but cannot be decoded; save it as UTF-8 CSV",
+            path=label,
+        ) from None
+
+
+def _separator(first: bytes) -> bytes:
+    """``,`` unless the header has none and splits on ``;`` or a tab (spreadsheet exports)."""
+    if b"," in first:
+        return b","
+    for sep in (b";", b"\t", b"|"):
+        if sep in first:
+            return sep
+    return b","
+
+
 def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
-    data = data.removeprefix(_BOM)
+    data = _utf8(data, label)
     if not data.strip():
         raise EmptyWindowError(f"{label}: the file is empty")
     first = _first_line(data)
-    fields = first.split(b",")
+    sep = _separator(first)
+    fields = first.split(sep)
     if not _is_number(fields[0]):
-        return _finish(_parse_csv(data, label, None, limits), Source(label, 1), limits)
+        return _finish(_parse_csv(data, label, None, limits, sep), Source(label, 1), limits)
     names = headerless_columns(len(fields))
     if names is None:
         raise DataFileError(
@@ -175,15 +206,16 @@ def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
             path=label,
             row=1,
         )
-    return _finish(_parse_csv(data, label, names, limits), Source(label, 0), limits)
+    return _finish(_parse_csv(data, label, names, limits, sep), Source(label, 0), limits)
 
 
 def _parse_csv(
-    data: bytes, label: str, names: tuple[str, ...] | None, limits: InputLimits
+    data: bytes, label: str, names: tuple[str, ...] | None, limits: InputLimits, sep: bytes
 ) -> pl.DataFrame:
     try:
         return pl.read_csv(
             data,
+            separator=sep.decode(),
             has_header=names is None,
             new_columns=list(names) if names else None,
             infer_schema=False,
@@ -191,7 +223,7 @@ def _parse_csv(
         )
     except pl.exceptions.PolarsError as e:
         offset = 1 if names is None else 0
-        ragged = _ragged_line(data)
+        ragged = _ragged_line(data, sep)
         if ragged is None:
             cause = str(e).splitlines()[0]
             raise DataFileError(f"cannot parse the CSV ({cause})", path=label) from e
@@ -203,12 +235,12 @@ def _parse_csv(
         ) from e
 
 
-def _ragged_line(data: bytes) -> tuple[int, int, int] | None:
+def _ragged_line(data: bytes, sep: bytes = b",") -> tuple[int, int, int] | None:
     """(line, fields, fields of line 1) for the first line whose field count differs."""
     lines = data.splitlines()
-    width = lines[0].count(b",") + 1
+    width = lines[0].count(sep) + 1
     for i, line in enumerate(lines[1:], start=2):
-        n = line.count(b",") + 1
+        n = line.count(sep) + 1
         if line.strip() and n != width:
             return i, n, width
     return None
