@@ -182,6 +182,28 @@ def _at_ms(at: str | int | None) -> int | None:
     return parse_time_ms(at) if isinstance(at, str) else at
 
 
+def _check_plausible(md: MarketData) -> None:
+    """Records built in Python (not by the loaders) get the loaders' plausibility checks, so
+    the estimator's arithmetic stays finite (:mod:`liqmap.domain.plausible`)."""
+    from liqmap.domain.plausible import bad_candles, bad_usd
+
+    bad, why = bad_candles(md.candles)
+    if bad.any():
+        i = int(bad.argmax())
+        raise DataFileError(
+            f"{int(bad.sum())} bar(s) no market produces, the first at position {i} "
+            f"(ts_ms {int(md.candles.ts_ms[i])}): {why}; fix or drop them",
+            path=md.candles.source or None,
+        )
+    if md.oi is not None and bad_usd(md.oi.value_usd).any():
+        i = int(bad_usd(md.oi.value_usd).argmax())
+        raise DataFileError(
+            f"open interest {md.oi.value_usd[i]!r} at position {i} is not a plausible USD amount "
+            "(finite, at most 1e15 in magnitude)",
+            path=md.oi.source or None,
+        )
+
+
 def _resolve(
     data: MarketData | Candles,
     exchange: str | Venue,
@@ -189,6 +211,7 @@ def _resolve(
 ) -> tuple[MarketData, Venue, MarginTable | None]:
     """The data as MarketData, the venue and its bracket table (given, from a file, or default)."""
     md = data if isinstance(data, MarketData) else MarketData(data)
+    _check_plausible(md)
     venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
     if isinstance(brackets, MarginTable):
         return md, venue, brackets

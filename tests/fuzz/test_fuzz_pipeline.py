@@ -85,3 +85,22 @@ def run_one(bars: str, oi: str | None, folder: Path) -> str:
 def test_no_traceback_on_any_input(case: tuple[str, str | None]) -> None:
     with tempfile.TemporaryDirectory() as d:
         run_one(*case, Path(d))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.sampled_from(HOSTILE), st.sampled_from(["volume", "open", "high", "low", "close"]))
+def test_records_built_in_python_are_checked_too(value: float, column: str) -> None:
+    """The Python API (Candles built by hand, not by a loader) gets the same checks."""
+    from liqmap.domain.market import Candles
+
+    n = 60
+    cols = {k: np.full(n, v) for k, v in
+            {"open": 100.0, "high": 101.0, "low": 99.0, "close": 100.0, "volume": 5.0}.items()}  # fmt: skip
+    cols[column] = np.full(n, value)
+    c = Candles("BTCUSDT", 60_000, T0 + 60_000 * np.arange(n), taker_buy_volume=np.full(n, np.nan),
+                **cols)  # fmt: skip
+    try:
+        m = api.estimate_map(c, window="30m", bins=40)
+    except LiqmapError:
+        return
+    json.dumps(m.to_dict(), allow_nan=False)

@@ -11,7 +11,8 @@ field                  accepted                             why
 =====================  ===================================  ==============================
 price                  ``[1e-12, 1e9]``                     PEPE ~1e-5 .. BTC ~1e5
 volume / quantity      ``[0, 1e18]`` or NaN (unknown)       base units per bar or trade
-USD amounts            ``|x| <= 1e15``                      OI level / change, notional
+USD amounts            ``|x| <= 1e15``                      OI level / change, notional,
+                                                            a bar's volume x close
 =====================  ===================================  ==============================
 
 A recorded liquidation is also checked against the recent price of its symbol
@@ -68,6 +69,11 @@ def bad_candles(c: Candles) -> tuple[BoolArray, str]:
     """Rows of ``c`` that no market produces, and the first reason (empty when all are fine):
     a price outside its range, ``high < low``, open/close outside ``[low, high]``, a volume
     outside its range, taker-buy volume above volume."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _bad_candles(c)
+
+
+def _bad_candles(c: Candles) -> tuple[BoolArray, str]:
     checks: list[tuple[BoolArray, str]] = [
         (bad_price(c.open) | bad_price(c.high) | bad_price(c.low) | bad_price(c.close),
          f"a price outside [{MIN_PRICE:g}, {MAX_PRICE:g}] (or <= 0)"),
@@ -77,6 +83,7 @@ def bad_candles(c: Candles) -> tuple[BoolArray, str]:
         (bad_amount(c.volume) | bad_amount(c.taker_buy_volume),
          f"a volume outside [0, {MAX_AMOUNT:g}]"),
         (c.taker_buy_volume > c.volume * (1 + 1e-9) + 1e-12, "taker-buy volume above volume"),
+        (c.volume * c.close > MAX_USD, f"a bar's USD volume (volume x close) above {MAX_USD:g}"),
     ]  # fmt: skip
     bad = np.zeros(len(c), dtype=np.bool_)
     reason = ""
