@@ -139,6 +139,14 @@ def load_params(path: str | Path) -> EstimatorParams:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataFileError("parameter file not found", path=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"not a UTF-8 text file (byte {exc.start} cannot be decoded); --params takes the JSON "
+            "written by `liqmap calibrate`",
+            path=str(p),
+        ) from None
+    except IsADirectoryError:
+        raise DataFileError("is a folder, not a parameter file", path=str(p)) from None
     except json.JSONDecodeError as exc:
         raise DataFileError(
             f"not valid JSON ({exc.msg} at line {exc.lineno})", path=str(p)
@@ -169,6 +177,28 @@ def _at_ms(at: str | int | None) -> int | None:
     return parse_time_ms(at) if isinstance(at, str) else at
 
 
+def _check_plausible(md: MarketData) -> None:
+    """Records built in Python (not by the loaders) get the loaders' plausibility checks, so
+    the estimator's arithmetic stays finite (:mod:`liqmap.domain.plausible`)."""
+    from liqmap.domain.plausible import bad_candles, bad_usd
+
+    bad, why = bad_candles(md.candles)
+    if bad.any():
+        i = int(bad.argmax())
+        raise DataFileError(
+            f"{int(bad.sum())} bar(s) no market produces, the first at position {i} "
+            f"(ts_ms {int(md.candles.ts_ms[i])}): {why}; fix or drop them",
+            path=md.candles.source or None,
+        )
+    if md.oi is not None and bad_usd(md.oi.value_usd).any():
+        i = int(bad_usd(md.oi.value_usd).argmax())
+        raise DataFileError(
+            f"open interest {md.oi.value_usd[i]!r} at position {i} is not a plausible USD amount "
+            "(finite, at most 1e15 in magnitude)",
+            path=md.oi.source or None,
+        )
+
+
 def _resolve(
     data: MarketData | Candles,
     exchange: str | Venue,
@@ -177,6 +207,7 @@ def _resolve(
 ) -> tuple[MarketData, Venue, MarginTable | None]:
     """The data as MarketData, the venue and its bracket table (given, from a file, or default)."""
     md = data if isinstance(data, MarketData) else MarketData(data)
+    _check_plausible(md)
     venue = exchange if isinstance(exchange, Venue) else Venue.parse(exchange)
     if isinstance(brackets, MarginTable):
         return md, venue, brackets
@@ -319,6 +350,9 @@ def parse_exchanges(text: str | Venue | Sequence[str | Venue]) -> tuple[Venue, .
         for x in items
         if not isinstance(x, str) or x.strip()
     ]
+    if not names:
+        known = ", ".join(v.value for v in Venue)
+        raise ParameterError(f"--exchange is empty; give one of {known}, several, or 'all'")
     if names == ["all"]:
         return ALL_VENUES
     return tuple(x if isinstance(x, Venue) else Venue.parse(x) for x in names)

@@ -7,10 +7,14 @@ variable                       meaning (default)
 ``LIQMAP_<VENUE>_REST_URL``    REST base URL; VENUE = BINANCE, BINANCE_COINM, BYBIT, OKX, HYPERLIQUID
 ``LIQMAP_<VENUE>_WS_URL``      WebSocket base URL, same venues
 ``LIQMAP_BINANCE_ARCHIVE_URL`` data.binance.vision base URL
-``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP request (10)
 ``LIQMAP_TIERS_MAX_AGE``       refresh cached live margin tiers older than this (``7d``; ``0``: never)
 ``LIQMAP_BINANCE_API_KEY``     optional read-only Binance key: live ``/fapi/v1/leverageBracket``
 ``LIQMAP_BINANCE_API_SECRET``  its secret (never printed)
+``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP read/connect (10)
+``LIQMAP_HTTP_DEADLINE``       total seconds per HTTP request, body included (30)
+``LIQMAP_SYNC_DEADLINE``       total seconds of one ``liqmap sync`` (1800)
+``LIQMAP_MAX_FILE_MB``         input file limits (:mod:`liqmap.limits`); ``LIQMAP_MAX_ROWS`` too
+``LIQMAP_WEB_TOKEN``           ``liqmap serve --token`` from the environment
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
 =============================  =====================================================================
@@ -29,6 +33,7 @@ from urllib.parse import urlparse
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+from liqmap.net.deadline import DEFAULT_DEADLINE_S
 
 __all__ = ["DEFAULT_REST_URLS", "DEFAULT_WS_URLS", "Settings"]
 
@@ -47,6 +52,7 @@ DEFAULT_WS_URLS: dict[Venue, str] = {
     Venue.HYPERLIQUID: "wss://api.hyperliquid.xyz",
 }
 DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
+DEFAULT_SYNC_DEADLINE_S = 1800.0
 
 _PREFIX = "LIQMAP_"
 _TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA"}
@@ -71,6 +77,20 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url.rstrip("/")
 
 
+def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
+    """A positive finite number of seconds from ``env[key]`` (``default`` when unset)."""
+    text = env.get(key)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(f"{key} must be a positive number of seconds, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Where liqmap keeps data and which endpoints it talks to."""
@@ -83,6 +103,8 @@ class Settings:
     tiers_max_age_ms: int = 7 * 86_400_000
     binance_api_key: str = field(default="", repr=False)
     binance_api_secret: str = field(default="", repr=False)
+    http_deadline_s: float = DEFAULT_DEADLINE_S
+    sync_deadline_s: float = DEFAULT_SYNC_DEADLINE_S
 
     def rest_url(self, venue: Venue) -> str:
         """REST base URL of a venue."""
@@ -105,6 +127,8 @@ class Settings:
             "LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT",
             "LIQMAP_TIERS_MAX_AGE", "LIQMAP_BINANCE_API_KEY", "LIQMAP_BINANCE_API_SECRET",
             *_TEST_ONLY,
+            "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", "LIQMAP_MAX_FILE_MB",
+            "LIQMAP_MAX_ROWS", "LIQMAP_WEB_TOKEN", *_TEST_ONLY,
         }  # fmt: skip
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)
@@ -122,17 +146,9 @@ class Settings:
             raise ParameterError(
                 f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-        timeout = 10.0
-        if env.get("LIQMAP_HTTP_TIMEOUT"):
-            try:
-                timeout = float(env["LIQMAP_HTTP_TIMEOUT"])
-            except ValueError:
-                timeout = math.nan
-            if not (math.isfinite(timeout) and timeout > 0):
-                raise ParameterError(
-                    f"LIQMAP_HTTP_TIMEOUT must be a positive number of seconds, got "
-                    f"{env['LIQMAP_HTTP_TIMEOUT']!r}"
-                )
+        timeout = _seconds(env, "LIQMAP_HTTP_TIMEOUT", 10.0)
+        deadline = _seconds(env, "LIQMAP_HTTP_DEADLINE", DEFAULT_DEADLINE_S)
+        sync_deadline = _seconds(env, "LIQMAP_SYNC_DEADLINE", DEFAULT_SYNC_DEADLINE_S)
         archive = env.get("LIQMAP_BINANCE_ARCHIVE_URL")
         return cls(
             home=Path(env["LIQMAP_HOME"]).expanduser()
@@ -147,6 +163,8 @@ class Settings:
             tiers_max_age_ms=_max_age(env.get("LIQMAP_TIERS_MAX_AGE", "")),
             binance_api_key=env.get("LIQMAP_BINANCE_API_KEY", ""),
             binance_api_secret=env.get("LIQMAP_BINANCE_API_SECRET", ""),
+            http_deadline_s=deadline,
+            sync_deadline_s=sync_deadline,
         )
 
 

@@ -27,12 +27,22 @@ def parse_duration_ms(text: str, *, name: str = "--window") -> int:
     return ms
 
 
+_MAX_MS = 253_402_300_800_000  # 10000-01-01T00:00Z: the end of what datetime can show
+
+
 def parse_time_ms(text: str, *, name: str = "--at") -> int:
     """An ISO-8601 time (``2026-02-05``, ``2026-02-05T12:00``, ``...Z`` or with offset; naive
     means UTC) or epoch milliseconds/seconds -> epoch milliseconds."""
     s = text.strip()
-    if re.fullmatch(r"\d{9,16}", s):
+    if re.fullmatch(r"\d{9,19}", s):
         v = int(s)
+        if v >= _MAX_MS:
+            unit = "microseconds" if v < _MAX_MS * 1000 else "nanoseconds"
+            ms = v // 1000 if unit == "microseconds" else v // 1_000_000
+            raise ParameterError(
+                f"{name}: {text!r} is after the year 9999 as epoch milliseconds; it looks like "
+                f"epoch {unit}: give milliseconds ({ms}) or an ISO time like 2026-02-05T12:00Z"
+            )
         return v if v >= 10**11 else v * 1000
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace(" ", "T"))

@@ -184,3 +184,25 @@ def test_unsupported_kinds_are_skipped_with_the_reason(
         and store_symbol(Venue.OKX, "BTC-USDT-SWAP") == "BTCUSDT"
     )
     assert rep.to_dict()["kinds"][1]["skipped"]
+
+
+def test_sync_rejects_implausible_candles_and_counts_them(
+    server: HTTPServer, settings: Settings, store: Store, shared_data: Path, klines: list[list[Any]]
+) -> None:
+    """A faulty server's candles with price <= 0 or high < low are not stored (the file loader
+    rejects the same rows); they are counted and named in the report (issue 13 item 5)."""
+    bad = [list(k) for k in klines]
+    t0 = bad[24][0]
+    bad[30][3] = "0"  # low <= 0
+    bad[31][2], bad[31][3] = bad[31][3], bad[31][2]  # high < low
+    bad[32][4] = "1e250"  # an implausible close
+    serve_binance(server, shared_data, bad)
+    rep = sync(store, "binance", "BTCUSDT", start_ms=t0, end_ms=t0 + DAY,
+               kinds=(DataKind.CANDLES,), interval_ms=HOUR, settings=settings,
+               now_ms=t0 + 20 * DAY)  # fmt: skip
+    k = rep.kinds[0]
+    assert k.rows == 24 - 3 and k.rejected == 3 and "price" in k.rejected_why
+    assert rep.to_dict()["kinds"][0]["rejected"] == 3
+    stored = store.read_candles("binance", "BTCUSDT", interval_ms=HOUR, start_ms=t0,
+                                end_ms=t0 + DAY)  # fmt: skip
+    assert len(stored) == 21 and (stored.low > 0).all() and (stored.high >= stored.low).all()

@@ -34,13 +34,15 @@ class Running:
 
 
 @contextlib.contextmanager
-def serve(app: FastAPI) -> Iterator[Running]:
+def serve(app: FastAPI, *, header_timeout_s: float = 10.0) -> Iterator[Running]:
     """Run ``app`` with uvicorn on 127.0.0.1:<free port> in a thread until the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = DashboardServer(server_config(app, host="127.0.0.1", port=port))
+    server = DashboardServer(
+        server_config(app, host="127.0.0.1", port=port, header_timeout_s=header_timeout_s)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

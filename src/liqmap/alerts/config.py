@@ -47,11 +47,14 @@ class WebhookConfig:
     Attempt ``n`` (1-based) that fails with a 5xx, a timeout or a connection error is retried
     after ``min(max_backoff_s, backoff_s * 2 ** (n - 1))`` seconds; a 429 with ``Retry-After`` is
     retried after that many seconds (when <= ``max_backoff_s``); at most ``max_attempts`` attempts.
+    ``timeout_s`` bounds each read; ``deadline_s`` the whole delivery, retries and waits included
+    (a receiver trickling bytes cannot hold it).
     """
 
     name: str
     url: str
     timeout_s: float = 5.0
+    deadline_s: float = 60.0
     max_attempts: int = 4
     backoff_s: float = 0.5
     max_backoff_s: float = 30.0
@@ -73,6 +76,7 @@ class WebhookConfig:
             raise fail("url", f"expected http(s)://host[:port]/path, got {self.url!r}")
         limits = {
             "timeout_s": (0.001, 300.0),
+            "deadline_s": (0.001, 3600.0),
             "backoff_s": (0.0, 300.0),
             "max_backoff_s": (0.0, 3600.0),
         }
@@ -239,7 +243,8 @@ _KINDS: dict[str, tuple[type[Rule], dict[str, tuple[str, _Reader]], tuple[str, .
     ),
 }  # fmt: skip
 _WEBHOOK: dict[str, _Reader] = {
-    "name": _text, "url": _text, "timeout_s": _number, "max_attempts": _integer,
+    "name": _text, "url": _text, "timeout_s": _number, "deadline_s": _number,
+    "max_attempts": _integer,
     "backoff_s": _number, "max_backoff_s": _number, "headers": _header_table,
 }  # fmt: skip
 

@@ -4,7 +4,10 @@ Two ways in, same result:
 
 * ``service.evaluate(m, events)`` — synchronous, callable from any thread (the web app's
   ``alerts=`` hook): returns the *new* alerts (duplicates within the cooldown left out), publishes
-  them on :attr:`AlertService.bus` and delivers to the webhooks on a background thread.
+  them on :attr:`AlertService.bus` and queues them for the webhooks without waiting: each webhook
+  has its own bounded :class:`~liqmap.alerts.outbox.Outbox` (own thread, deadline and retries),
+  so a hung receiver slows neither the evaluation nor the other webhooks; what it cannot take is
+  dropped and counted (:meth:`AlertService.stats`).
 * ``await service.process(m, events)`` — async (``liqmap alerts run``): the same, but awaits the
   webhook deliveries and returns them in an :class:`AlertBatch`.
 
@@ -22,11 +25,10 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from threading import Lock
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -34,6 +36,7 @@ from liqmap.alerts.alert import Alert
 from liqmap.alerts.bus import AlertBus, Subscription
 from liqmap.alerts.config import AlertsConfig, load_config
 from liqmap.alerts.engine import AlertEngine
+from liqmap.alerts.outbox import DEFAULT_CAPACITY, Outbox
 from liqmap.alerts.webhook import DeliveryResult, Sleep, WebhookSender
 from liqmap.core.results import LiquidationMap
 from liqmap.domain.market import LiquidationEvents
@@ -62,6 +65,7 @@ class AlertService:
         bus: AlertBus | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        queue_capacity: int = DEFAULT_CAPACITY,
     ) -> None:
         self.config = config
         self.engine = AlertEngine(config.rules)
@@ -71,10 +75,10 @@ class AlertService:
         }
         self.deliveries: deque[DeliveryResult] = deque(maxlen=500)
         """The most recent delivery results (newest last), from either way in."""
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: set[Future[None]] = set()
-        self._lock = Lock()
-        self._closed = False
+        self._outboxes = {
+            name: Outbox(sender, capacity=queue_capacity, on_result=self.deliveries.append)
+            for name, sender in self._senders.items()
+        }
 
     @classmethod
     def from_file(
@@ -104,32 +108,20 @@ class AlertService:
         """
         alerts = self.engine.evaluate(m, events, now_ms, stream=stream)
         fresh = [a for a in alerts if self.bus.publish(a)]
-        if alerts and self._senders:
-            self._background(tuple(alerts))
+        for a in alerts:
+            for w in self.config.webhooks_for(a.rule):
+                self._outboxes[w.name].offer(a)
         return fresh
 
-    def _background(self, alerts: tuple[Alert, ...]) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="liqmap-alerts")
-            job = self._executor.submit(self._deliver_blocking, alerts)
-            self._pending.add(job)
-        job.add_done_callback(self._pending.discard)
-
-    def _deliver_blocking(self, alerts: tuple[Alert, ...]) -> None:
-        try:
-            asyncio.run(self.deliver(alerts))
-        except Exception:  # a bug in delivery must not kill the worker silently
-            log.exception("alert delivery failed")
-
     def wait(self, timeout_s: float | None = None) -> None:
-        """Block until the background deliveries submitted so far are done (tests, shutdown)."""
-        with self._lock:
-            pending = list(self._pending)
-        for job in pending:
-            job.result(timeout=timeout_s)
+        """Block until the queued background deliveries are done (tests, shutdown)."""
+        for box in self._outboxes.values():
+            box.wait_idle(timeout_s)
+
+    def stats(self) -> dict[str, Any]:
+        """Background delivery counters per webhook, and the total dropped (queue full)."""
+        per = {name: box.stats() for name, box in self._outboxes.items()}
+        return {"webhooks": per, "dropped": sum(p["dropped"] for p in per.values())}
 
     # --- the async way in ----------------------------------------------------------------------
     async def process(
@@ -160,12 +152,9 @@ class AlertService:
     # --- shutdown ------------------------------------------------------------------------------
     def close(self, *, wait: bool = True) -> None:
         """End the bus subscriptions; finish (``wait``) or drop pending background deliveries."""
-        with self._lock:
-            self._closed = True
-            executor, self._executor = self._executor, None
         self.bus.close()
-        if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=not wait)
+        for box in self._outboxes.values():
+            box.close(wait=wait)
 
     async def aclose(self) -> None:
         """:meth:`close` without blocking the event loop."""

@@ -13,6 +13,10 @@ an HTTP date)                           otherwise failed
 3xx                                     failed, not followed (configure the final URL)
 ======================================  ==========================================================
 
+The whole delivery (every attempt and every wait) ends within ``deadline_s``
+(:class:`liqmap.net.Deadline`): a receiver trickling its answer a byte at a time is cut off
+and the delivery reported failed, instead of holding its caller forever.
+
 Every attempt carries ``Idempotency-Key: <alert.idempotency_key>`` (the same on every retry, and
 for the same alert after a restart) and ``X-Liqmap-Attempt: <n>``. An alert whose ``dedup_key``
 was delivered (or is being delivered) within its cooldown is not sent again (status
@@ -27,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
@@ -36,6 +41,7 @@ from liqmap.alerts.alert import Alert
 from liqmap.alerts.config import WebhookConfig
 from liqmap.alerts.gate import CooldownGate
 from liqmap.core.reading import format_duration
+from liqmap.net.deadline import Deadline, DeadlineExceeded, within
 
 __all__ = ["DeliveryResult", "DeliveryStatus", "Sleep", "WebhookSender", "retry_after_s"]
 
@@ -157,15 +163,24 @@ class WebhookSender:
             "User-Agent": USER_AGENT,
             "Idempotency-Key": alert.idempotency_key,
         }
+        budget = Deadline(cfg.deadline_s)
         attempt, status, error = 0, None, ""
+        delay: float | None = None
         while attempt < cfg.max_attempts:
             attempt += 1
             backoff = min(cfg.max_backoff_s, cfg.backoff_s * 2 ** (attempt - 1))
-            delay: float | None = backoff
+            delay = backoff
             try:
-                response = await client.post(
-                    cfg.url, content=body, headers={**headers, "X-Liqmap-Attempt": str(attempt)}
-                )
+                response = await within(
+                    budget.remaining(),
+                    partial(
+                        client.post, cfg.url, content=body,
+                        headers={**headers, "X-Liqmap-Attempt": str(attempt)},
+                    ),
+                )  # fmt: skip
+            except DeadlineExceeded:
+                status, error = None, f"no complete answer within the {cfg.deadline_s:g} s deadline"
+                break
             except httpx.TimeoutException:
                 status, error = None, f"timed out after {cfg.timeout_s:g} s"
             except httpx.TransportError as exc:
@@ -178,6 +193,10 @@ class WebhookSender:
             if delay is None:
                 break
             if attempt < cfg.max_attempts:
+                if delay >= budget.remaining():
+                    error += f"; the {cfg.deadline_s:g} s deadline leaves no time for a retry"
+                    delay = None
+                    break
                 await self._sleep(delay)
         if attempt == cfg.max_attempts and delay is not None:
             error += f"; gave up after {attempt} attempt(s)"

@@ -24,6 +24,7 @@ import httpx
 from liqmap.archive.http import ArchiveClient, Fetched, RetryPolicy
 from liqmap.archive.layout import ArchiveFile, ArchiveKind, plan_files
 from liqmap.errors import ExchangeError, InputError
+from liqmap.net.deadline import DEFAULT_DEADLINE_S
 from liqmap.store.database import Store
 from liqmap.store.importer import ImportKind, ImportResult, import_file
 
@@ -152,6 +153,7 @@ def download_archive(
     base_url: str,
     folder: Path,
     timeout_s: float = 10.0,
+    deadline_s: float = DEFAULT_DEADLINE_S,
     retry: RetryPolicy | None = None,
     observer: DownloadObserver | None = None,
     concurrency: int = 4,
@@ -176,8 +178,9 @@ def download_archive(
     folder
         Where zips are downloaded (``$LIQMAP_HOME/archive``); partial downloads stay there and
         are resumed by the next run.
-    timeout_s, retry, concurrency
-        Per-request timeout, retry policy, and files fetched at once.
+    timeout_s, deadline_s, retry, concurrency
+        Per-read timeout, total deadline per request (see :class:`ArchiveClient`), retry
+        policy, and files fetched at once.
     observer
         Progress callbacks.
     keep_files
@@ -202,6 +205,7 @@ def download_archive(
             base_url,
             folder,
             timeout_s=timeout_s,
+            deadline_s=deadline_s,
             retry=retry,
             transport=transport,
             on_bytes=obs.advance_bytes,

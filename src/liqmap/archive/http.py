@@ -6,6 +6,10 @@ header; a server that ignores it (status 200) sends the whole file again, which 
 part. The complete file's SHA-256 must equal the one in its ``.CHECKSUM`` file
 (``<sha256>  <name>``); on a mismatch the file is deleted and downloaded again.
 
+Deadlines (:mod:`liqmap.net.deadline`): a checksum request must end within ``deadline_s``
+(``LIQMAP_HTTP_DEADLINE``); a zip within ``deadline_s`` plus its size at :data:`MIN_RATE_BPS`
+(64 KiB/s), so a server trickling bytes cannot hold a download; the partial file is kept.
+
 Retries (bounded by :class:`RetryPolicy`, with exponential backoff and ``Retry-After``): 5xx,
 429/418, timeouts, dropped connections, checksum mismatches. Not retried: 404 (the file does
 not exist: reported as missing), other 4xx, a full disk.
@@ -34,12 +38,15 @@ from liqmap.errors import (
     GeoBlockedError,
     RateLimitError,
 )
+from liqmap.net.deadline import DEFAULT_DEADLINE_S, DeadlineExceeded, within
 from liqmap.store._db import is_disk_full
 
-__all__ = ["ArchiveClient", "Fetched", "RetryPolicy", "sha256_file"]
+__all__ = ["MIN_RATE_BPS", "ArchiveClient", "Fetched", "RetryPolicy", "sha256_file"]
 
 T = TypeVar("T")
 _CHUNK = 1 << 20
+MIN_RATE_BPS = 64 * 1024
+"""Slowest download accepted: a zip gets ``deadline_s + size / MIN_RATE_BPS`` seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +139,9 @@ class ArchiveClient:
     folder
         Where files are downloaded (mirroring the archive's paths).
     timeout_s
-        Per-request timeout.
+        Per-read timeout.
+    deadline_s
+        Total time of a request (a zip gets its size at :data:`MIN_RATE_BPS` on top).
     retry
         The retry policy.
     transport
@@ -147,12 +156,14 @@ class ArchiveClient:
         folder: Path,
         *,
         timeout_s: float = 10.0,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.folder = folder
+        self.deadline_s = deadline_s
         self.retry = retry or RetryPolicy()
         self._on_bytes = on_bytes or (lambda n: None)
         self._client = httpx.AsyncClient(
@@ -199,7 +210,13 @@ class ArchiveClient:
     async def _checksum(self, f: ArchiveFile) -> str:
         url = f.checksum_url(self.base_url)
         try:
-            resp = await self._client.get(url)
+            resp = await within(self.deadline_s, lambda: self._client.get(url), what=url)
+        except DeadlineExceeded:
+            raise ExchangeTimeoutError(
+                f"{url}: no complete answer within the {self.deadline_s:g} s deadline "
+                "(raise LIQMAP_HTTP_DEADLINE if your connection is slow)",
+                url=url,
+            ) from None
         except httpx.TransportError as e:
             raise ExchangeTimeoutError(f"{url}: {type(e).__name__}: {e}", url=url) from e
         _status_error(resp, url)
@@ -238,22 +255,24 @@ class ArchiveClient:
 
     async def _stream(self, url: str, part: Path, offset: int) -> int:
         """Stream ``url`` into ``part`` (resuming at ``offset``); returns the resume offset."""
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        loop = asyncio.get_running_loop()
         try:
-            async with self._client.stream("GET", url, headers=headers) as resp:
-                if resp.status_code == 416:
-                    part.unlink(missing_ok=True)
-                    raise DownloadError(f"{url}: resume refused (HTTP 416); restarting", url=url)
-                _status_error(resp, url)
-                if resp.status_code != 206:
-                    offset = 0  # the server ignored the Range header: the whole file follows
-                elif _range_start(resp) != offset:
-                    part.unlink(missing_ok=True)
-                    raise DownloadError(f"{url}: resumed at the wrong byte; restarting", url=url)
-                with part.open("ab" if offset else "wb") as out:
-                    async for chunk in resp.aiter_raw():
-                        out.write(chunk)
-                        self._on_bytes(len(chunk))
+            async with asyncio.timeout(self.deadline_s) as budget:
+                async with self._client.stream("GET", url, headers=_range(offset)) as resp:
+                    offset = _check_stream(resp, url, part, offset)
+                    size = int(resp.headers.get("Content-Length") or 0)
+                    budget.reschedule(loop.time() + self.deadline_s + size / MIN_RATE_BPS)
+                    with part.open("ab" if offset else "wb") as out:
+                        async for chunk in resp.aiter_raw():
+                            out.write(chunk)
+                            self._on_bytes(len(chunk))
+        except TimeoutError:
+            raise ExchangeTimeoutError(
+                f"{url}: the download ran past its deadline ({self.deadline_s:g} s plus the size "
+                f"at {MIN_RATE_BPS // 1024} KiB/s); the partial file is kept and the download "
+                "resumes from it (raise LIQMAP_HTTP_DEADLINE if your connection is slow)",
+                url=url,
+            ) from None
         except httpx.TransportError as e:
             raise ExchangeTimeoutError(
                 f"{url}: {type(e).__name__}: {e}; the partial file is kept and the download "
@@ -261,6 +280,24 @@ class ArchiveClient:
                 url=url,
             ) from e
         return offset
+
+
+def _range(offset: int) -> dict[str, str]:
+    return {"Range": f"bytes={offset}-"} if offset else {}
+
+
+def _check_stream(resp: httpx.Response, url: str, part: Path, offset: int) -> int:
+    """Raise for a refused or misplaced resume; the offset the body starts at."""
+    if resp.status_code == 416:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{url}: resume refused (HTTP 416); restarting", url=url)
+    _status_error(resp, url)
+    if resp.status_code != 206:
+        return 0  # the server ignored the Range header: the whole file follows
+    if _range_start(resp) != offset:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{url}: resumed at the wrong byte; restarting", url=url)
+    return offset
 
 
 def _range_start(resp: httpx.Response) -> int:

@@ -70,12 +70,21 @@ ModelOpt = Annotated[
 _USD = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmb]?)\s*$", re.IGNORECASE)
 
 
+MAX_USD = 1e12
+
+
 def parse_usd(text: str, *, name: str) -> float:
-    """``'5M'`` -> 5e6, ``'-250k'`` -> -2.5e5, ``'1e7'`` -> 1e7."""
+    """``'5M'`` -> 5e6, ``'-250k'`` -> -2.5e5, ``'1e7'`` -> 1e7; at most :data:`MAX_USD` in
+    magnitude (larger sizes overflow the depth integrals and mean nothing on any market)."""
     m = _USD.match(text)
     if not m:
         raise ParameterError(f"{name}: cannot read {text!r}; write USD like 5M, 250k, -2.5e6")
-    return float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9}[m.group(2).lower()]
+    v = float(m.group(1)) * {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9}[m.group(2).lower()]
+    if not (math.isfinite(v) and abs(v) <= MAX_USD):
+        raise ParameterError(
+            f"{name}: {text!r} must be at most 1T USD in size (1e12); no market is that deep"
+        )
+    return v
 
 
 def parse_shock(text: str) -> float:

@@ -33,6 +33,7 @@ from liqmap.core.maps import DEFAULT_COLUMNS
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
 from liqmap.io.export import write_result
+from liqmap.limits import check_heatmap_cells
 from liqmap.timeutil import parse_duration_ms
 
 __all__ = ["register"]
@@ -110,6 +111,7 @@ def heatmap_cmd(
         raise ParameterError(f"--path: use line, candles or auto, got {path_mode!r}")
     if not (0 <= view <= 100):
         raise ParameterError(f"--view: a percent of price from 0 (whole grid) to 100, got {view:g}")
+    check_heatmap_cells(bins, columns)
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,

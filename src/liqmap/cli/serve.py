@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from liqmap.cli import console
 from liqmap.errors import ParameterError, StoreError
 from liqmap.settings import Settings
-from liqmap.web.config import DEFAULT_HOST, DEFAULT_PORT, LOCAL_HOSTS, WebConfig
+from liqmap.web.config import DEFAULT_HOST, DEFAULT_PORT, WebConfig
+from liqmap.web.guard import ANY_INTERFACE, allowed_hosts_for, is_loopback
 
 __all__ = ["register", "serve_cmd"]
 
@@ -63,6 +66,23 @@ def serve_cmd(
         list[str] | None,
         typer.Option("--cors-origin", help="Allow this origin to call the API (repeatable)."),
     ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Also accept this Host header, e.g. a DNS name of this machine (repeatable).",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="LIQMAP_WEB_TOKEN",
+            show_envvar=False,
+            help="Require this access token (>= 8 characters) on every request; open the page "
+            "once as /?token=TOKEN. Recommended off loopback.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (map, heatmap, levels, calculator, live updates) and /api/v1."""
     import asyncio
@@ -76,7 +96,8 @@ def serve_cmd(
         default_symbol=symbol.upper(),
         demo_speed=demo_speed,
         cors_origins=tuple(cors_origin or ()),
-        allowed_hosts=_allowed_hosts(host),
+        allowed_hosts=_allowed_hosts(host, allow_host or (), token),
+        token=token,
     )
     store = _open_store(settings, skip=no_store, optional=source == "demo")
     asyncio.run(_serve(settings, store, alerts, config, host, port, files))
@@ -97,16 +118,23 @@ def _file_sources(
     return [src]
 
 
-def _allowed_hosts(host: str) -> tuple[str, ...]:
-    if host in LOCAL_HOSTS:
-        return LOCAL_HOSTS
-    if host in ("0.0.0.0", "::", ""):  # every interface, as asked
-        console.out().print(
-            "[bold yellow]warning:[/] serving on every interface: anyone who can reach this "
-            "machine can use the dashboard (there is no authentication)"
+def _allowed_hosts(host: str, extra: Sequence[str], token: str | None) -> tuple[str, ...]:
+    """The Host allow-list of a bind (never any host: the DNS-rebinding defence stays on);
+    warns on a bind other than loopback."""
+    hosts = allowed_hosts_for(host, extra)
+    if not is_loopback(host):
+        where = "every interface" if host in ANY_INTERFACE else host
+        guard = (
+            "an access token is required"
+            if token
+            else "there is no authentication: add --token to require one"
         )
-        return ("*",)
-    return (*LOCAL_HOSTS, host)
+        console.err().print(
+            f"[bold yellow]warning:[/] serving on {escape(where)}: anyone who can reach this "
+            f"machine can use the dashboard ({guard}). Accepted Host names: "
+            f"{escape(', '.join(hosts))}; add others with --allow-host"
+        )
+    return hosts
 
 
 def _open_store(settings: Settings, skip: bool, optional: bool) -> Any:

@@ -230,6 +230,7 @@ def download_cmd(
             base_url=settings.archive_url,
             folder=settings.home / "archive",
             timeout_s=settings.http_timeout_s,
+            deadline_s=settings.http_deadline_s,
             observer=display,
             keep_files=keep,
         )

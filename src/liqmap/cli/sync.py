@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from liqmap.cli import console
@@ -67,6 +68,10 @@ def _print(rep: SyncReport) -> None:
         for _a, b in k.unavailable:
             when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(b / 1000))
             line += f"; [yellow]the venue no longer serves data before {when} UTC[/]"
+        if k.rejected:
+            line += (
+                f"; [yellow]{k.rejected:,} rows rejected, not stored ({escape(k.rejected_why)})[/]"
+            )
         console.out().print(line)
 
 

@@ -135,6 +135,9 @@ def _smooth(density: FloatArray, sigma_bins: float) -> FloatArray:
     return np.asarray(np.convolve(density, kernel, mode="full")[r : r + density.size])
 
 
+_NEGLIGIBLE_USD = 1e-6  # a side holding less than this in all is empty (keeps the maths finite)
+
+
 def _dense_level(s: FloatArray, edges: FloatArray, price: float, cfg: ClusterConfig) -> float:
     """``density_ratio`` x mean smoothed density (USD per 1 % of price) over the active range.
 
@@ -144,6 +147,8 @@ def _dense_level(s: FloatArray, edges: FloatArray, price: float, cfg: ClusterCon
     mass = s * (np.diff(edges) / price * 100.0)
     cum = np.concatenate(([0.0], np.cumsum(mass)))
     total = float(cum[-1])
+    if not (math.isfinite(total) and total > _NEGLIGIBLE_USD):
+        return math.inf  # (almost) nothing on this side: no level is dense, no cluster
     q = cfg.active_quantile
     lo, hi = np.interp([q * total, (1.0 - q) * total], cum, edges)
     width_pct = max(float(hi - lo), 1e-12 * price) / price * 100.0

@@ -25,6 +25,7 @@ from liqmap.errors import (
     MalformedResponseError,
 )
 from liqmap.exchanges.http import RateLimiter, RetryPolicy, Sleep, error_for_status, with_retries
+from liqmap.net.deadline import DEFAULT_DEADLINE_S, DeadlineExceeded, within
 from liqmap.settings import DEFAULT_REST_URLS
 
 __all__ = ["CcxtBridge"]
@@ -60,6 +61,7 @@ class CcxtBridge:
         *,
         timeout_s: float,
         retry: RetryPolicy,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         limiter: RateLimiter,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -67,6 +69,7 @@ class CcxtBridge:
         self.venue = venue
         self.base_url = base_url.rstrip("/")
         self._timeout_ms = int(timeout_s * 1000)
+        self._deadline_s = deadline_s
         self._retry = retry
         self._limiter = limiter
         self._sleep = sleep
@@ -127,9 +130,15 @@ class CcxtBridge:
 
         name = self.venue.value
         try:
-            return await fn(ex)
+            return await within(self._deadline_s, lambda: fn(ex), what=what)
         except ExchangeError:
             raise
+        except DeadlineExceeded:
+            raise ExchangeTimeoutError(
+                f"{name} did not finish {what} within the {self._deadline_s:g} s deadline "
+                "(raise LIQMAP_HTTP_DEADLINE if your connection is slow)",
+                url=self.base_url,
+            ) from None
         except ccxt_async.RequestTimeout:
             raise ExchangeTimeoutError(
                 f"{name} did not answer {what} within {self._timeout_ms / 1000:g} s "

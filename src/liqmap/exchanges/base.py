@@ -74,11 +74,13 @@ class VenueClient:
         self.settings = settings or Settings.from_env()
         base = self.settings.rest_url(self.venue)
         self.http = HttpClient(
-            self.venue, base, timeout_s=self.settings.http_timeout_s, budgets=self.budgets,
+            self.venue, base, timeout_s=self.settings.http_timeout_s,
+            deadline_s=self.settings.http_deadline_s, budgets=self.budgets,
             retry=retry, transport=transport, sleep=sleep,
         )  # fmt: skip
         self.ccxt = CcxtBridge(
             self.venue, base, timeout_s=self.settings.http_timeout_s, retry=self.http.retry,
+            deadline_s=self.settings.http_deadline_s,
             limiter=self.http.limiter, sleep=sleep,
         )  # fmt: skip
 

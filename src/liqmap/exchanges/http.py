@@ -1,6 +1,8 @@
 """The one async HTTP layer every venue's public REST client uses (httpx, injectable transport).
 
-* **Timeouts**: ``Settings.http_timeout_s`` per request; a timeout or dropped connection is an
+* **Timeouts**: ``Settings.http_timeout_s`` per read/connect and ``Settings.http_deadline_s``
+  for the whole request (:func:`liqmap.net.within`: a server trickling bytes cannot hold it); a
+  timeout, an expired deadline or a dropped connection is an
   :class:`~liqmap.errors.ExchangeTimeoutError` (retryable).
 * **Retries**: bounded (``RetryPolicy.attempts``), exponential backoff with full jitter, only for
   retryable errors (timeouts, 5xx, 429/418). A 429/418 waits exactly its ``Retry-After``.
@@ -38,6 +40,7 @@ from liqmap.errors import (
     MalformedResponseError,
     RateLimitError,
 )
+from liqmap.net.deadline import DEFAULT_DEADLINE_S, DeadlineExceeded, within
 
 __all__ = [
     "Budget",
@@ -257,6 +260,7 @@ class HttpClient:
         base_url: str,
         *,
         timeout_s: float,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         budgets: Mapping[str, Budget] | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -266,6 +270,7 @@ class HttpClient:
         self.venue = venue
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
         self.retry = retry or RetryPolicy()
         self.limiter = RateLimiter(budgets or {}, sleep=sleep)
         self._sleep = sleep
@@ -322,12 +327,20 @@ class HttpClient:
     ) -> T:  # fmt: skip
         url = f"{self.base_url}{path}"
         self.requests += 1
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+
+        async def call() -> tuple[httpx.Response, bytes]:
+            resp = await self._client.request(method, path, params=query, json=body)
+            return resp, await resp.aread()
+
         try:
-            resp = await self._client.request(
-                method, path, params={k: v for k, v in (params or {}).items() if v is not None},
-                json=body,
-            )  # fmt: skip
-            raw = await resp.aread()
+            resp, raw = await within(self.deadline_s, call, what=f"{method} {url}")
+        except DeadlineExceeded:
+            raise ExchangeTimeoutError(
+                f"{self.venue.value} did not finish answering within the {self.deadline_s:g} s "
+                f"deadline at {url} (raise LIQMAP_HTTP_DEADLINE if your connection is slow)",
+                url=url,
+            ) from None
         except httpx.TimeoutException:
             raise ExchangeTimeoutError(
                 f"{self.venue.value} did not answer within {self.timeout_s:g} s at {url} "

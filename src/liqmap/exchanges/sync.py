@@ -24,11 +24,13 @@ import httpx
 from liqmap.api import MarketData
 from liqmap.domain.enums import Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import EmptyWindowError, ExchangeError, InputError
+from liqmap.errors import EmptyWindowError, ExchangeError, ExchangeTimeoutError, InputError
 from liqmap.exchanges.base import VenueClient, base_coin
+from liqmap.exchanges.checks import plausible_rows
 from liqmap.exchanges.records import DataKind, FundingRates, LongShortRatios, Record, TakerFlow
 from liqmap.exchanges.registry import client_for
 from liqmap.io.report import fmt_ms
+from liqmap.net.deadline import DeadlineExceeded, within
 from liqmap.settings import Settings
 from liqmap.store import Store
 
@@ -111,6 +113,8 @@ class KindReport:
     rows: int = 0  # new rows written
     pages: int = 0
     skipped: str = ""  # why the kind was not fetched
+    rejected: int = 0  # rows the venue sent that no market produces (not stored)
+    rejected_why: str = ""  # the first reason
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -123,7 +127,8 @@ class KindReport:
             for a, b in self.unavailable
         ]
         return {"kind": self.kind, "new_rows": self.rows, "pages": self.pages, "fetched": rng,
-                "unavailable": out, "skipped": self.skipped}  # fmt: skip
+                "unavailable": out, "skipped": self.skipped, "rejected": self.rejected,
+                "rejected_why": self.rejected_why}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +220,12 @@ async def _sync_kind(
         cursor = a
         async for page in client.pages(kind, symbol, a, b, interval_ms=interval_ms):
             rep.pages += 1
-            n = _write(store, venue, key, page) if len(page) else 0
-            rep.rows += n
             done = _span(page, cursor, b)
+            good, n_bad, why = plausible_rows(page)
+            rep.rejected += n_bad
+            rep.rejected_why = rep.rejected_why or why
+            n = _write(store, venue, key, good) if len(good) else 0
+            rep.rows += n
             progress.advance(kind.value, done, n)
             cursor += done
         if cursor < b:
@@ -237,7 +245,33 @@ async def sync_async(
     progress: Progress | None = None,
     now_ms: int | None = None,
 ) -> SyncReport:
-    """Fetch what ``store`` lacks of ``kinds`` for ``symbol`` in ``[start_ms, end_ms)``."""
+    """Fetch what ``store`` lacks of ``kinds`` for ``symbol`` in ``[start_ms, end_ms)``.
+
+    The whole run ends within ``client.settings.sync_deadline_s`` (``LIQMAP_SYNC_DEADLINE``):
+    past it an :class:`ExchangeTimeoutError` is raised; pages stored so far stay stored (the
+    next run fetches only what is still missing).
+    """
+    limit = client.settings.sync_deadline_s
+    try:
+        return await within(
+            limit,
+            lambda: _sync_all(
+                store, client, symbol, start_ms, end_ms, kinds, interval_ms, progress, now_ms
+            ),
+        )
+    except DeadlineExceeded:
+        raise ExchangeTimeoutError(
+            f"the sync of {client.venue.value} {symbol} did not finish within {limit:g} s "
+            "(LIQMAP_SYNC_DEADLINE); what was fetched is stored, and running the same command "
+            "again fetches only the rest. Raise LIQMAP_SYNC_DEADLINE for long windows",
+            url=client.http.base_url,
+        ) from None
+
+
+async def _sync_all(
+    store: Store, client: VenueClient, symbol: str, start_ms: int, end_ms: int,
+    kinds: Sequence[DataKind], interval_ms: int, progress: Progress | None, now_ms: int | None,
+) -> SyncReport:  # fmt: skip
     now = int(time.time() * 1000) if now_ms is None else now_ms
     end = min(end_ms, now)
     if end <= start_ms:

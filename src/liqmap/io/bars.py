@@ -15,6 +15,7 @@ import numpy as np
 
 from liqmap.core.gaps import detect_gaps, infer_interval_ms
 from liqmap.domain.market import Candles, FloatArray, IntArray, OpenInterest
+from liqmap.domain.plausible import MAX_USD, bad_usd
 from liqmap.errors import EmptyWindowError, ParameterError
 from liqmap.io.report import LoadReport, Source, fmt_num
 from liqmap.io.table import Table
@@ -167,12 +168,13 @@ def flow_from_table(table: Table) -> tuple[Candles, OpenInterest, LoadReport]:
 
 
 def _check_finite(v: FloatArray, rows: IntArray, src: Source, field: str) -> None:
-    k = first(~np.isfinite(v))
+    """USD amounts (OI levels and changes): finite and at most ``MAX_USD`` in magnitude."""
+    k = first(bad_usd(v))
     if k is not None:
         row = int(rows[k])
         raise src.error(
-            f"'{field}' is {fmt_num(v[k])} at {src.at(row)}; it must be a finite number: fix or "
-            "remove that row",
+            f"'{field}' is {fmt_num(v[k])} at {src.at(row)}; it must be a finite number of USD "
+            f"of at most {MAX_USD:g} in magnitude: fix or remove that row",
             row=row,
             field=field,
         )

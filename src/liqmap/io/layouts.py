@@ -327,8 +327,15 @@ def _missing_error(cols: Mapping[str, str], wanted: tuple[Kind, ...], path: str)
     expected = "; ".join(f"{layout.name}: {layout.signature()}" for layout in candidates)
     return MissingColumnError(
         f"no known {_WORDS[wanted[0]]} layout matches the columns "
-        f"[{', '.join(cols.values())}]. Closest is {best.name} ({best.description}), which "
+        f"[{_shown(cols.values())}]. Closest is {best.name} ({best.description}), which "
         f"lacks {', '.join(hints)}. Expected layouts — {expected}",
         path=path,
         field=missing[0] if missing else None,
     )
+
+
+def _shown(names: Iterable[str]) -> str:
+    """Column names for a message: each truncated, at most 20 of them."""
+    listed = [n if len(n) <= 40 else n[:40] + "..." for n in names]
+    more = f", ... ({len(listed) - 20} more)" if len(listed) > 20 else ""
+    return ", ".join(listed[:20]) + more

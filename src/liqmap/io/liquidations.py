@@ -28,6 +28,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from liqmap.domain.market import LiquidationEvents
+from liqmap.domain.plausible import MAX_AMOUNT, MAX_PRICE, MAX_USD, MIN_PRICE
 from liqmap.errors import EmptyWindowError
 from liqmap.io.report import LoadReport
 from liqmap.io.table import Table
@@ -54,8 +55,10 @@ def _signs(text: pl.Series, mapping: dict[str, int]) -> NDArray[np.int8]:
     return signs.fill_null(0).to_numpy().astype(np.int8, copy=False)
 
 
-def _bad(v: NDArray[np.float64]) -> NDArray[np.bool_]:
-    return ~(np.isfinite(v) & (v > 0))
+def _bad(v: NDArray[np.float64], hi: float) -> NDArray[np.bool_]:
+    """Not finite, not > 0, or above the plausible ``hi`` (:mod:`liqmap.domain.plausible`)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ~(np.isfinite(v) & (v > 0) & (v <= hi))
 
 
 def liquidations_from_table(table: Table) -> tuple[LiquidationEvents, LoadReport]:
@@ -64,15 +67,16 @@ def liquidations_from_table(table: Table) -> tuple[LiquidationEvents, LoadReport
     ts, converted = table.times()
     check_order(ts, table.rows, src, table.col("ts"))
     price, qty = table.floats("price"), table.floats("qty")
-    notional = table.floats("notional_usd") if table.has("notional_usd") else price * qty
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is a bad_notional row
+        notional = table.floats("notional_usd") if table.has("notional_usd") else price * qty
     side = _signs(table.lower("liquidated_side"), _SIDE)
     closes = _signs(table.lower("order_side"), _ORDER)
     reasons = {
         "unknown_side": (side == 0) | (closes == 0),
         "side_mismatch": side != closes,
-        "bad_price": _bad(price),
-        "bad_qty": _bad(qty),
-        "bad_notional": _bad(notional),
+        "bad_price": _bad(price, MAX_PRICE) | (price < MIN_PRICE),
+        "bad_qty": _bad(qty, MAX_AMOUNT),
+        "bad_notional": _bad(notional, MAX_USD),
     }
     keep = np.ones(len(ts), dtype=np.bool_)
     excluded: dict[str, int] = {}

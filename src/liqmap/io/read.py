@@ -5,6 +5,13 @@ Containers are recognised by their first bytes, not by the file name: gzip (``1f
 (``PAR1``), else plain CSV text. CSV columns are read as text, so that a bad value can later be
 reported with its row instead of failing the whole read; Parquet columns keep their types.
 
+Memory is bounded (:class:`liqmap.limits.InputLimits`): compressed content is decompressed as a
+stream and cut off past ``LIQMAP_MAX_FILE_MB`` (gzip and zip bombs), a plain file larger than
+that is refused by its size before it is read, and at most ``LIQMAP_MAX_ROWS`` rows are parsed.
+
+Text may be UTF-8 (with or without BOM) or UTF-16 (converted); fields are separated by
+commas, or by ``;``, tabs or ``|`` when the header line holds no comma (spreadsheet exports).
+
 A CSV has a header unless the first field of its first line is a number; headerless files get
 the column names of the data.binance.vision layout with that many columns.
 """
@@ -18,12 +25,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from liqmap.errors import DataFileError, EmptyWindowError
 from liqmap.io.layouts import headerless_columns, headerless_help
 from liqmap.io.report import Source
+from liqmap.limits import InputLimits
 
 __all__ = ["RawTable", "read_table"]
 
@@ -55,26 +64,46 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     """
     p = Path(path)
     label = str(p)
+    limits = InputLimits.from_env()
     try:
         with p.open("rb") as f:
             magic = f.read(4)
+        size = p.stat().st_size
     except OSError as e:
         raise DataFileError(f"cannot open the file ({e}); check the path", path=label) from e
     if magic == _PARQUET:
-        return _finish(_read_parquet(p), Source(label, None))
+        if size > limits.max_bytes:
+            raise DataFileError(limits.too_big("the Parquet file", size), path=label)
+        return _finish(_read_parquet(p), Source(label, None), limits)
     if magic in (_ZIP, _ZIP_EMPTY):
-        data, label = _unzip(p)
+        data, label = _unzip(p, limits)
     elif magic[:2] == _GZIP:
-        data = _gunzip(p)
+        data = _gunzip(p, limits)
     else:
+        if size > limits.max_bytes:
+            raise DataFileError(limits.too_big("the file", size), path=label)
         data = p.read_bytes()
-    return _read_csv(data, label)
+    return _read_csv(data, label, limits)
 
 
-def _finish(frame: pl.DataFrame, source: Source) -> RawTable:
+def _finish(frame: pl.DataFrame, source: Source, limits: InputLimits) -> RawTable:
     if frame.height == 0:
         raise EmptyWindowError(f"{source.label}: the file has no data rows")
+    if frame.height > limits.max_rows:
+        raise DataFileError(limits.too_many_rows(), path=source.label)
     return RawTable(frame.with_row_index("_row", offset=1), source)
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _read_capped(stream: _Readable, limits: InputLimits, what: str, label: str) -> bytes:
+    """Read a decompressing stream, stopping one byte past the limit (never more in memory)."""
+    data = stream.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise DataFileError(limits.too_big(what, len(data)), path=label)
+    return data
 
 
 def _read_parquet(p: Path) -> pl.DataFrame:
@@ -87,9 +116,10 @@ def _read_parquet(p: Path) -> pl.DataFrame:
         ) from e
 
 
-def _gunzip(p: Path) -> bytes:
+def _gunzip(p: Path, limits: InputLimits) -> bytes:
     try:
-        return gzip.decompress(p.read_bytes())
+        with gzip.open(p, "rb") as stream:
+            return _read_capped(stream, limits, "the decompressed gzip content", str(p))
     except (OSError, EOFError, zlib.error) as e:
         raise DataFileError(
             f"cannot decompress the gzip file ({e}); it is probably truncated or corrupt: "
@@ -98,7 +128,7 @@ def _gunzip(p: Path) -> bytes:
         ) from e
 
 
-def _unzip(p: Path) -> tuple[bytes, str]:
+def _unzip(p: Path, limits: InputLimits) -> tuple[bytes, str]:
     try:
         with zipfile.ZipFile(p) as zf:
             members = [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -110,7 +140,9 @@ def _unzip(p: Path) -> tuple[bytes, str]:
                     "want and load it directly",
                     path=str(p),
                 )
-            return zf.read(csvs[0]), f"{p}[{csvs[0]}]"
+            with zf.open(csvs[0]) as stream:
+                what = f"the decompressed {csvs[0]}"
+                return _read_capped(stream, limits, what, str(p)), f"{p}[{csvs[0]}]"
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as e:
         raise DataFileError(
             f"cannot read the zip archive ({e}); it is probably truncated or corrupt: "
@@ -129,14 +161,42 @@ def _is_number(text: bytes) -> bool:
     return _NUMBER.match(text.strip().strip(b"\"'")) is not None
 
 
-def _read_csv(data: bytes, label: str) -> RawTable:
-    data = data.removeprefix(_BOM)
+def _utf8(data: bytes, label: str) -> bytes:
+    """UTF-8 text of ``data``: a UTF-16 file (BOM, or NUL every other byte) is converted."""
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        len(data) >= 8 and data[1:8:2] == b"\x00" * 4 and data[0:8:2].count(0) == 0
+    )
+    if not utf16:
+        return data.removeprefix(_BOM)
+    try:
+        codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le"
+        return data.decode(codec).encode("utf-8").removeprefix(_BOM)
+    except UnicodeError:
+        raise DataFileError(
+            "the file looks like UTF-16 text but cannot be decoded; save it as UTF-8 CSV",
+            path=label,
+        ) from None
+
+
+def _separator(first: bytes) -> bytes:
+    """``,`` unless the header has none and splits on ``;`` or a tab (spreadsheet exports)."""
+    if b"," in first:
+        return b","
+    for sep in (b";", b"\t", b"|"):
+        if sep in first:
+            return sep
+    return b","
+
+
+def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
+    data = _utf8(data, label)
     if not data.strip():
         raise EmptyWindowError(f"{label}: the file is empty")
     first = _first_line(data)
-    fields = first.split(b",")
+    sep = _separator(first)
+    fields = first.split(sep)
     if not _is_number(fields[0]):
-        return _finish(_parse_csv(data, label, None), Source(label, 1))
+        return _finish(_parse_csv(data, label, None, limits, sep), Source(label, 1), limits)
     names = headerless_columns(len(fields))
     if names is None:
         raise DataFileError(
@@ -146,20 +206,24 @@ def _read_csv(data: bytes, label: str) -> RawTable:
             path=label,
             row=1,
         )
-    return _finish(_parse_csv(data, label, names), Source(label, 0))
+    return _finish(_parse_csv(data, label, names, limits, sep), Source(label, 0), limits)
 
 
-def _parse_csv(data: bytes, label: str, names: tuple[str, ...] | None) -> pl.DataFrame:
+def _parse_csv(
+    data: bytes, label: str, names: tuple[str, ...] | None, limits: InputLimits, sep: bytes
+) -> pl.DataFrame:
     try:
         return pl.read_csv(
             data,
+            separator=sep.decode(),
             has_header=names is None,
             new_columns=list(names) if names else None,
             infer_schema=False,
+            n_rows=limits.max_rows + 1,
         )
     except pl.exceptions.PolarsError as e:
         offset = 1 if names is None else 0
-        ragged = _ragged_line(data)
+        ragged = _ragged_line(data, sep)
         if ragged is None:
             cause = str(e).splitlines()[0]
             raise DataFileError(f"cannot parse the CSV ({cause})", path=label) from e
@@ -171,12 +235,12 @@ def _parse_csv(data: bytes, label: str, names: tuple[str, ...] | None) -> pl.Dat
         ) from e
 
 
-def _ragged_line(data: bytes) -> tuple[int, int, int] | None:
+def _ragged_line(data: bytes, sep: bytes = b",") -> tuple[int, int, int] | None:
     """(line, fields, fields of line 1) for the first line whose field count differs."""
     lines = data.splitlines()
-    width = lines[0].count(b",") + 1
+    width = lines[0].count(sep) + 1
     for i, line in enumerate(lines[1:], start=2):
-        n = line.count(b",") + 1
+        n = line.count(sep) + 1
         if line.strip() and n != width:
             return i, n, width
     return None

@@ -24,6 +24,18 @@ def fmt_ms(ts_ms: int) -> str:
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+ECHO_MAX = 60
+
+
+def echo(value: object, limit: int = ECHO_MAX) -> str:
+    """``repr`` of a value from a file, for messages: control characters escaped, at most
+    ``limit`` characters (a 400 KB run of NUL bytes is shown as a short prefix and its size)."""
+    text = repr(value if isinstance(value, str) else str(value))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(str(value)):,} characters)"
+
+
 def fmt_num(value: object) -> str:
     """A numpy or Python value as plain text for messages (``2.5``, ``nan``, ``True``)."""
     if isinstance(value, np.generic):

@@ -22,7 +22,7 @@ from liqmap.domain.market import FloatArray, IntArray
 from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.io.layouts import Kind, LayoutMatch, detect_layout
 from liqmap.io.read import read_table
-from liqmap.io.report import Source
+from liqmap.io.report import Source, echo, fmt_ms
 
 __all__ = ["Table", "base_asset", "match_symbol", "open_table"]
 
@@ -33,6 +33,7 @@ _FILE_SYMBOL = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,20}?(?:USDT|USDC|BUSD|US
 _DIGITS = re.compile(r"^\d+$")
 _TRUE = frozenset({"true", "1", "t", "yes"})
 _FALSE = frozenset({"false", "0", "f", "no"})
+_SECONDS_LO, _SECONDS_HI = 10**8, 10**11  # as ms: 1970-01-02 .. 1973-03; as s: 1973 .. 5138
 _US, _NS = 10**14, 10**17  # epoch ms < 1e14 until the year 5138; µs >= 1e14 after 1973
 
 
@@ -149,11 +150,26 @@ class Table:
             raw, parsed, name, "a time (epoch ms or UTC text like 2025-05-11 00:00:00)"
         )
         ts = parsed.to_numpy().astype(np.int64, copy=False)
+        if raw.dtype not in (pl.Datetime, pl.Date):
+            self._refuse_seconds(ts)
         big = ts >= _US
         if not big.any():
             return ts, 0
         ts = np.where(ts >= _NS, ts // 1_000_000, np.where(big, ts // 1000, ts))
         return ts, int(big.sum())
+
+    def _refuse_seconds(self, ts: IntArray) -> None:
+        """Epoch seconds read as milliseconds would put every bar in January 1970: refuse."""
+        if len(ts) == 0 or not (int(ts.min()) >= _SECONDS_LO and int(ts.max()) < _SECONDS_HI):
+            return
+        row = int(self.frame["_row"][0])
+        raise self.source.error(
+            f"the times look like epoch seconds ({int(ts[0])} at {self.source.at(row)} would be "
+            f"{fmt_ms(int(ts[0]))} as milliseconds); liqmap reads epoch milliseconds: multiply "
+            f"the '{self.col('ts')}' column by 1000 (or write UTC text like 2025-05-11 00:00:00)",
+            row=row,
+            field=self.col("ts"),
+        )
 
     def _check_parsed(self, raw: pl.Series, parsed: pl.Series, name: str, what: str) -> None:
         if not parsed.null_count():
@@ -165,7 +181,7 @@ class Table:
         if value is None or str(value).strip() == "":
             msg = f"empty value at {self.source.at(row)}; column '{col}' needs {what} in every row"
         else:
-            msg = f"{str(value)!r} at {self.source.at(row)} is not {what}; fix or remove that row"
+            msg = f"{echo(value)} at {self.source.at(row)} is not {what}; fix or remove that row"
         raise self.source.error(msg, row=row, field=col)
 
 
@@ -217,7 +233,15 @@ def open_table(
     frame = _keep_venue(raw.frame, match.venue_column, venue, label)
     n = raw.frame.height
     if match.symbol_column is None:
-        name = symbol.strip().upper() if symbol else symbol_from_name(label)
+        named = symbol_from_name(label)
+        if symbol and named and base_asset(named) != base_asset(symbol.strip().upper()):
+            raise UnknownSymbolError(
+                f"{label}: the file name says {named}, but the symbol asked for is "
+                f"{symbol.strip().upper()}; liqmap would put {symbol.strip().upper()}'s margin "
+                f"brackets on {named} prices. Pass the {symbol.strip().upper()} file, or ask for "
+                f"{named}"
+            )
+        name = symbol.strip().upper() if symbol else named
         return Table(frame, raw.source, match, name, n, n - frame.height)
     values = frame[match.symbol_column].cast(pl.String).str.strip_chars().str.to_uppercase()
     present = sorted(values.drop_nulls().unique().to_list())

@@ -7,8 +7,9 @@ The policy, in the order the loaders apply it:
 2. duplicates: rows with the same time (or trade id) as the previous row are dropped and counted
    when every value is identical; when a value differs the file contradicts itself and loading
    fails, naming both rows and the field;
-3. values: prices must be finite and > 0, ``high >= low``, open and close inside
-   ``[low, high]``; volumes >= 0 (NaN = unknown) and taker-buy volume <= volume;
+3. values: prices must be in their plausible range (:mod:`liqmap.domain.plausible`:
+   ``[1e-12, 1e9]``), ``high >= low``, open and close inside ``[low, high]``; volumes in
+   ``[0, 1e18]`` (NaN = unknown) and taker-buy volume <= volume;
 4. spacing: consecutive bars must be a whole number of intervals apart (gaps are fine and are
    reported; a 1m bar inside a 5m file is not).
 """
@@ -22,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.domain.market import FloatArray, IntArray
+from liqmap.domain.plausible import MAX_AMOUNT, MAX_PRICE, MIN_PRICE, bad_amount, bad_price
 from liqmap.io.report import Source, fmt_ms, fmt_num
 
 __all__ = [
@@ -106,14 +108,14 @@ def _key(key: IntArray, j: int, key_field: str) -> str:
 
 
 def check_positive(values: Mapping[str, FloatArray], rows: IntArray, src: Source) -> None:
-    """Every value finite and > 0 (prices)."""
+    """Every value finite, > 0 and plausible (prices: ``[MIN_PRICE, MAX_PRICE]``)."""
     for name, v in values.items():
-        k = first(~(np.isfinite(v) & (v > 0)))
+        k = first(bad_price(v))
         if k is not None:
             row = int(rows[k])
             raise src.error(
-                f"'{name}' is {fmt_num(v[k])} at {src.at(row)}; prices must be finite and > 0: "
-                "fix or remove that row",
+                f"'{name}' is {fmt_num(v[k])} at {src.at(row)}; prices must be finite and > 0 "
+                f"(plausible: {MIN_PRICE:g} to {MAX_PRICE:g}): fix or remove that row",
                 row=row,
                 field=name,
             )
@@ -150,14 +152,14 @@ def check_ohlc(
 
 
 def check_non_negative(values: Mapping[str, FloatArray], rows: IntArray, src: Source) -> None:
-    """Every value >= 0 or NaN (unknown); infinities are errors (volumes)."""
+    """Every value in ``[0, MAX_AMOUNT]`` or NaN (unknown); infinities are errors (volumes)."""
     for name, v in values.items():
-        k = first((v < 0) | np.isinf(v))
+        k = first(bad_amount(v))
         if k is not None:
             row = int(rows[k])
             raise src.error(
                 f"'{name}' is {fmt_num(v[k])} at {src.at(row)}; volumes must be >= 0 (or NaN when "
-                "unknown): fix or remove that row",
+                f"unknown; plausible: up to {MAX_AMOUNT:g}): fix or remove that row",
                 row=row,
                 field=name,
             )

@@ -21,6 +21,7 @@ from liqmap.errors import LiqmapError, ParameterError
 from liqmap.recorder.adapter import LiqRow, StreamAdapter
 from liqmap.recorder.batching import Batcher, FlushPolicy, to_columns
 from liqmap.recorder.connection import ConnectionOptions, VenueConnection, now_ms
+from liqmap.recorder.plausible import PriceGuard, keep_rejected
 from liqmap.recorder.sinks import BatchSink, default_sink
 from liqmap.recorder.stats import RecorderReport, VenueStats
 from liqmap.recorder.venues import build_adapter, parse_symbols, parse_venues
@@ -70,6 +71,7 @@ class Recorder:
         self.adapters = config.adapters()
         self.stats = {v: VenueStats(v) for v in config.venues}
         self.batcher = Batcher()
+        self.guard = PriceGuard()
         self.rows_written = 0
         self.write_errors = 0
         self.last_write_error = ""
@@ -158,7 +160,14 @@ class Recorder:
         ]
 
     def _on_rows(self, venue: Venue, rows: Sequence[LiqRow]) -> None:
-        self.batcher.add(venue, rows)
+        ok, bad = self.guard.split(rows)
+        if bad:
+            st = self.stats[venue]
+            st.implausible += len(bad)
+            for row, why in bad:
+                log.warning("%s %s event rejected: %s (raw kept)", venue.value, row.symbol, why)
+            keep_rejected(self.settings.home / "recordings" / "rejected", venue.value, bad)
+        self.batcher.add(venue, ok)
         if self.batcher.pending >= self.config.flush.row_limit:
             self._flush()
 

@@ -48,6 +48,7 @@ class VenueStats:
     ignored: int = 0  # valid non-liquidation messages
     malformed: int = 0
     rejected: int = 0  # refused subscriptions
+    implausible: int = 0  # events far from the symbol's recent price (kept aside, not recorded)
     acks: int = 0
     pings: int = 0
     pongs: int = 0
@@ -95,6 +96,7 @@ class VenueStats:
             "ignored": self.ignored,
             "malformed": self.malformed,
             "rejected": self.rejected,
+            "implausible": self.implausible,
             "pings": self.pings,
             "pongs": self.pongs,
             "first_subscribed_ms": self.first_subscribed_ms,

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import StoreError
+from liqmap.errors import ParameterError, StoreError
 from liqmap.settings import Settings
 from liqmap.store import coverage, reads, writes
 from liqmap.store._db import guard, scalar
@@ -51,7 +51,13 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def _prepare(path: Path) -> None:
     """Create the folder and file, and migrate to the current schema (one short write)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(
+            f"cannot create the data folder {path.parent} ({exc.strerror or exc}); set "
+            "LIQMAP_HOME to a folder you can write to, e.g. LIQMAP_HOME=~/liqmap-data"
+        ) from None
     con = _connect(path, read_only=False)
     try:
         with guard(path, "migrating"):

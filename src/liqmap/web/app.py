@@ -29,6 +29,7 @@ from liqmap.errors import InputError, ParameterError, StoreError
 from liqmap.settings import Settings
 from liqmap.web.cache import Body, make_body
 from liqmap.web.config import WebConfig
+from liqmap.web.guard import Overloaded, TokenGate
 from liqmap.web.hot import HotPath
 from liqmap.web.live import AlertHook, forward_alerts, run_demo_feed, run_poller
 from liqmap.web.params import FieldError
@@ -78,6 +79,13 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def _on_overloaded(request: Request, exc: Exception) -> Response:
+    wait = exc.retry_after_s if isinstance(exc, Overloaded) else 2
+    resp = _error(503, ["server"], f"busy ({exc}); retry after {wait} s", "overloaded")
+    resp.headers["Retry-After"] = str(wait)
+    return resp
 
 
 def _error(status: int, loc: list[str | int], msg: str, kind: str) -> JSONResponse:
@@ -220,6 +228,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(InputError, _on_input_error)
     app.add_exception_handler(StoreError, _on_store_error)
+    app.add_exception_handler(Overloaded, _on_overloaded)
     app.include_router(router)
     app.include_router(trade_router)
     app.include_router(scan_router)  # GET /api/v1/scan (liqmap.web.scan)
@@ -235,6 +244,8 @@ def create_app(
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(cfg.allowed_hosts))
+    if cfg.token:
+        app.add_middleware(TokenGate, token=cfg.token)  # outside the Host check: both apply
     app.add_middleware(_SecurityHeaders)
     return app
 

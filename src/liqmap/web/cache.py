@@ -120,6 +120,11 @@ class LruCache(Generic[V]):
         with self._lock:
             return list(self._entries.values())
 
+    def items(self) -> list[tuple[Hashable, V]]:
+        """(key, value) pairs, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._entries.items())
+
     def _store(self, key: Hashable, value: V) -> None:
         size = self._sizeof(value) if self._sizeof else 0
         with self._lock:

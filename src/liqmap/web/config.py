@@ -40,6 +40,13 @@ class WebConfig:
         ``("*",)`` accepts any.
     heartbeat_s, stream_max_s
         SSE keep-alive comment interval; a stream's lifetime before the browser reconnects.
+    token
+        When set, every request needs it (``Authorization: Bearer``, cookie or ``?token=``).
+    build_slots, build_queue, build_wait_s
+        Bodies built at once, requests waiting for a slot, and how long each may wait; past
+        that a request gets 503 + ``Retry-After`` (:class:`liqmap.web.guard.BuildGate`).
+    prebuild_max
+        Most-requested recent requests rebuilt on each live update (the rest on demand).
     """
 
     default_source: str = "demo"
@@ -52,6 +59,11 @@ class WebConfig:
     allowed_hosts: tuple[str, ...] = field(default=LOCAL_HOSTS)
     heartbeat_s: float = 15.0
     stream_max_s: float = 600.0
+    token: str | None = None
+    build_slots: int = 2
+    build_queue: int = 8
+    build_wait_s: float = 2.0
+    prebuild_max: int = 16
     result_cache_entries: int = 64
     body_cache_bytes: int = 256 * 1024 * 1024
 
@@ -76,5 +88,11 @@ class WebConfig:
                 )
         if not self.allowed_hosts:
             raise ParameterError("WebConfig.allowed_hosts is empty; use ('*',) to accept any")
+        if self.token is not None and len(self.token) < 8:
+            raise ParameterError("the access token must have at least 8 characters")
+        if self.build_slots < 1 or self.build_queue < 0 or self.prebuild_max < 0:
+            raise ParameterError("WebConfig build_slots >= 1, build_queue and prebuild_max >= 0")
+        if not (math.isfinite(self.build_wait_s) and 0 < self.build_wait_s <= 600):
+            raise ParameterError("WebConfig.build_wait_s must be in (0, 600] seconds")
         if self.result_cache_entries < 1 or self.body_cache_bytes < 1:
             raise ParameterError("WebConfig cache sizes must be positive")

@@ -76,17 +76,20 @@ class HotPath:
 
     def __init__(self, app: ASGIApp, state: WebState) -> None:
         self.app = app
+        self.state = state
         self.recipes: LruCache[Recipe] = state.recipes
         self.bodies: LruCache[Body] = state.bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            recipe = self.recipes.peek((scope["path"], scope["query_string"]))
+            where = (scope["path"], scope["query_string"])
+            recipe = self.recipes.peek(where)
             if recipe is not None:
                 version = recipe.source.version(recipe.symbol)
                 body = None if version is None else self.bodies.peek((*recipe.key, version))
                 if body is not None and (body.gz_ready or not _accepts_gzip(scope)):
                     recipe.used_s = time.monotonic()
+                    self.state.count_hit(where)
                     await self._send(scope, send, body, recipe.media_type)
                     return
         await self.app(scope, receive, send)

@@ -79,11 +79,16 @@ def freshness(
 
 class AlertHook(Protocol):
     """What the web layer needs of the alerting pipeline (``liqmap.alerts.AlertService``):
-    ``process`` evaluates the rules on a new map (publishing what fires, delivering webhooks);
-    ``subscribe`` streams the published alerts, which the page shows."""
+    ``evaluate`` runs the rules on a new map (from a worker thread), publishes what fires and
+    queues the webhook deliveries without waiting for them; ``subscribe`` streams the published
+    alerts, which the page shows; ``stats`` counts the background deliveries (drops included)."""
 
-    async def process(self, liq_map: LiquidationMap, events: LiquidationEvents | None, /) -> object:
-        """Evaluate, publish and deliver."""
+    def evaluate(self, liq_map: LiquidationMap, events: LiquidationEvents | None, /) -> object:
+        """Evaluate, publish, and queue the deliveries (never waits for a receiver)."""
+        ...
+
+    def stats(self) -> Mapping[str, Any]:
+        """Background delivery counters (``AlertService.stats``)."""
         ...
 
     def subscribe(self) -> AsyncIterator[object]:

@@ -213,9 +213,19 @@ class HealthOut(_Model):
     sources: list[str]
     store: bool
     alerts: bool
+    alert_deliveries: dict[str, Any] | None = Field(
+        None,
+        description="Background webhook deliveries per webhook (queued, in_flight, "
+        "delivered, failed, duplicates, dropped) and the total dropped; null without alerts",
+    )
     live_clients: int
     demo_speed: float
     caches: dict[str, dict[str, int]]
+    load: dict[str, float] = Field(
+        default_factory=dict,
+        description="Build slots, queue, served and shed (503) counts, "
+        "and how many remembered requests the last live update rebuilt",
+    )
 
 
 class FigureOut(_Model):

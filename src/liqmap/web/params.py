@@ -22,6 +22,7 @@ from liqmap.config import EstimatorParams
 from liqmap.core.results import tier_label
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+from liqmap.limits import heatmap_max_cells
 from liqmap.timeutil import WINDOWS, parse_duration_ms, parse_time_ms
 from liqmap.web.sources import Snapshot, Source, Sources
 
@@ -44,9 +45,9 @@ SYMBOL_PATTERN = r"^[A-Za-z0-9]{2,20}([-_][A-Za-z0-9]{1,10}){0,2}$"
 SOURCE_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 DURATION_PATTERN = r"^[0-9]{1,4}(\.[0-9]{1,2})?[mhdwMHDW]$"
 AT_PATTERN = r"^[0-9T:.+\-Z ]{4,40}$"
-LEVERAGE_PATTERN = (
-    r"^ *[0-9]{1,4}(\.[0-9]{1,4})?[xX]? *: *[0-9]{0,3}(\.[0-9]{1,6})? *"
-    r"(, *[0-9]{1,4}(\.[0-9]{1,4})?[xX]? *: *[0-9]{0,3}(\.[0-9]{1,6})? *){0,11}$"
+LEVERAGE_PATTERN = (  # leverage without a leading zero, a weight with at least one digit
+    r"^ *[1-9][0-9]{0,3}(\.[0-9]{1,4})?[xX]? *: *[0-9]{1,3}(\.[0-9]{1,6})? *"
+    r"(, *[1-9][0-9]{0,3}(\.[0-9]{1,4})?[xX]? *: *[0-9]{1,3}(\.[0-9]{1,6})? *){0,11}$"
 )
 TIERS_PATTERN = r"^[0-9]{1,4}(\.[0-9]{1,4})?x(,[0-9]{1,4}(\.[0-9]{1,4})?x){0,15}$"
 DEFAULT_WINDOW = "24h"
@@ -58,7 +59,7 @@ MAX_WARMUP_MS = 7 * 86_400_000
 MAX_BINS = 2_000
 MAX_HEATMAP_BINS = 1_000
 MAX_COLUMNS = 1_000
-MAX_CELLS = 400_000
+MAX_CELLS = heatmap_max_cells()  # bins x columns: the CLI's limit too (liqmap.limits)
 VenueName = Literal["binance", "binance-coinm", "bybit", "okx", "hyperliquid"]
 
 

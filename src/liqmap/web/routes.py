@@ -166,7 +166,12 @@ async def get_liqprice(
     ] = "BTC",
     notional: Annotated[
         float | None,
-        Query(ge=0.01, le=1e12, description="Position value at entry (USD; 0.01..1e12)."),
+        Query(
+            ge=0.01,
+            le=1e12,
+            description="Position value at entry (USD; 0.01..1e12). Give this or quantity; "
+            "when both are given, notional is used.",
+        ),
     ] = None,
     quantity: Annotated[
         float | None, Query(ge=1e-9, le=1e12, description="Position size in coin (1e-9..1e12).")
@@ -192,10 +197,10 @@ async def get_liqprice(
     from liqmap.domain.enums import Side
     from liqmap.io.brackets import default_table
 
-    if (notional is None) == (quantity is None):
-        raise FieldError(
-            "notional", "give the position size as notional (USD) or quantity (coin), not both"
-        )
+    if notional is None and quantity is None:
+        raise FieldError("notional", "give the position size as notional (USD) or quantity (coin)")
+    if notional is not None:
+        quantity = None  # documented: notional wins when both are given
     venue = Venue(exchange)
     try:
         table = default_table(venue, symbol)
@@ -275,9 +280,11 @@ async def get_health(request: Request) -> dict[str, Any]:
         "sources": list(st.sources.names()),
         "store": st.store is not None,
         "alerts": st.alerts is not None,
+        "alert_deliveries": dict(st.alerts.stats()) if st.alerts is not None else None,
         "live_clients": st.hub.clients,
         "demo_speed": st.config.demo_speed,
         "caches": {"results": st.results.stats(), "bodies": st.bodies.stats()},
+        "load": {**st.gate.stats(), "prebuilt_last_update": st.prebuilt},
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from liqmap.domain.market import LiquidationEvents
 from liqmap.settings import Settings
 from liqmap.web.cache import Body, LruCache, make_body
 from liqmap.web.config import WebConfig
+from liqmap.web.guard import BuildGate
 from liqmap.web.hot import JSON, Recipe, wire
 from liqmap.web.live import AlertHook, Hub, LiveEvent
 from liqmap.web.params import (
@@ -74,6 +76,9 @@ class WebState:
     results: Results = field(init=False)
     bodies: LruCache[Body] = field(init=False)
     recipes: LruCache[Recipe] = field(init=False)
+    gate: BuildGate = field(init=False)
+    prebuilt: int = field(default=0, init=False)
+    _hits: Counter[tuple[str, bytes]] = field(default_factory=Counter, init=False)
     _alerting: set[tuple[str, str]] = field(default_factory=set, init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 
@@ -83,6 +88,8 @@ class WebState:
             10_000, max_bytes=self.config.body_cache_bytes, sizeof=lambda b: b.size
         )
         self.recipes = LruCache(RECIPES)
+        cfg = self.config
+        self.gate = BuildGate(cfg.build_slots, cfg.build_queue, cfg.build_wait_s)
 
     async def respond(
         self,
@@ -108,20 +115,33 @@ class WebState:
                     _ = made.gz  # compress here, not in the event loop
                 return made
 
-            body = await anyio.to_thread.run_sync(work)
-        self.recipes.put(
-            (request.url.path, request.scope["query_string"]),
-            Recipe(src, symbol, key, build, gzip=gz),
-        )
+            body = await self.gate.run(work)
+        where = (request.url.path, request.scope["query_string"])
+        self.recipes.put(where, Recipe(src, symbol, key, build, gzip=gz))
+        self.count_hit(where)
         return send_body(request, body)
 
+    def count_hit(self, where: tuple[str, bytes]) -> None:
+        """Count one request of ``where`` (path, query): prebuilds favour the most requested."""
+        hits = self._hits
+        hits[where] += 1
+        if len(hits) > RECIPES:  # keep the counts bounded: the most requested half stays
+            self._hits = Counter(dict(hits.most_common(RECIPES // 2)))
+
     def prebuild(self, source: str, symbol: str, snap: Snapshot) -> None:
-        """Build the bodies of the requests seen lately for ``(source, symbol)`` on new data
-        ``snap``, before it is published (worker thread). Failures are left to the request."""
+        """Build the bodies of the most-requested recent requests for ``(source, symbol)``
+        (at most ``config.prebuild_max``) on new data ``snap``, before it is published (worker
+        thread). Others are built on demand; failures are left to the request."""
         now = time.monotonic()
-        for r in self.recipes.values():
-            if r.source.name != source or r.symbol != symbol or now - r.used_s > RECENT_S:
-                continue
+        recent = [
+            (self._hits[where], r)  # type: ignore[index]
+            for where, r in self.recipes.items()
+            if r.source.name == source and r.symbol == symbol and now - r.used_s <= RECENT_S
+        ]
+        recent.sort(key=lambda hr: hr[0], reverse=True)
+        self.prebuilt = 0
+        for _hits, r in recent[: self.config.prebuild_max]:
+            self.prebuilt += 1
             try:
                 body = self.bodies.get_or_build((*r.key, snap.version), _maker(r.build, snap))
                 if r.gzip:
@@ -132,7 +152,8 @@ class WebState:
     # --- live ------------------------------------------------------------------------------
     async def on_moved(self, source: str, symbol: str, version: int, price: float | None) -> None:
         """New data for ``(source, symbol)``: tell its streams, then run the alert rules on it
-        (in the background, one run per symbol at a time, only while someone watches)."""
+        (in the background, one evaluation per symbol at a time, only while someone watches;
+        webhook deliveries are queued by the alert service and never awaited here)."""
         data: dict[str, Any] = {"version": version}
         if price is not None:
             data["price"] = price
@@ -147,13 +168,18 @@ class WebState:
 
     async def _run_alerts(self, source: str, symbol: str) -> None:
         try:
-            inputs = await anyio.to_thread.run_sync(self._alert_inputs, source, symbol)
-            if inputs is not None and self.alerts is not None:
-                await self.alerts.process(*inputs)
+            await anyio.to_thread.run_sync(self._evaluate_alerts, source, symbol)
         except Exception:
             log.exception("alerts on %s/%s failed", source, symbol)
         finally:
             self._alerting.discard((source, symbol))
+
+    def _evaluate_alerts(self, source: str, symbol: str) -> None:
+        """Evaluate the rules (worker thread); deliveries are queued, never awaited here, so a
+        slow webhook cannot hold the next evaluation back."""
+        inputs = self._alert_inputs(source, symbol)
+        if inputs is not None and self.alerts is not None:
+            self.alerts.evaluate(*inputs)
 
     def _alert_inputs(
         self, source: str, symbol: str
