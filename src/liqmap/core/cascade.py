@@ -27,14 +27,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.core._cascade_kernel import rounds
+from liqmap._aot import load
 from liqmap.core.depth import DepthProfile, DepthSide
 from liqmap.core.results import LiquidationMap, iso_ms, tier_label
+
+if TYPE_CHECKING:
+    from liqmap.core._cascade_kernel import rounds
+else:  # compiled ahead of time when built, else numba
+    rounds = load("liqmap.core._cascade_kernel").rounds
 
 __all__ = [
     "STOP_REASONS",
