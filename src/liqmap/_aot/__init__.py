@@ -34,6 +34,7 @@ KERNEL_MODULES = (
     "liqmap.core._cascade_kernel",
     "liqmap.core._json_kernel",
     "liqmap.sim._kernel",
+    "liqmap.sim._regimes_kernel",
 )
 #: The package the build writes to (``src/liqmap/_aot/_built``).
 BUILT_PACKAGE = "liqmap._aot._built"

@@ -107,6 +107,9 @@ def write_result(
     """
     suffix = path.suffix.lower()
     if suffix in (".png", ".html"):
+        from liqmap.extras import require
+
+        require("charts", f"writing {path.name}")
         from liqmap.render import render
 
         return render(result, path)
