@@ -56,10 +56,12 @@ def load_commands(module: str) -> dict[str, Command]:
     """The click commands that ``liqmap.cli.<module>`` registers, by name."""
     import importlib
 
+    from liqmap.cli.coercion import lighten
+
     scratch = typer.Typer()
     importlib.import_module(f"liqmap.cli.{module}").register(scratch)
     group = typer.main.get_group(scratch)
-    return dict(group.commands)
+    return {name: lighten(cmd) for name, cmd in group.commands.items()}
 
 
 class LazyGroup(TyperGroup):
@@ -74,6 +76,12 @@ class LazyGroup(TyperGroup):
         self._modules = {name: module for name, module, _ in COMMANDS}
         self._help = {name: text for name, _, text in COMMANDS}
         self._listing = False
+
+    def get_help_option(self, ctx: Any) -> Any:
+        from liqmap.cli.coercion import lighten_param
+
+        option = super().get_help_option(ctx)
+        return None if option is None else lighten_param(option)
 
     def _placeholder(self, name: str) -> Command:
         return TyperCommand(name, help=self._help[name])
