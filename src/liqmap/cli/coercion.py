@@ -76,7 +76,7 @@ def _light_class() -> Any:
     except ImportError:
         return None
 
-    class LightRuntimeParam(RuntimeParam):  # type: ignore[misc]
+    class LightRuntimeParam(RuntimeParam):
         """Plain ``str``/``int``/``float``/``bool``/``Path`` conversion (no pydantic)."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
