@@ -6,18 +6,72 @@ JSON parameter file (``map --params FILE``; unknown keys are rejected) or the Py
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from liqmap.errors import ParameterError
 
-__all__ = ["DEFAULT_PARAMS", "EstimatorParams", "parse_leverage_mix"]
+__all__ = [
+    "DEFAULT_PARAMS",
+    "LEVERAGE_CELLS",
+    "EstimatorParams",
+    "lognormal_cells",
+    "parse_leverage_mix",
+]
+
+#: Edges of the leverage cells the continuous distribution is discretised on (docs/model.md 2.11):
+#: each cell is one kernel tier and one chart band (~2.5x, 5x, 10x, 25x, 50x, 100x).
+LEVERAGE_CELLS: tuple[float, ...] = (2.0, 3.5, 7.0, 15.0, 35.0, 70.0, 125.0)
+#: cells with less probability mass than this are set to 0 (and the rest renormalised)
+MIN_CELL_MASS = 1e-6
+
+
+def _norm_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def lognormal_cells(
+    median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Representative leverage and probability mass of each cell of a log-normal leverage law.
+
+    ``ln L ~ N(ln median, sigma^2)`` truncated to ``[cells[0], cells[-1]]``. A cell's mass is
+    ``Phi(z_b) - Phi(z_a)`` (renormalised over the cells); its representative leverage is
+    ``1 / E[1/L | cell]`` (the liquidation distance is ~``1/L``, so this keeps each cell's mean
+    distance exact): ``E[1/L | a<L<b] = exp(-mu + s^2/2) (Phi(z_b + s) - Phi(z_a + s)) / mass``.
+    """
+    mu = math.log(median)
+    reps: list[float] = []
+    mass: list[float] = []
+    for a, b in itertools.pairwise(cells):
+        za, zb = (math.log(a) - mu) / sigma, (math.log(b) - mu) / sigma
+        m = _norm_cdf(zb) - _norm_cdf(za)
+        inv = math.exp(-mu + 0.5 * sigma * sigma) * (_norm_cdf(zb + sigma) - _norm_cdf(za + sigma))
+        rep = (m / inv) if m > 1e-300 and inv > 0 else math.sqrt(a * b)
+        rep = min(max(rep, a), b)
+        reps.append(float(f"{rep:.2g}"))  # 2 significant digits: readable tier labels
+        mass.append(max(m, 0.0))
+    mass = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
+    total = sum(mass)
+    if total <= 0:
+        raise ParameterError(
+            f"leverage distribution (median {median:g}, sigma {sigma:g}) puts no mass on "
+            f"{cells[0]:g}x..{cells[-1]:g}x"
+        )
+    return tuple(reps), tuple(m / total for m in mass)
 
 
 @dataclass(frozen=True, slots=True)
 class EstimatorParams:
     """Free parameters of the liquidation-level estimator.
+
+    The leverage mix is a log-normal law (``leverage_median``, ``leverage_sigma``) discretised
+    on :data:`LEVERAGE_CELLS` unless ``leverages`` and ``weights`` are given explicitly (then the
+    tiers are used as given). Half-lives follow ``half_life_10x_hours * (L / 10) ** -exponent``
+    unless given. Where an OI level is known (or implied from volume at ``turnover_per_day``) the
+    live notional is kept equal to it (docs/model.md 2.12-2.13).
 
     Attributes
     ----------
@@ -42,16 +96,46 @@ class EstimatorParams:
         When observed liquidation events are given, remove their notional from the matching levels.
     """
 
-    leverages: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
-    weights: tuple[float, ...] = (0.10, 0.30, 0.30, 0.20, 0.10)
-    half_life_hours: tuple[float, ...] = (168.0, 96.0, 48.0, 24.0, 12.0)
+    leverages: tuple[float, ...] = ()
+    weights: tuple[float, ...] = ()
+    half_life_hours: tuple[float, ...] = ()
     position_notional_usd: float = 10_000.0
     entry_spread: float = 1.0
     side_split_strength: float = 1.0
     volume_open_fraction: float = 0.10
     subtract_liquidations: bool = True
+    # Development window only (Binance BTC 2026-01-27..02-16; docs/model.md 2.11). The hourly fit
+    # (accuracy/calibrate_leverage.py) runs to the 125x bound; the walk-forward dev scoring of
+    # the profile median 20 / 50 / 125x prefers 50x (partial Spearman 0.35 / 0.37 / 0.21), so
+    # 50x is shipped with the coarse profile range 20..100x (not a bootstrap interval).
+    leverage_median: float = 50.0
+    leverage_sigma: float = 1.0
+    leverage_median_ci: tuple[float, float] | None = (20.0, 100.0)
+    leverage_sigma_ci: tuple[float, float] | None = (0.6, 1.5)
+    half_life_10x_hours: float = 96.0  # hourly fit: scale 1.22 (95% CI 0.90..1.57) of 96 h
+    half_life_exponent: float = 0.88
+    # measured: Binance BTCUSDT 24h volume 265,073 BTC / OI 78,555 BTC (ws-samples, 2024-01-30);
+    # 80% range of daily volume / that OI over the prior 30 days: 1.3..7.3 (docs/model.md 2.11)
+    turnover_per_day: float = 3.4
+    turnover_ci: tuple[float, float] | None = (1.3, 7.3)
+    band_log_sigma: float = 1.85  # sd of log(observed / predicted) hourly USD on the fit
+    prior_spread: float = 0.02
+    derived: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not self.leverages and not self.weights:
+            _check_range("leverage_median", self.leverage_median, 1.01, 500.0)
+            _check_range("leverage_sigma", self.leverage_sigma, 0.01, 5.0)
+            levs, w = lognormal_cells(self.leverage_median, self.leverage_sigma)
+            object.__setattr__(self, "leverages", levs)
+            object.__setattr__(self, "weights", w)
+            object.__setattr__(self, "derived", True)
+        if not self.half_life_hours and self.leverages:
+            object.__setattr__(self, "half_life_hours", self.half_lives_for(self.leverages))
+        for name in ("leverage_median_ci", "leverage_sigma_ci", "turnover_ci"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, (float(v[0]), float(v[1])))
         object.__setattr__(self, "leverages", tuple(float(x) for x in self.leverages))
         object.__setattr__(self, "weights", tuple(float(x) for x in self.weights))
         object.__setattr__(self, "half_life_hours", tuple(float(x) for x in self.half_life_hours))
@@ -86,6 +170,29 @@ class EstimatorParams:
         _check_range("entry_spread", self.entry_spread, 0.0, 1.0)
         _check_range("side_split_strength", self.side_split_strength, 0.0, 2.0)
         _check_range("volume_open_fraction", self.volume_open_fraction, 0.0, 1.0)
+        _check_range("half_life_10x_hours", self.half_life_10x_hours, 1e-6, math.inf)
+        _check_range("half_life_exponent", self.half_life_exponent, -3.0, 3.0)
+        _check_range("turnover_per_day", self.turnover_per_day, 0.0, 1e4)
+        _check_range("band_log_sigma", self.band_log_sigma, 0.0, 10.0)
+        _check_range("prior_spread", self.prior_spread, 0.0, 0.5)
+        for name in ("leverage_median_ci", "leverage_sigma_ci", "turnover_ci"):
+            v = getattr(self, name)
+            if v is not None and not (0 < v[0] <= v[1] and math.isfinite(v[1])):
+                raise ParameterError(f"{name} must be (low, high) with 0 < low <= high, got {v}")
+
+    def half_lives_for(self, leverages: tuple[float, ...]) -> tuple[float, ...]:
+        """``h(L) = half_life_10x_hours * (L / 10) ** -half_life_exponent`` per leverage."""
+        return tuple(
+            float(self.half_life_10x_hours * (lev / 10.0) ** -self.half_life_exponent)
+            for lev in leverages
+        )
+
+    def with_distribution(self, median: float, sigma: float) -> EstimatorParams:
+        """A copy whose tiers are re-derived from a log-normal ``(median, sigma)``."""
+        return replace(
+            self, leverages=(), weights=(), half_life_hours=(),
+            leverage_median=median, leverage_sigma=sigma,
+        )  # fmt: skip
 
     def with_leverage_mix(self, text: str) -> EstimatorParams:
         """A copy with the tiers and weights of a ``'10:0.3,25:0.3,...'`` mix.
@@ -100,21 +207,31 @@ class EstimatorParams:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``inf`` written as ``null``)."""
         d = asdict(self)
+        d.pop("derived")
         d["half_life_hours"] = [None if math.isinf(h) else h for h in self.half_life_hours]
         d["leverages"] = list(self.leverages)
         d["weights"] = list(self.weights)
+        for name in ("leverage_median_ci", "leverage_sigma_ci", "turnover_ci"):
+            d[name] = None if d[name] is None else list(d[name])
+        if self.derived:  # tiers follow from the distribution: written for reading only
+            d["derived_tiers"] = {"leverages": d.pop("leverages"), "weights": d.pop("weights"),
+                                  "half_life_hours": d.pop("half_life_hours")}  # fmt: skip
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "parameters") -> EstimatorParams:
         """Build from a mapping; unknown keys are rejected with the list of known ones."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if f.init} | {"derived_tiers"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ParameterError(
                 f"{source}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
             )
         clean = dict(data)
+        clean.pop("derived_tiers", None)  # recomputed from the distribution
+        for name in ("leverages", "weights", "half_life_hours"):
+            if clean.get(name) is None:
+                clean.pop(name, None)
         if "half_life_hours" in clean:
             clean["half_life_hours"] = tuple(
                 math.inf if h is None else float(h) for h in clean["half_life_hours"]

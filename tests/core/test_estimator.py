@@ -17,7 +17,7 @@ from liqmap.domain.market import Candles, OpenInterest
 from liqmap.errors import EmptyWindowError, ParameterError
 
 HOUR = 3_600_000
-NO_DECAY = (math.inf,) * 5
+NO_DECAY = (math.inf,) * len(EstimatorParams().leverages)
 
 
 def _one_bar(high: float, low: float, close: float, vol: float, buy: float) -> Candles:
@@ -25,16 +25,20 @@ def _one_bar(high: float, low: float, close: float, vol: float, buy: float) -> C
 
 
 def test_worked_example_one_bar_with_oi(table: MarginTable) -> None:
-    # one bar H=60,300 L=59,700 C=60,000; OI grows by 1,000,000 USD; taker buys 60% of volume
+    # one bar H=60,300 L=59,700 C=60,000; OI 51M USD at its close; taker buys 60% of volume.
+    # Stock-flow rule (model.md 2.10): the first bar opens the whole OI level (the stock held
+    # before the window; prior_spread=0 keeps its entries on the bar's range)
     bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, 6.0)
     oi = OpenInterest([T0, T0 + MINUTE], [50e6, 51e6])
-    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,))
+    params = EstimatorParams(
+        leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,), prior_spread=0.0
+    )
     m = estimate_map(
         bars, window_ms=HOUR, table=table, oi=oi, params=params, bins=2000, range_pct=20
     )
     # imbalance = (2*6 - 10)/10 = 0.2 -> long share 0.5 + 0.2/2 = 0.6
-    assert m.total_long_usd == pytest.approx(600_000.0, rel=1e-9)
-    assert m.total_short_usd == pytest.approx(400_000.0, rel=1e-9)
+    assert m.total_long_usd == pytest.approx(0.6 * 51e6, rel=1e-9)
+    assert m.total_short_usd == pytest.approx(0.4 * 51e6, rel=1e-9)
     # entries uniform over [L, H]; 10x long ratio (1 - 1/10)/(1 - 0.004) from Binance bracket 1
     r = (1 - 0.1) / (1 - 0.004)
     assert liq_price_ratio(Venue.BINANCE, Side.LONG, 10.0, 10_000.0, table) == pytest.approx(r)
@@ -42,14 +46,17 @@ def test_worked_example_one_bar_with_oi(table: MarginTable) -> None:
     c = m.centers
     inside = (c > lo + 30) & (c < hi - 30)
     density = m.long_total[inside] / np.diff(m.edges)[inside]
-    np.testing.assert_allclose(density, 600_000.0 / (hi - lo), rtol=1e-9)
+    np.testing.assert_allclose(density, 0.6 * 51e6 / (hi - lo), rtol=1e-9)
     assert m.long_total[(c < lo - 30) | (c > hi + 30)].sum() == 0.0
     assert m.coverage.oi_source == "level" and m.coverage.taker_flow
 
 
 def test_volume_fallback_without_oi(table: MarginTable) -> None:
     bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, math.nan)
-    params = EstimatorParams(volume_open_fraction=0.1, half_life_hours=NO_DECAY)
+    # turnover_per_day=0 switches the implied-OI sizing off: the legacy volume fraction
+    params = EstimatorParams(
+        volume_open_fraction=0.1, half_life_hours=NO_DECAY, turnover_per_day=0.0
+    )
     m = estimate_map(bars, window_ms=HOUR, table=table, params=params)
     typical = (60_300 + 59_700 + 60_000) / 3
     total = (
@@ -70,7 +77,8 @@ def test_longs_below_and_shorts_above(candles: Candles, table: MarginTable) -> N
 
 
 def test_more_leverage_sits_closer_to_price(candles: Candles, table: MarginTable) -> None:
-    m = estimate_map(candles, window_ms=24 * HOUR, table=table, bins=2000)
+    mix = EstimatorParams().with_leverage_mix("5:0.1,10:0.3,25:0.3,50:0.2,100:0.1")
+    m = estimate_map(candles, window_ms=24 * HOUR, table=table, bins=2000, params=mix)
     c = m.centers
 
     def mean_distance(usd: np.ndarray) -> float:
@@ -98,7 +106,10 @@ def test_levels_crossed_later_are_removed(table: MarginTable) -> None:
         "BTCUSDT", MINUTE, [T0, T0 + MINUTE], [60_000.0, 60_000.0], [60_100.0, 60_000.0],
         [59_900.0, 47_000.0], [60_000.0, 48_000.0], [10.0, 0.0], [5.0, math.nan],
     )  # fmt: skip
-    params = EstimatorParams(half_life_hours=NO_DECAY)
+    params = EstimatorParams(  # 5x..100x tiers (a 20% fall crosses them all), legacy sizing
+        leverages=(5.0, 10.0, 25.0, 50.0, 100.0), weights=(0.1, 0.3, 0.3, 0.2, 0.1),
+        half_life_hours=(math.inf,) * 5, turnover_per_day=0.0,
+    )  # fmt: skip
     m = estimate_map(c, window_ms=HOUR, table=table, params=params, range_pct=80)
     assert m.total_long_usd == 0.0
     assert m.total_short_usd == pytest.approx(10 * (60_100 + 59_900 + 60_000) / 3 * 0.1 / 2)
@@ -117,10 +128,11 @@ def test_oi_decrease_closes_pro_rata(table: MarginTable) -> None:
         "BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, np.ones(n), np.full(n, 0.5)
     )
     params = EstimatorParams(half_life_hours=NO_DECAY)
-    # +1M, then -10% of a 10M OI (1M closes: 10% of every level), then flat
+    # stock-flow rule: the first bar opens the 10M held at its close, the next bar's fall to
+    # 9M closes 10% of every level, the flat bar changes nothing: open notional = OI
     oi = OpenInterest(T0 + MINUTE * np.arange(n + 1), [9e6, 10e6, 9e6, 9e6])
     m = estimate_map(c, window_ms=HOUR, table=table, oi=oi, params=params)
-    assert m.total_long_usd + m.total_short_usd == pytest.approx(1e6 * (1 - 0.1), rel=1e-9)
+    assert m.total_long_usd + m.total_short_usd == pytest.approx(9e6, rel=1e-9)
 
 
 def test_decay_halves_after_one_half_life(table: MarginTable) -> None:
@@ -130,7 +142,9 @@ def test_decay_halves_after_one_half_life(table: MarginTable) -> None:
     vol = np.zeros(n)
     vol[0] = 10.0
     c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 10, flat - 10, flat, vol, vol / 2)
-    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(2.0,))
+    params = EstimatorParams(
+        leverages=(10.0,), weights=(1.0,), half_life_hours=(2.0,), turnover_per_day=0.0
+    )
     m = estimate_map(c, window_ms=3 * HOUR, table=table, params=params)
     opened = 10.0 * 60_000.0 * params.volume_open_fraction
     # 120 bars after the opening bar = 2 hours = one half-life
@@ -160,8 +174,9 @@ def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginT
     assert h.ts_ms[-1] == m.as_of_ms
     # different grids: partial clearing treats levels as uniform inside a bin (docs/model.md 2.6),
     # so the totals agree to the bin resolution, not to the last digit
-    assert h.long_usd[-1].sum() == pytest.approx(m.total_long_usd, rel=5e-3)
-    assert h.short_usd[-1].sum() == pytest.approx(m.total_short_usd, rel=5e-3)
+    # and the stock-flow refill replaces what falls off each grid: a few % apart
+    assert h.long_usd[-1].sum() == pytest.approx(m.total_long_usd, rel=5e-2)
+    assert h.short_usd[-1].sum() == pytest.approx(m.total_short_usd, rel=5e-2)
     assert np.all(np.diff(h.ts_ms) > 0)
 
 
@@ -199,16 +214,21 @@ def test_mark_valued_oi_change_from_price_alone_opens_nothing(table: MarginTable
     bars = Candles(
         "BTCUSDT", MINUTE, [T0], [60_000.0], [60_600.0], [60_000.0], [60_600.0], [1.0], [0.5]
     )
+    from liqmap.core.bars import align_open_interest
+
     oi = OpenInterest([T0, T0 + MINUTE], [50e6, 50.5e6])
-    m = estimate_map(bars, window_ms=HOUR, table=table, oi=oi)
-    assert m.total_long_usd + m.total_short_usd == pytest.approx(0.0, abs=1e-6)
+    delta, _ = align_open_interest(bars, oi)
+    assert delta[0] == pytest.approx(0.0, abs=1e-6)
     # while 51M at the same close is 0.5M / 60,600 more contracts, valued at the typical price
     oi2 = OpenInterest([T0, T0 + MINUTE], [50e6, 51e6])
+    typical = (60_600 + 60_000 + 60_600) / 3
+    assert align_open_interest(bars, oi2)[0][0] == pytest.approx(
+        (51e6 / 60_600 - 50e6 / 60_000) * typical, rel=1e-9
+    )
+    # with the level known, the map holds the OI at the bar's close (stock-flow rule)
     params = EstimatorParams(half_life_hours=NO_DECAY)
     m2 = estimate_map(bars, window_ms=HOUR, table=table, oi=oi2, params=params, range_pct=50)
-    typical = (60_600 + 60_000 + 60_600) / 3
-    opened = (51e6 / 60_600 - 50e6 / 60_000) * typical
-    assert m2.total_long_usd + m2.total_short_usd == pytest.approx(opened, rel=1e-9)
+    assert m2.total_long_usd + m2.total_short_usd == pytest.approx(51e6, rel=1e-9)
 
 
 def test_oi_changes_without_a_level_do_not_wipe_the_map(table: MarginTable) -> None:
@@ -234,7 +254,9 @@ def test_observed_liquidations_in_gaps_remove_levels(table: MarginTable) -> None
     flat = np.array([60_000.0, 60_000.0])
     vol = np.array([10.0, 0.0])
     c = Candles("BTCUSDT", MINUTE, ts, flat, flat + 1, flat - 1, flat, vol, vol / 2)
-    params = EstimatorParams(leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,))
+    params = EstimatorParams(
+        leverages=(10.0,), weights=(1.0,), half_life_hours=(math.inf,), turnover_per_day=0.0
+    )
     base = estimate_map(c, window_ms=HOUR, table=table, params=params, bins=2000)
     level = float(base.centers[np.argmax(base.long_total)])
     # one event in the gap at the level (a wick no bar saw), one inside bar 0 (already cleared)
@@ -245,3 +267,32 @@ def test_observed_liquidations_in_gaps_remove_levels(table: MarginTable) -> None
     assert base.total_long_usd - m.total_long_usd == pytest.approx(10_000.0, rel=1e-6)
     assert m.coverage.liquidation_events == 2
     assert not any("matched no estimated level" in note for note in m.notes)
+
+
+def test_volume_sizing_implies_open_interest_from_turnover(table: MarginTable) -> None:
+    # one 1m bar, 10 BTC at ~60,000: 600k USD per minute = 864M USD per day; at a turnover of
+    # 3.4 x OI per day the implied OI is 254M USD, and the first bar opens all of it
+    bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, math.nan)
+    params = EstimatorParams(turnover_per_day=3.4)
+    m = estimate_map(bars, window_ms=HOUR, table=table, params=params)
+    typical = (60_300 + 59_700 + 60_000) / 3
+    implied = 10.0 * typical * 1440 / 3.4
+    total = (
+        m.total_long_usd + m.total_short_usd + m.out_of_range_long_usd + m.out_of_range_short_usd
+    )
+    assert total == pytest.approx(implied, rel=1e-9)
+    assert any("volume-based sizing" in n for n in m.notes)
+    assert any("volume-based sizing" in n for n in m.to_dict()["notes"])
+
+
+def test_map_carries_80pct_bands(table: MarginTable) -> None:
+    bars = _one_bar(60_300.0, 59_700.0, 60_000.0, 10.0, math.nan)
+    params = EstimatorParams(leverage_median_ci=(10.0, 40.0), leverage_sigma_ci=(0.5, 1.5))
+    m = estimate_map(bars, window_ms=HOUR, table=table, params=params)
+    assert m.long_p10 is not None and m.long_p90 is not None
+    assert np.all(m.long_p10 <= m.long_total + 1e-6) and np.all(m.long_total <= m.long_p90 + 1e-6)
+    assert m.long_p90.sum() > m.long_total.sum() > m.long_p10.sum() > 0
+    band = m.usd_between_band(50_000.0, 60_000.0, "long")
+    assert band is not None
+    assert band[0] <= m.usd_between(50_000.0, 60_000.0, "long") <= band[1]
+    assert "long_usd_p10" in m.to_dict()["bins"][0]

@@ -22,11 +22,13 @@ from liqmap.core.depth import power_profile
 from liqmap.io.export import to_json
 d = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
 m = liqmap.estimate_map(d, window="24h", bins=300)
+v = liqmap.estimate_map(d.candles, window="24h", bins=300)  # no OI: volume-sized
 h = liqmap.estimate_heatmap(d, window="24h", bins=200, columns=30)
 c = liqmap.simulate_cascade(m, power_profile(50e6, 1.0), shock_pct=-2.5)
 print(json.dumps({
     "candles": d.candles.close.tolist()[-50:], "events": len(d.liquidations or ()),
     "map_long": m.long_total.tolist(), "map_short": m.short_total.tolist(),
+    "volume_map": v.long_total.tolist() + v.short_total.tolist(),
     "heat": json.loads(to_json(h))["long_usd"], "cascade": c.to_dict(),
     "numba": "numba" in sys.modules,
 }))
@@ -61,6 +63,7 @@ def test_compiled_results_equal_the_jit_and_numba_is_not_imported() -> None:
     assert fast["candles"] == slow["candles"] and fast["events"] == slow["events"]
     np.testing.assert_allclose(fast["map_long"], slow["map_long"], rtol=1e-12, atol=1e-6)
     np.testing.assert_allclose(fast["map_short"], slow["map_short"], rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(fast["volume_map"], slow["volume_map"], rtol=1e-12, atol=1e-6)
     assert fast["heat"] == slow["heat"]
     assert fast["cascade"] == slow["cascade"]
 

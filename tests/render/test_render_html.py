@@ -80,8 +80,21 @@ def test_map_html_file(tmp_path: Path, liq_map: LiquidationMap) -> None:
     text = out.read_text(encoding="utf-8")
     _offline(text)
     assert "<title>BTCUSDT · Binance — Liquidation Map (7d)" in text
-    for label in ("Cumulative longs", "Cumulative shorts", "Current price", "100x"):
+    top_tier = f"{liq_map.leverages[-1]:g}x"  # the highest cell of the leverage law
+    for label in ("Cumulative longs", "Cumulative shorts", "Current price", top_tier):
         assert label in text
+
+
+def test_map_html_shades_the_80pct_band(tmp_path: Path, liq_map: LiquidationMap) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    lt, st = liq_map.long_total, liq_map.short_total
+    banded = dataclasses.replace(liq_map, band_usd=np.vstack([lt / 2, lt * 2, st / 2, st * 2]))
+    text = render_map_html(banded, tmp_path / "band.html").read_text(encoding="utf-8")
+    assert "80% band" in text and "tonexty" in text
+    assert "80% band" not in render_map_html(liq_map, tmp_path / "m.html").read_text("utf-8")
 
 
 def test_zero_map_html(tmp_path: Path, zero_map: LiquidationMap) -> None:

@@ -66,9 +66,20 @@ def test_zero_map_png(tmp_path: Path, zero_map: LiquidationMap, png_ok: PngCheck
     png_ok(render_map_png(zero_map, tmp_path / "zero.png"))
 
 
+def test_map_figure_shades_the_80pct_band(liq_map: LiquidationMap) -> None:
+    import dataclasses
+
+    lt, st = liq_map.long_total, liq_map.short_total
+    banded = dataclasses.replace(liq_map, band_usd=np.vstack([lt / 2, lt * 2, st / 2, st * 2]))
+    labels = [c.get_label() for c in map_matplotlib(banded).axes[0].collections]
+    assert "80% band" in labels
+    assert "80% band" not in [c.get_label() for c in map_matplotlib(liq_map).axes[0].collections]
+
+
 def test_map_figure_contents(liq_map: LiquidationMap) -> None:
     texts = " ".join(_texts(map_matplotlib(liq_map)))
-    for label in ("5x", "10x", "25x", "50x", "100x", "Current price", "BTCUSDT", "coverage"):
+    tiers = [f"{lev:g}x" for lev in liq_map.leverages]  # the leverage cells of the law
+    for label in (*tiers, "Current price", "BTCUSDT", "coverage"):
         assert label in texts
     assert "Cumulative longs" in texts and "Cumulative shorts" in texts
     for c in sorted(liq_map.clusters, key=lambda c: c.rank)[:2]:

@@ -168,7 +168,7 @@ class WalkForward:
         run_kernel(state, bars, p, f_long, f_short, events=ev)
         m_long, m_short = state.usd()
         lstate = KernelState(grid, len(p.leverages))
-        run_kernel(lstate, ladder_inputs(w, p), self._ladder_params, *self._ladder_f)
+        run_kernel(lstate, ladder_inputs(w, p)[0], self._ladder_params, *self._ladder_f)
         l_long, l_short = lstate.usd()
         return MapSnapshot(
             as_of_ms=t,

@@ -12,13 +12,16 @@
   deleted once price trades through it (the scripts stop drawing a touched line); nothing decays
   and open interest is ignored. Sized with the volume fallback of the model
   (``volume * typical price * volume_open_fraction``), so totals are comparable. It runs through
-  the model's own kernel, so the two differ only in those rules.
+  the model's own kernel, so the two differ only in those rules. Bars without a volume (e.g.
+  recorder bars sized by OI changes only) get the median volume of the window's bars that have
+  one (a volume of 0 is kept: nothing traded), or, when none has, one unit of base volume each: the ladder is distance-only, so it still
+  draws (and ranks) its levels, and a note says how it was sized. It is never silently empty.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,20 +46,36 @@ def ladder_ratios(leverages: tuple[float, ...]) -> tuple[FloatArray, FloatArray]
 
 def ladder_params(params: EstimatorParams) -> EstimatorParams:
     """The model's tiers and weights with the ladder's rules: one entry price (the typical
-    price), a 50/50 side split, no decay, no subtraction of observed liquidations."""
-    return replace(
-        params,
-        half_life_hours=tuple(math.inf for _ in params.leverages),
-        entry_spread=0.0,
-        side_split_strength=0.0,
-        subtract_liquidations=False,
-    )
+    price), a 50/50 side split, no decay, no subtraction of observed liquidations, sized by the
+    plain volume fallback (no open interest implied from turnover)."""
+    rules: dict[str, object] = {
+        "half_life_hours": tuple(math.inf for _ in params.leverages),
+        "entry_spread": 0.0,
+        "side_split_strength": 0.0,
+        "subtract_liquidations": False,
+    }
+    if "turnover_per_day" in {f.name for f in fields(params)}:
+        rules["turnover_per_day"] = 0.0  # the plain volume_open_fraction rule, no implied OI
+    return replace(params, **rules)  # type: ignore[arg-type]
 
 
-def ladder_inputs(candles: Candles, params: EstimatorParams) -> BarInputs:
-    """Per-bar kernel inputs of the ladder: volume-sized, no open interest (nothing closes
-    pro rata), entries at the typical price."""
-    return prepare_bars(candles, None, ladder_params(params))
+def ladder_inputs(candles: Candles, params: EstimatorParams) -> tuple[BarInputs, str | None]:
+    """Per-bar kernel inputs of the ladder (volume-sized, no open interest: nothing closes pro
+    rata, entries at the typical price) and a note when some bars had no volume.
+
+    Example: three bars with volumes ``[2, NaN, 4]`` are sized as ``[2, 3, 4]`` (the median of
+    the known ones); with no volume at all every bar gets 1.
+    """
+    vol = np.asarray(candles.volume, dtype=np.float64)
+    known = np.isfinite(vol)  # 0 is a real volume (nothing traded); NaN is unknown
+    note = None
+    if not known.all():
+        fill = float(np.median(vol[known])) if known.any() else 1.0
+        vol = np.where(known, vol, fill)
+        how = "the median volume of the other bars" if known.any() else "one unit of volume"
+        note = f"ladder baseline: {int((~known).sum())} bars without volume sized at {how}"
+        candles = replace(candles, volume=vol)
+    return prepare_bars(candles, None, ladder_params(params)), note
 
 
 def uniform_profile(

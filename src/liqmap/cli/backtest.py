@@ -81,8 +81,43 @@ def backtest_cmd(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write backtest.md + PNG into this folder.")
     ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="Aggregated truth per interval (timestamp, liquidation_long_usd, "
+            "liquidation_short_usd): scores USD in each interval's traded range.",
+        ),
+    ] = None,
+    by_interval: Annotated[
+        bool,
+        typer.Option(
+            "--by-interval", help="Sum the --liquidations tape per interval and score as --truth."
+        ),
+    ] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Interval of --by-interval truth (and of --truth).")
+    ] = "1h",
+    boot: Annotated[
+        int, typer.Option("--boot", help="Day-block bootstrap resamples (interval scoring).")
+    ] = 200,
 ) -> None:
-    """Walk-forward backtest: each map against the liquidations that followed it, with baselines."""
+    """Walk-forward backtest: each map against the liquidations that followed it, with baselines.
+
+    With --truth FILE (or --by-interval) each interval is scored instead: the map's USD between
+    the interval's low and the price (longs; shorts: price to high) against the USD liquidated,
+    beside the range, OI x range, ladder and uniform baselines, with bootstrap intervals.
+    """
+    if truth is not None or by_interval:
+        from liqmap.cli.backtest_intervals import interval_cmd
+
+        interval_cmd(
+            symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, truth=truth,
+            start=start, end=end, every=every, horizons=_horizons(horizons), window=window,
+            exchange=exchange, brackets=brackets, params=api.resolve_params(params_file=params, leverage=leverage),
+            bins=bins, interval=interval, boot=boot, as_json=as_json,
+        )  # fmt: skip
+        return
     p = api.resolve_params(params_file=params, leverage=leverage)
     cfg = BacktestConfig(
         window_ms=parse_duration_ms(window), every_ms=parse_duration_ms(every, name="--every"),

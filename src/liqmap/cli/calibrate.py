@@ -17,6 +17,7 @@ from liqmap.accuracy.calibrate import FIT_GROUPS, CalibrationConfig, Calibration
 from liqmap.accuracy.calibrate_objective import Method, Reach
 from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, drop_price_outliers, tape_outages
 from liqmap.cli import console
+from liqmap.cli.calibrate_law import write_law
 from liqmap.cli.options import (
     BracketsOpt,
     ExchangeOpt,
@@ -142,6 +143,11 @@ def calibrate_cmd(
         str, typer.Option("--outage", help="A tape silent this long was down (0 = never).")
     ] = "3h",
     as_json: JsonOpt = False,
+    law: Annotated[
+        bool,
+        typer.Option("--law", help="Fit the log-normal leverage law (median, sigma) instead."),
+    ] = False,
+    draws: Annotated[int, typer.Option("--draws", help="Bootstrap refits (--law).")] = 30,
 ) -> None:
     """Fit leverage mix, half-lives, side split and entry spread to observed liquidations."""
     base = api.resolve_params(params_file=params, leverage=leverage)
@@ -176,6 +182,17 @@ def calibrate_cmd(
     t0 = parse_time_ms(start, name="--from") if start else max(first, int(events.ts_ms[0]))
     t1 = parse_time_ms(end, name="--to") if end else int(events.ts_ms[-1])
     t_end = int(data.candles.ts_ms[-1]) + data.candles.interval_ms
+    table = api.margin_table(venue, data.candles.symbol or symbol, brackets)
+    if law:
+        write_law(
+            data.candles.between(t0 - cfg.warmup_ms, t1), events, t0=t0, t1=t1,
+            outages=tape_outages(events, gap) if gap else (),
+            venue=venue, table=table, base=base, out=out, draws=draws, as_json=as_json,
+            provenance={"symbol": symbol, "exchange": venue.value, "source": str(source),
+                        "liquidations": liquidations.name if liquidations else None,
+                        "events": len(events)},
+        )  # fmt: skip
+        return
     with Progress(
         TextColumn("fitting"), BarColumn(), MofNCompleteColumn(), TextColumn("best J {task.fields[best]}"),
         TimeElapsedColumn(), console=console.err(), transient=True, disable=as_json,
@@ -184,7 +201,7 @@ def calibrate_cmd(
         result = calibrate(
             data.candles, events, start_ms=t0, end_ms=t1,
             holdout_ms=parse_time_ms(holdout, name="--holdout") if holdout else None,
-            oi=data.oi, venue=venue, table=api.margin_table(venue, data.candles.symbol or symbol, brackets),
+            oi=data.oi, venue=venue, table=table,
             base=base, config=cfg, outages=tape_outages(events, gap) if gap else (),
             truth_span=(int(data.candles.ts_ms[0]), t_end) if demo else None,
             progress=lambda n, best: bar.update(task, completed=n, best=f"{best:.4f}"),

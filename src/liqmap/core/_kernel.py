@@ -35,6 +35,7 @@ __all__ = [
     "ACC_OPEN_SHORT",
     "ACC_SIZE",
     "ACC_UNMATCHED",
+    "ema",
     "run_bars",
 ]
 
@@ -303,6 +304,37 @@ def _open_all(
                     ptr[1, t] = min(ptr[1, t], b0)
 
 
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _flows(
+    scale: NDArray[np.float64],
+    total: NDArray[np.float64],
+    stored: NDArray[np.float64],
+    acc: NDArray[np.float64],
+    i: int,
+    liq_bar: float,
+    oi_delta: NDArray[np.float64],
+    oi_prev: NDArray[np.float64],
+    oi_target: NDArray[np.float64],
+    long_share: NDArray[np.float64],
+    new_long: NDArray[np.float64],
+    new_short: NDArray[np.float64],
+) -> tuple[float, float]:
+    """Step 4: closes, and the (long, short) USD the bar opens."""
+    tgt = oi_target[i]
+    if not math.isnan(tgt):
+        tracked = total.sum()
+        if tracked > tgt:  # open notional never exceeds open interest
+            acc[ACC_CLOSED_OI] += _close_pro_rata(scale, total, stored, tracked - tgt, tracked)
+        gap = max(tgt - total.sum(), 0.0)
+        return gap * long_share[i], gap * (1.0 - long_share[i])
+    # open-interest decrease beyond what liquidations explain closes positions pro rata
+    if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
+        acc[ACC_CLOSED_OI] += _close_pro_rata(
+            scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
+        )
+    return new_long[i], new_short[i]
+
+
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def run_bars(
     stored: NDArray[np.float64],
@@ -319,6 +351,8 @@ def run_bars(
     oi_delta: NDArray[np.float64],
     oi_prev: NDArray[np.float64],
     dt_hours: NDArray[np.float64],
+    oi_target: NDArray[np.float64],
+    long_share: NDArray[np.float64],
     weights: NDArray[np.float64],
     lam_per_hour: NDArray[np.float64],
     f_long: NDArray[np.float64],
@@ -332,14 +366,23 @@ def run_bars(
     snap_bar: NDArray[np.int64],
     out_long: NDArray[np.float64],
     out_short: NDArray[np.float64],
+    liq_out: NDArray[np.float64],
 ) -> None:
-    """Advance the state over every bar; per bar: decay, gap events, cross, OI close, open, snapshot."""
+    """Advance the state over every bar; per bar: decay, gap events, cross, OI close, open, snapshot.
+
+    Where ``oi_target[i]`` is known (an OI level, or one implied from volume), the live notional
+    is brought to it: above it every level closes pro rata down to it, below it the gap opens
+    new positions split by ``long_share[i]`` (stock-flow rule, docs/model.md 2.12). Elsewhere the
+    bar opens ``new_long/new_short`` and OI decreases close pro rata. ``liq_out[i]`` (if it has
+    a row per bar) receives the (long, short) USD cleared in bar ``i``.
+    """
     n = stored.shape[2]
     n_t = stored.shape[1]
     e = 0
     c = 0
     last_dt = -1.0
     decay = np.ones(n_t)
+    keep_liq = liq_out.shape[0] == high.shape[0]
     for i in range(high.shape[0]):
         # 1. decay since the previous bar
         if dt_hours[i] != last_dt:
@@ -356,24 +399,41 @@ def run_bars(
                 )
             e += 1
         # 3. levels crossed by this bar's low (longs) and high (shorts)
-        liq_bar = 0.0
+        liq_l = 0.0
+        liq_s = 0.0
         for t in range(n_t):
-            cl = _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
-            cs = _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
-            acc[ACC_LIQ_LONG] += cl
-            acc[ACC_LIQ_SHORT] += cs
-            liq_bar += cl + cs
-        # 4. open-interest decrease beyond what liquidations explain closes positions pro rata
-        if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
-            acc[ACC_CLOSED_OI] += _close_pro_rata(
-                scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
-            )
+            liq_l += _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
+            liq_s += _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
+        acc[ACC_LIQ_LONG] += liq_l
+        acc[ACC_LIQ_SHORT] += liq_s
+        liq_bar = liq_l + liq_s
+        if keep_liq:
+            liq_out[i, 0] = liq_l
+            liq_out[i, 1] = liq_s
+        nl, ns = _flows(scale, total, stored, acc, i, liq_bar, oi_delta, oi_prev, oi_target,
+                        long_share, new_long, new_short)  # fmt: skip
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
         _open_all(
-            stored, scale, ptr, total, acc, (new_long[i], new_short[i]),
+            stored, scale, ptr, total, acc, (nl, ns),
             (entry_lo[i], entry_hi[i]), weights, (f_long, f_short), lo, inv_w,
         )  # fmt: skip
         # 6. heatmap column
         while c < snap_bar.shape[0] and snap_bar[c] == i:
             _snapshot(stored, scale, out_long, out_short, c)
             c += 1
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def ema(
+    values: NDArray[np.float64], alpha: NDArray[np.float64], init: float
+) -> NDArray[np.float64]:
+    """Exponential moving average ``m_i = m_{i-1} + alpha_i (v_i - m_{i-1})``; NaN values are
+    skipped (the average is carried); ``init`` NaN starts at the first finite value."""
+    out = np.empty(values.shape[0])
+    m = init
+    for i in range(values.shape[0]):
+        v = values[i]
+        if not math.isnan(v):
+            m = v if math.isnan(m) else m + alpha[i] * (v - m)
+        out[i] = m
+    return out

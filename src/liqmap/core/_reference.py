@@ -29,6 +29,7 @@ class ReferenceState:
     unmatched_events: float = 0.0
     closed_by_oi: float = 0.0
     snapshots: list[FloatArray] = field(default_factory=list)  # (2, n_bins) per column
+    liquidated_by_bar: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class ReferenceInputs:
     oi_delta: FloatArray
     oi_prev: FloatArray
     dt_hours: FloatArray
+    oi_target: FloatArray
+    long_share: FloatArray
     weights: FloatArray
     lam_per_hour: FloatArray
     f_long: FloatArray
@@ -107,25 +110,12 @@ def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
     usd[1] -= cleared_short
     state.liquidated[0] += cleared_long.sum()
     state.liquidated[1] += cleared_short.sum()
-    # 4. open-interest decrease beyond the liquidations closes every level pro rata (only when
-    #    the OI level is known: with changes alone the closing share is unknown)
-    oi_prev = x.oi_prev[i]
-    if (
-        not math.isnan(x.oi_delta[i])
-        and x.oi_delta[i] < 0
-        and not math.isnan(oi_prev)
-        and oi_prev > 0
-    ):
-        excess = -x.oi_delta[i] - (cleared_long.sum() + cleared_short.sum())
-        tracked = usd.sum()
-        if excess > 0 and tracked > 0:
-            f = min(excess / oi_prev, 1.0)
-            usd *= 1.0 - f
-            state.closed_by_oi += f * tracked
+    state.liquidated_by_bar.append((float(cleared_long.sum()), float(cleared_short.sum())))
+    new_long, new_short = _flows(state, x, i, float(cleared_long.sum() + cleared_short.sum()))
     # 5. new positions
     for t in range(usd.shape[1]):
-        for s, new, f in ((0, x.new_long, x.f_long), (1, x.new_short, x.f_short)):
-            amount = new[i] * x.weights[t]
+        for s, amount_side, f in ((0, new_long, x.f_long), (1, new_short, x.f_short)):
+            amount = amount_side * x.weights[t]
             if amount <= 0:
                 continue
             part, oor = _spread_uniform(edges, x.entry_lo[i] * f[t], x.entry_hi[i] * f[t], amount)
@@ -135,6 +125,39 @@ def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
     # 6. heatmap columns
     for _ in range(int(np.count_nonzero(x.snap_bar == i))):
         state.snapshots.append(usd.sum(axis=1).copy())
+
+
+def _flows(
+    state: ReferenceState, x: ReferenceInputs, i: int, liquidated: float
+) -> tuple[float, float]:
+    """4. closes, and the (long, short) USD the bar opens."""
+    usd = state.usd
+    target = x.oi_target[i]
+    if not math.isnan(target):
+        # stock-flow rule: the live notional is brought to the (known or implied) open interest
+        tracked = usd.sum()
+        if tracked > target:
+            f = 1.0 - target / tracked
+            usd *= 1.0 - f
+            state.closed_by_oi += f * tracked
+        gap = max(target - usd.sum(), 0.0)
+        return gap * x.long_share[i], gap * (1.0 - x.long_share[i])
+    # open-interest decrease beyond the liquidations closes every level pro rata (only when
+    # the OI level is known: with changes alone the closing share is unknown)
+    oi_prev = x.oi_prev[i]
+    if (
+        not math.isnan(x.oi_delta[i])
+        and x.oi_delta[i] < 0
+        and not math.isnan(oi_prev)
+        and oi_prev > 0
+    ):
+        excess = -x.oi_delta[i] - liquidated
+        tracked = usd.sum()
+        if excess > 0 and tracked > 0:
+            f = min(excess / oi_prev, 1.0)
+            usd *= 1.0 - f
+            state.closed_by_oi += f * tracked
+    return float(x.new_long[i]), float(x.new_short[i])
 
 
 def reference_run(x: ReferenceInputs) -> ReferenceState:

@@ -9,18 +9,30 @@ Pure numpy, no I/O. The rules are derived in ``docs/model.md`` section 2:
   clipped to [0, 1], with ``k = side_split_strength``; 0.5 (neutral) when the flow is unknown.
 * **Entries** are uniform over the bar's range shrunk toward the typical price ``(H + L + C) / 3``.
 * **OI decreases** (``dOI < 0``) close positions pro rata in the kernel.
+* **Open-interest target** (``oi_target``, docs/model.md 2.12). Where the OI *level* is known,
+  the kernel keeps the live notional equal to it (stock-flow rule). Without any OI, the level is
+  implied from volume: ``EMA_24h(USD volume per day) / turnover_per_day`` (the measured turnover
+  ratio), so volume-based maps carry a plausible USD size. The first bar of a run opens the
+  stock held before the window, its entries spread ``prior_spread`` beyond that bar's range.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.config import EstimatorParams
 from liqmap.domain.market import Candles, OpenInterest
+
+if TYPE_CHECKING:
+    from liqmap.core._kernel import ema
+else:  # compiled ahead of time when built, else numba
+    ema = load("liqmap.core._kernel").ema
 
 __all__ = ["BarInputs", "align_open_interest", "prepare_bars"]
 
@@ -41,10 +53,14 @@ class BarInputs:
     oi_delta: FloatArray  # NaN where unknown
     oi_prev: FloatArray  # NaN where the OI level is unknown
     dt_hours: FloatArray
+    oi_target: FloatArray  # NaN where neither an OI level nor an implied level is known
+    long_share: FloatArray
     oi_source: Literal["level", "change", "none"]
     bars_with_oi: int
     bars_with_flow: int
     bars_unsized: int  # bars with neither an OI change nor a volume: they open nothing
+    volume_ema: float = float("nan")  # USD volume per day (EMA) after the last bar (live maps)
+    target_source: Literal["oi", "volume", "none"] = "none"
 
 
 def align_open_interest(
@@ -115,8 +131,59 @@ def _long_share(candles: Candles, strength: float) -> tuple[FloatArray, int]:
     return share, int(known.sum())
 
 
-def prepare_bars(candles: Candles, oi: OpenInterest | None, params: EstimatorParams) -> BarInputs:
-    """Turn bars (+ optional OI) into the kernel's per-bar inputs."""
+def _oi_level_at_close(candles: Candles, oi: OpenInterest | None) -> FloatArray:
+    n = len(candles)
+    if oi is None or oi.kind != "level" or n == 0:
+        return np.full(n, np.nan)
+    good = np.isfinite(oi.value_usd)
+    ts, val = oi.ts_ms[good], oi.value_usd[good]
+    if len(ts) < 2:
+        return np.full(n, np.nan)
+    step = float(np.median(np.diff(ts)))
+    stale = 3.0 * max(step, candles.interval_ms)
+    at = candles.ts_ms + candles.interval_ms
+    level = _interp_level(ts, val, at, stale)
+    # after the last observation (the latest bars of a live or walk-forward map) the last level
+    # holds for up to ``stale`` ms: known data only, never a guess beyond it
+    j = np.searchsorted(ts, at, side="right") - 1
+    carry = (j >= 0) & np.isnan(level) & (at - ts[np.clip(j, 0, None)] <= stale)
+    return np.where(carry, val[np.clip(j, 0, None)], level)
+
+
+def _implied_target(
+    turnover_usd: FloatArray,
+    has_volume: NDArray[np.bool_],
+    dt_hours: FloatArray,
+    interval_hours: float,
+    params: EstimatorParams,
+    ema0: float,
+) -> tuple[FloatArray, float]:
+    """OI implied by volume: EMA (24 h half-life) of USD volume per day / turnover per day."""
+    n = len(turnover_usd)
+    if params.turnover_per_day <= 0 or n == 0 or not has_volume.any():
+        return np.full(n, np.nan), ema0
+    per_day = np.where(has_volume, turnover_usd * 24.0 / interval_hours, np.nan)
+    alpha = 1.0 - np.exp(-np.log(2.0) * dt_hours / 24.0)
+    smoothed = ema(np.ascontiguousarray(per_day), np.ascontiguousarray(alpha), ema0)
+    return smoothed / params.turnover_per_day, float(smoothed[-1])
+
+
+def prepare_bars(
+    candles: Candles,
+    oi: OpenInterest | None,
+    params: EstimatorParams,
+    *,
+    volume_ema: float = float("nan"),
+    first_bar_is_start: bool | None = None,
+    first_dt_hours: float | None = None,
+) -> BarInputs:
+    """Turn bars (+ optional OI) into the kernel's per-bar inputs.
+
+    ``volume_ema`` carries the volume EMA of earlier bars (live maps); NaN starts it at the first
+    bar, which then also opens the stock held before the run (``first_bar_is_start``, default:
+    when ``volume_ema`` is NaN). ``first_dt_hours`` is the time since the bar before the first
+    (default: one interval).
+    """
     high, low, close = candles.high, candles.low, candles.close
     typical = (high + low + close) / 3.0
     s = params.entry_spread
@@ -134,10 +201,22 @@ def prepare_bars(candles: Candles, oi: OpenInterest | None, params: EstimatorPar
     ts = candles.ts_ms
     dt = np.empty(len(ts))
     if len(ts):
-        dt[0] = candles.interval_ms / _MS_PER_HOUR
+        dt[0] = candles.interval_ms / _MS_PER_HOUR if first_dt_hours is None else first_dt_hours
         dt[1:] = np.diff(ts) / _MS_PER_HOUR
     n_oi = int(known.sum())
     source: Literal["level", "change", "none"] = "none" if oi is None or n_oi == 0 else oi.kind
+    target = _oi_level_at_close(candles, oi)
+    target_source: Literal["oi", "volume", "none"] = "oi" if np.isfinite(target).any() else "none"
+    ema_end = volume_ema
+    if source == "none":
+        target, ema_end = _implied_target(
+            turnover, has_volume, dt, candles.interval_ms / _MS_PER_HOUR, params, volume_ema
+        )
+        target_source = "volume" if np.isfinite(target).any() else "none"
+    start = math.isnan(volume_ema) if first_bar_is_start is None else first_bar_is_start
+    if start and len(ts) and np.isfinite(target[0]):  # the stock held before the run
+        entry_lo[0] = low[0] * (1.0 - params.prior_spread)
+        entry_hi[0] = high[0] * (1.0 + params.prior_spread)
     return BarInputs(
         high=np.ascontiguousarray(high, dtype=np.float64),
         low=np.ascontiguousarray(low, dtype=np.float64),
@@ -148,8 +227,12 @@ def prepare_bars(candles: Candles, oi: OpenInterest | None, params: EstimatorPar
         oi_delta=oi_delta,
         oi_prev=oi_prev,
         dt_hours=dt,
+        oi_target=np.ascontiguousarray(target, dtype=np.float64),
+        long_share=np.ascontiguousarray(share, dtype=np.float64),
         oi_source=source,
         bars_with_oi=n_oi,
         bars_with_flow=n_flow,
         bars_unsized=int((~known & ~has_volume).sum()),
+        volume_ema=ema_end,
+        target_source=target_source,
     )

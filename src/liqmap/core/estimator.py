@@ -214,8 +214,11 @@ def run_kernel(
     *,
     events: tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray] | None = None,
     snap_bar: NDArray[np.int64] | None = None,
+    liq_out: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Advance ``state`` over ``bars``; returns heatmap columns (long, short) if ``snap_bar``."""
+    """Advance ``state`` over ``bars``; returns heatmap columns (long, short) if ``snap_bar``.
+
+    ``liq_out`` (shape ``(len(bars), 2)``) receives the USD each bar cleared (long, short)."""
     lam = np.array([math.log(2.0) / h if math.isfinite(h) else 0.0 for h in params.half_life_hours])
     if events is None:
         z = np.zeros(0, dtype=np.int64)
@@ -226,11 +229,11 @@ def run_kernel(
     kern.run_bars(
         state.stored, state.scale, state.ptr, state.total, state.acc,
         bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
-        bars.oi_delta, bars.oi_prev, bars.dt_hours,
+        bars.oi_delta, bars.oi_prev, bars.dt_hours, bars.oi_target, bars.long_share,
         np.asarray(params.weights, dtype=np.float64), lam, f_long, f_short,
         state.grid.lo, state.grid.inv_width,
         events[0], events[1], events[2], events[3],
-        snaps, out_long, out_short,
+        snaps, out_long, out_short, np.zeros((0, 2)) if liq_out is None else liq_out,
     )  # fmt: skip
     return out_long, out_short
 

@@ -77,6 +77,7 @@ class LiveMap:
         self.bars = 0
         self.shifted_out_usd = np.zeros(2)  # (long, short) USD shifted off the grid
         self._oi_level: float = math.nan
+        self._volume_ema: float = math.nan
 
     def update(
         self,
@@ -111,9 +112,12 @@ class LiveMap:
                 np.array([self._oi_level, oi_usd]),
             )
         self._oi_level = oi_usd
-        inputs = prepare_bars(bar, oi, self.params)
         # the kernel reads dt from ts gaps; a one-bar call gets dt = interval, so pass the real gap
-        inputs.dt_hours[0] = gap / 3_600_000.0
+        inputs = prepare_bars(
+            bar, oi, self.params, volume_ema=self._volume_ema, first_bar_is_start=self.bars == 0,
+            first_dt_hours=gap / 3_600_000.0,
+        )  # fmt: skip
+        self._volume_ema = inputs.volume_ema
         run_kernel(self.state, inputs, self.params, self.f_long, self.f_short)
         self.price = close
         self.start_ms = ts_ms if self.start_ms is None else self.start_ms

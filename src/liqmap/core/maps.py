@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 
 from liqmap._aot import load
 from liqmap.config import EstimatorParams
+from liqmap.core.bands import map_bands
+from liqmap.core.bars import BarInputs
 from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.estimator import (
     Grid,
@@ -124,7 +126,8 @@ def estimate_map(
         out_of_range_short_usd=float(state.acc[kern.ACC_OOR_SHORT]),
         clusters=clusters,
         reading=reading,
-        notes=_notes(coverage, state, p, bars.bars_unsized) + _table_notes(table),
+        notes=_notes(coverage, state, p, bars) + _table_notes(table),
+        band_usd=map_bands(long_usd, short_usd, p),
     )
 
 
@@ -244,12 +247,20 @@ def _table_notes(table: MarginTable | None) -> tuple[str, ...]:
 
 
 def _notes(
-    coverage: Coverage, state: KernelState, p: EstimatorParams, unsized: int
+    coverage: Coverage, state: KernelState, p: EstimatorParams, bars: BarInputs
 ) -> tuple[str, ...]:
     notes: list[str] = []
+    unsized = bars.bars_unsized
     if unsized:
         notes.append(f"{unsized:,} bars had neither volume nor an OI change and opened nothing")
-    if coverage.oi_source == "none":
+    if coverage.oi_source == "none" and bars.target_source == "volume":
+        notes.append(
+            "volume-based sizing: no open-interest history, so open interest is implied from "
+            f"volume at a measured turnover of {p.turnover_per_day:g} x OI per day "
+            "(docs/model.md 2.13; the USD scale is uncertain by about x2.5 either way); "
+            "pass --oi for OI-based sizing"
+        )
+    elif coverage.oi_source == "none":
         notes.append(
             "no open-interest history: new positions estimated from volume "
             f"(volume_open_fraction={p.volume_open_fraction:g}); pass --oi for OI-based sizing"

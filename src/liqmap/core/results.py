@@ -11,16 +11,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.config import EstimatorParams
+from liqmap.core.binmass import usd_between_edges
 from liqmap.core.columns import bars_at_columns
-from liqmap.core.jsonnum import usd_rows_json
 from liqmap.domain.market import Gap
 
-__all__ = ["Cluster", "Coverage", "LiquidationHeatmap", "LiquidationMap", "PricePath", "iso_ms"]
+__all__ = [
+    "Cluster",
+    "Coverage",
+    "LiquidationHeatmap",
+    "LiquidationMap",
+    "PricePath",
+    "iso_ms",
+    "usd_between_edges",
+]
+
+Side = Literal["long", "short", "both"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -176,9 +185,11 @@ class LiquidationMap:
     venues: tuple[str, ...] = ()  # set on a combined multi-venue map
     long_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     short_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    band_usd: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self) -> None:
-        for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue"):
+        for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue",
+                     "band_usd"):  # fmt: skip
             object.__setattr__(self, name, _ro(np.asarray(getattr(self, name), dtype=np.float64)))
         n = len(self.edges) - 1
         shape = (len(self.leverages), n)
@@ -189,11 +200,37 @@ class LiquidationMap:
             if self.long_usd_by_venue.shape != vshape or self.short_usd_by_venue.shape != vshape:
                 raise ValueError(f"per-venue arrays must have shape {vshape}")
 
+        if self.band_usd.size and self.band_usd.shape != (4, n):
+            raise ValueError(f"band_usd must have shape (4, {n})")
+
     # --- derived views -------------------------------------------------------------------
     @property
     def n_bins(self) -> int:
         """Number of price bins."""
         return len(self.edges) - 1
+
+    def _band(self, row: int) -> FloatArray | None:
+        return None if not self.band_usd.size else np.asarray(self.band_usd[row])
+
+    long_p10 = property(lambda self: self._band(0), doc="Long USD per bin, 80% band low (p10).")
+    long_p90 = property(lambda self: self._band(1), doc="Long USD per bin, 80% band high (p90).")
+    short_p10 = property(lambda self: self._band(2), doc="Short USD per bin, band low (p10).")
+    short_p90 = property(lambda self: self._band(3), doc="Short USD per bin, band high (p90).")
+
+    def usd_between_band(
+        self, low: float, high: float, side: str = "both"
+    ) -> tuple[float, float] | None:
+        """``(p10, p90)`` of :meth:`usd_between` from the per-bin bands (None without a band)."""
+        if not self.band_usd.size:
+            return None
+        rows = {"long": [0], "short": [2], "both": [0, 2]}
+        if side not in rows:
+            raise ValueError(f"usd_between_band: side must be long, short or both, got {side!r}")
+        r = rows[side]
+        return (
+            usd_between_edges(self.edges, self.band_usd[r].sum(axis=0), low, high),
+            usd_between_edges(self.edges, self.band_usd[[k + 1 for k in r]].sum(axis=0), low, high),
+        )
 
     @property
     def centers(self) -> FloatArray:
@@ -235,6 +272,43 @@ class LiquidationMap:
         """All short liquidation USD on the map."""
         return float(self.short_usd.sum())
 
+    def usd_between(self, low: float, high: float, side: Side = "both") -> float:
+        """USD of liquidation orders on the map with price in ``[low, high]``.
+
+        "USD that would be liquidated if price went there": for ``side="long"`` pass
+        ``low = the low you expect, high = self.price``; for ``side="short"`` pass
+        ``low = self.price, high = the high``. Entries are uniform within a bin, so partial bins
+        count in proportion to their overlap (exact, see :func:`usd_between_edges`). The side
+        selects which orders count, not where they lie: long orders above the price (none on a
+        fresh map) would count too. USD outside the grid (``out_of_range_*_usd``) is not
+        included.
+
+        Parameters
+        ----------
+        low, high
+            Finite prices, ``low <= high``.
+        side
+            ``"long"``, ``"short"`` or ``"both"`` (the sum).
+
+        Returns
+        -------
+        float
+            USD in the range; additive over adjacent ranges; over the whole grid it equals
+            ``total_long_usd`` / ``total_short_usd`` / their sum.
+
+        Raises
+        ------
+        ValueError
+            On a non-finite price, ``low > high`` or an unknown ``side``.
+        """
+        if side == "long":
+            return usd_between_edges(self.edges, self.long_total, low, high)
+        if side == "short":
+            return usd_between_edges(self.edges, self.short_total, low, high)
+        if side == "both":
+            return usd_between_edges(self.edges, self.long_total + self.short_total, low, high)
+        raise ValueError(f"usd_between: side must be 'long', 'short' or 'both', got {side!r}")
+
     # --- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON layout documented in ``docs/json.md``."""
@@ -258,6 +332,10 @@ class LiquidationMap:
             }
             for i in range(self.n_bins)
         ]
+        if self.band_usd.size:
+            keys = ("long_usd_p10", "long_usd_p90", "short_usd_p10", "short_usd_p90")
+            for i, b in enumerate(bins):
+                b.update({k: float(self.band_usd[r, i]) for r, k in enumerate(keys)})
         if self.venues:
             for i, b in enumerate(bins):
                 b["long_usd_by_venue"] = {
@@ -361,36 +439,6 @@ class LiquidationHeatmap:
         heatmap shows, :meth:`PricePath.at_columns`), ``"bars"`` every bar of the window.
         ``raw_json``: the two matrices as ready JSON (``msgspec.Raw``) for ``msgspec.json``.
         """
+        from liqmap.core.heatmap_json import heatmap_dict
 
-        def rows(a: FloatArray) -> Any:
-            if raw_json:
-                return msgspec.Raw(usd_rows_json(a))
-            return np.where(np.isfinite(a), np.rint(a), 0.0).astype(np.int64).tolist()
-
-        pp = self.price_path if price_path == "bars" else self.price_path.at_columns(self.ts_ms)
-        return {
-            "schema": HEATMAP_SCHEMA,
-            "symbol": self.symbol,
-            "exchange": self.exchange,
-            "window": {"label": self.window_label},
-            "tiers": [tier_label(lv) for lv in self.leverages],
-            "ts_ms": self.ts_ms.tolist(),
-            "edges": self.edges.tolist(),
-            "long_usd": rows(self.long_usd),
-            "short_usd": rows(self.short_usd),
-            "price_path": {
-                "ts_ms": pp.ts_ms.tolist(),
-                "open": pp.open.tolist(),
-                "high": pp.high.tolist(),
-                "low": pp.low.tolist(),
-                "close": pp.close.tolist(),
-            },
-            "events": {
-                "ts_ms": [int(t) for t in self.events_ts_ms],
-                "price": self.events_price.tolist(),
-                "usd": self.events_usd.tolist(),
-                "side": ["long" if s > 0 else "short" for s in self.events_side],
-            },
-            "coverage": self.coverage.to_dict(),
-            "params": self.params.to_dict(),
-        }
+        return heatmap_dict(self, price_path=price_path, raw_json=raw_json)

@@ -57,8 +57,11 @@ def to_json(result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = Fa
 
 
 def map_csv(m: LiquidationMap) -> str:
-    """One row per price bin: edges, long/short USD, per-tier USD, cumulative curves."""
+    """One row per price bin: edges, long/short USD, per-tier USD, cumulative curves, and the
+    80% band (``long_usd_p10`` .. ``short_usd_p90``) when the map has one."""
     labels = [tier_label(lv) for lv in m.leverages]
+    band = ["long_usd_p10", "long_usd_p90", "short_usd_p10", "short_usd_p90"]
+    has_band = bool(m.band_usd.size)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(
@@ -66,6 +69,7 @@ def map_csv(m: LiquidationMap) -> str:
         + [f"long_{x}" for x in labels]
         + [f"short_{x}" for x in labels]
         + ["cum_long_usd", "cum_short_usd"]
+        + (band if has_band else [])
     )
     lt, st, cl, cs = m.long_total, m.short_total, m.cum_long, m.cum_short
     for i in range(m.n_bins):
@@ -74,6 +78,7 @@ def map_csv(m: LiquidationMap) -> str:
             + [f"{m.long_usd[t, i]:.2f}" for t in range(len(labels))]
             + [f"{m.short_usd[t, i]:.2f}" for t in range(len(labels))]
             + [f"{cl[i]:.2f}", f"{cs[i]:.2f}"]
+            + ([f"{m.band_usd[r, i]:.2f}" for r in range(4)] if has_band else [])
         )
     return buf.getvalue()
 

@@ -57,7 +57,7 @@ def map_figure(
     top = long_top + short_usd.sum(axis=0)
     dec = price_decimals(m.price, float(np.median(np.diff(m.edges))) if m.n_bins else None)
 
-    traces: list[Any] = []
+    traces: list[Any] = band_traces(m, st)
     traces += _side_traces(
         m, long_usd, np.zeros(m.n_bins), side="long", labels=labels, colors=colors
     )
@@ -97,6 +97,28 @@ def map_figure(
     )
     fig.update_layout(layout)
     return fig
+
+
+def band_traces(m: LiquidationMap, st: Style) -> list[go.Scatter]:
+    """The 80% band of USD per bin (long + short) as a shaded step area behind the bars."""
+    if not m.band_usd.size:
+        return []
+    x = np.repeat(m.edges, 2)[1:-1].tolist()
+    lo = np.repeat(m.band_usd[0] + m.band_usd[2], 2).tolist()
+    hi = np.repeat(m.band_usd[1] + m.band_usd[3], 2).tolist()
+    common = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": "band"}
+    return [
+        go.Scatter(x=x, y=lo, showlegend=False, name="80% band low", **common),
+        go.Scatter(
+            x=x, y=hi, fill="tonexty", fillcolor=_rgba(st.muted, 0.18), name="80% band", **common
+        ),
+    ]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[k : k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _side_traces(

@@ -79,6 +79,7 @@ def map_matplotlib(
     px_per_bin = width_px * (_RIGHT - _LEFT) / max(m.n_bins, 1)
     gap = _BAR_GAP if px_per_bin >= 4.0 else 0.0
     zero = np.zeros(m.n_bins)
+    _draw_band(ax, m, st)
     long_top = _draw_stack(ax, m.edges, m.long_usd, zero, colors=colors, gap=gap)
     stack_top = _draw_stack(ax, m.edges, m.short_usd, long_top, colors=colors, gap=gap)
 
@@ -98,6 +99,20 @@ def map_matplotlib(
         _annotate_clusters(ax, cum_ax, m, stack_top, st)
     _header(fig, m, st, colors)
     return fig
+
+
+def _draw_band(ax: Axes, m: LiquidationMap, st: Style) -> None:
+    """The 80% band of the USD per bin (long + short), shaded behind the stacked bars."""
+    if not m.band_usd.size:
+        return
+    lo = m.band_usd[0] + m.band_usd[2]
+    hi = m.band_usd[1] + m.band_usd[3]
+    x = np.repeat(m.edges, 2)[1:-1]
+    upper = np.column_stack([x, np.repeat(hi, 2)])
+    lower = np.column_stack([x[::-1], np.repeat(lo, 2)[::-1]])
+    poly = PolyCollection([np.vstack([upper, lower])], facecolors=st.muted, alpha=0.18,
+                          edgecolors="none", lw=0, label="80% band")  # fmt: skip
+    ax.add_collection(poly, autolim=False)
 
 
 def _draw_stack(

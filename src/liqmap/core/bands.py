@@ -1,0 +1,64 @@
+"""Per-bin uncertainty bands of a map (docs/model.md 2.14).
+
+Two sources, combined multiplicatively:
+
+* **parameter uncertainty**: the leverage law's ``(median, sigma)`` are drawn from normals in log
+  space whose 95% intervals are the fit's bootstrap intervals (``leverage_median_ci``,
+  ``leverage_sigma_ci``); each draw reweights the map's cells (``sum_k w_k(draw) / w_k * M_k``,
+  first order: the cells' positions are kept), and the per-bin 10th/90th percentiles over the
+  draws are taken;
+* **sizing and residual dispersion**: ``band_log_sigma``, the measured standard deviation of
+  ``log(observed / predicted)`` hourly liquidated USD on the fitting data, widens them by
+  ``exp(-/+ 1.2816 * band_log_sigma)`` (the 10% / 90% normal quantiles).
+
+Fast: ``DRAWS`` draws x cells x bins multiply-adds (about 0.2 ms for 6 cells and 2,000 bins).
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+from numpy.typing import NDArray
+
+from liqmap.config import EstimatorParams, lognormal_cells
+
+__all__ = ["DRAWS", "Z80", "map_bands"]
+
+FloatArray = NDArray[np.float64]
+DRAWS = 24
+Z80 = 1.2815515655446004  # the 90% quantile of the standard normal
+
+
+def _draws(p: EstimatorParams) -> FloatArray:
+    """``(DRAWS, n_cells)`` cell weights under parameter draws (deterministic, stratified)."""
+    med_ci, sig_ci = p.leverage_median_ci, p.leverage_sigma_ci
+    if not p.derived or (med_ci is None and sig_ci is None):
+        return np.asarray([p.weights], dtype=np.float64)
+    nd = NormalDist()
+    z1 = np.array([nd.inv_cdf((k + 0.5) / DRAWS) for k in range(DRAWS)])
+    z2 = z1[(np.arange(DRAWS) * 7) % DRAWS]  # a fixed permutation: a Latin-hypercube pairing
+    sd_m = 0.0 if med_ci is None else math.log(med_ci[1] / med_ci[0]) / (2 * 1.96)
+    sd_s = 0.0 if sig_ci is None else math.log(sig_ci[1] / sig_ci[0]) / (2 * 1.96)
+    rows = []
+    for a, b in zip(z1, z2, strict=True):
+        m = float(np.clip(p.leverage_median * math.exp(a * sd_m), 1.01, 500.0))
+        s = float(np.clip(p.leverage_sigma * math.exp(b * sd_s), 0.01, 5.0))
+        rows.append(lognormal_cells(m, s)[1])
+    return np.asarray(rows, dtype=np.float64)
+
+
+def map_bands(long_usd: FloatArray, short_usd: FloatArray, p: EstimatorParams) -> FloatArray:
+    """``(4, n)``: long p10, long p90, short p10, short p90 USD per bin of a per-cell map."""
+    w = np.asarray(p.weights, dtype=np.float64)
+    draws = _draws(p)
+    ratio = np.where(w > 0, draws / np.where(w > 0, w, 1.0), 0.0)  # (D, K)
+    out = np.empty((4, long_usd.shape[1]))
+    widen = math.exp(Z80 * p.band_log_sigma)
+    for j, arr in enumerate((long_usd, short_usd)):
+        totals = ratio @ arr  # (D, n)
+        lo, hi = np.percentile(totals, [10.0, 90.0], axis=0)
+        out[2 * j] = np.maximum(lo, 0.0) / widen
+        out[2 * j + 1] = hi * widen
+    return out
