@@ -34,6 +34,7 @@ from liqmap.accuracy.interval_report import (
     diff_table,
     magnet_table,
     method_table,
+    skip_text,
 )
 from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, evaluate_pooled
 from liqmap.accuracy.intervals import IntervalWalk
@@ -118,8 +119,8 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
     ev, results = block["scores"], block["results"]
     parts = [f"## {TITLES[g]}", ""]
     for w, r in zip(block["windows"], results, strict=True):
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(r.skipped.items())) or "none"
-        parts.append(f"- **{w.name}**: {r.times} hourly maps, {len(r.rows)} scored intervals "
+        skipped = skip_text(r.skipped)
+        parts.append(f"- **{w.name}**: {r.times} hourly maps, {len(r.rows)} scored intervals (all horizons) "
                      f"(skipped: {skipped}). {'; '.join(r.notes)}.")  # fmt: skip
     t, met, total = _targets_md(ev)
     parts += ["", f"### Targets ({met} of {total} met)", "", t, ""]
@@ -127,8 +128,12 @@ def _group_md(g: str, block: dict[str, Any], img: str | None) -> str:
         parts += ["### Per symbol (1h, long+short)", "", _per_symbol_md(block), ""]
     for h in CFG.horizons_ms:
         for side in ("all", "long", "short"):
-            parts += [f"### {horizon_label(h)}, {side}", "", method_table(ev, h, side), "",
-                      diff_table(ev, h, side), ""]  # fmt: skip
+            parts += [f"### {horizon_label(h)}, {side}", ""]
+            if ev["horizons"][str(h)][side]["n"] == 0:
+                parts += [f"n = 0: no {horizon_label(h)} interval could be scored here (the "
+                          "window's observed truth is shorter; see 'skipped' above).", ""]  # fmt: skip
+                continue
+            parts += [method_table(ev, h, side), "", diff_table(ev, h, side), ""]
     parts += [f"### Magnet test (largest cluster within {CFG.magnet_pct:g}%)", "",
               magnet_table(ev), ""]  # fmt: skip
     cov = {s: ev["horizons"][str(CFG.horizons_ms[0])][s]["band_coverage"] for s in ("long", "short", "all")}  # fmt: skip
@@ -168,9 +173,10 @@ def _p(x: float | None) -> str:
 
 def _reliability_png(block: dict[str, Any], path: Path, title: str) -> None:
     """Mean realised USD (share of the window's total) per decile of each predictor."""
-    fig = Figure(figsize=(7.5, 4.2))
+    fig = Figure(figsize=(10.5, 4.2))
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
+    ax = fig.add_subplot(1, 3, (1, 2))
+    _band_panel(fig.add_subplot(1, 3, 3), block)
     h = CFG.horizons_ms[0]
     for m, style in (("model", "-o"), ("range", "--s"), ("oi_range", ":^"), ("ladder", "-.x")):
         xs, ys = [], []
@@ -196,6 +202,28 @@ def _reliability_png(block: dict[str, Any], path: Path, title: str) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def _band_panel(ax: Any, block: dict[str, Any]) -> None:
+    """Where realised USD fell against the map's 80% band (1h): below p10, inside, above p90."""
+    h = str(CFG.horizons_ms[0])
+    sides = ("long", "short", "all")
+    below, inside, above = [], [], []
+    for side in sides:
+        s = block["scores"]["horizons"][h][side]
+        cov, miss = s["band_coverage"], s["band_miss"]
+        below.append(miss["below"] or 0.0)
+        inside.append(cov or 0.0)
+        above.append(miss["above"] or 0.0)
+    x = np.arange(len(sides))
+    ax.bar(x, below, color="#c0504d", label="below p10")
+    ax.bar(x, inside, bottom=below, color="#9bbb59", label="inside 80% band")
+    ax.bar(x, above, bottom=np.add(below, inside), color="#4f81bd", label="above p90")
+    ax.axhspan(0.7, 0.9, color="grey", alpha=0.15)
+    ax.set_xticks(x, sides)
+    ax.set_ylim(0, 1)
+    ax.set_title("realised USD vs the 80% band", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
 
 
 def write_page(blocks: dict[str, Any], docs: Path, seconds: float, n_boot: int) -> Path:
@@ -227,7 +255,9 @@ def _verdict(blocks: dict[str, Any]) -> str:
         met = [t.text for t, _, ok in checks if ok]
         missed = [f"{t.text} ({txt})" for t, txt, ok in checks if ok is False]
         na = [t.text for t, _, ok in checks if ok is None]
-        lines.append(f"- **{g}**: {len(met)} of {len(checks)} targets met. Not met: "
+        days = ev["horizons"][str(CFG.horizons_ms[0])]["all"]["days"]
+        few = f" (only {days} days: indicative, no intervals)" if days < 5 else ""
+        lines.append(f"- **{g}**{few}: {len(met)} of {len(checks)} targets met. Not met: "
                      f"{'; '.join(missed) or 'none'}. Not measurable: {'; '.join(na) or 'none'}.")  # fmt: skip
         mg = ev["magnet"].get(str(24 * 3_600_000))
         if mg and mg["n_with_cluster"]:

@@ -24,6 +24,8 @@ __all__ = [
 #: Edges of the leverage cells the continuous distribution is discretised on (docs/model.md 2.11):
 #: each cell is one kernel tier and one chart band (~2.5x, 5x, 10x, 25x, 50x, 100x).
 LEVERAGE_CELLS: tuple[float, ...] = (2.0, 3.5, 7.0, 15.0, 35.0, 70.0, 125.0)
+#: the leverage each cell's positions are given: the band's nominal leverage (stable labels)
+CELL_LEVERAGES: tuple[float, ...] = (2.5, 5.0, 10.0, 25.0, 50.0, 100.0)
 #: cells with less probability mass than this are set to 0 (and the rest renormalised)
 MIN_CELL_MASS = 1e-6
 
@@ -35,12 +37,13 @@ def _norm_cdf(z: float) -> float:
 def lognormal_cells(
     median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Representative leverage and probability mass of each cell of a log-normal leverage law.
+    """Leverage and probability mass of each cell of a log-normal leverage law.
 
     ``ln L ~ N(ln median, sigma^2)`` truncated to ``[cells[0], cells[-1]]``. A cell's mass is
-    ``Phi(z_b) - Phi(z_a)`` (renormalised over the cells); its representative leverage is
-    ``1 / E[1/L | cell]`` (the liquidation distance is ~``1/L``, so this keeps each cell's mean
-    distance exact): ``E[1/L | a<L<b] = exp(-mu + s^2/2) (Phi(z_b + s) - Phi(z_a + s)) / mass``.
+    ``Phi(z_b) - Phi(z_a)`` (renormalised over the cells). With the default cells the leverage
+    of each is its band's nominal value (:data:`CELL_LEVERAGES`); for other cells it is
+    ``1 / E[1/L | cell]`` (the liquidation distance is ~``1/L``: the cell's mean distance),
+    ``E[1/L | a<L<b] = exp(-mu + s^2/2) (Phi(z_b + s) - Phi(z_a + s)) / mass``.
     """
     mu = math.log(median)
     reps: list[float] = []
@@ -55,6 +58,8 @@ def lognormal_cells(
         mass.append(max(m, 0.0))
     mass = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
     total = sum(mass)
+    if cells == LEVERAGE_CELLS:
+        reps = list(CELL_LEVERAGES)
     if total <= 0:
         raise ParameterError(
             f"leverage distribution (median {median:g}, sigma {sigma:g}) puts no mass on "
@@ -94,6 +99,20 @@ class EstimatorParams:
         positions (the documented volume fallback).
     subtract_liquidations
         When observed liquidation events are given, remove their notional from the matching levels.
+    leverage_median, leverage_sigma, leverage_median_ci, leverage_sigma_ci
+        The log-normal leverage law and the ranges the bands draw from (docs/model.md 2.11).
+    half_life_10x_hours, half_life_exponent
+        Half-life law ``h(L) = h10 * (L / 10) ** -exponent`` (used when half-lives are not given).
+    turnover_per_day, turnover_ci
+        Measured volume per unit of OI per day: without OI, OI = EMA(volume per day) / turnover
+        (0 restores the ``volume_open_fraction`` rule).
+    band_log_sigma
+        Residual log-dispersion that widens the 80% bands.
+    prior_spread
+        Entries of the stock held before the window spread this far beyond the first bar's range.
+    oi_anchor
+        Keep the live notional equal to a known OI level (stock-flow rule); False restores the
+        net-OI-change rule (opens = max(dOI, 0), pro-rata closes).
     """
 
     leverages: tuple[float, ...] = ()
@@ -120,6 +139,7 @@ class EstimatorParams:
     turnover_ci: tuple[float, float] | None = (1.3, 7.3)
     band_log_sigma: float = 1.85  # sd of log(observed / predicted) hourly USD on the fit
     prior_spread: float = 0.02
+    oi_anchor: bool = True
     derived: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

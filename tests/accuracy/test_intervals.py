@@ -131,3 +131,25 @@ def test_magnet_rows_compare_cluster_and_mirror(
         assert 0 < abs(r.d) <= CFG.magnet_pct / 100
         assert r.hit == (r.up >= r.d if r.d > 0 else r.down <= r.d)
         assert r.mirror == (r.down <= -r.d if r.d > 0 else r.up >= -r.d)
+
+
+def test_report_tables_and_targets(market: SimulationResult, btc_table: MarginTable) -> None:
+    from liqmap.accuracy.interval_report import (
+        TARGETS,
+        check_targets,
+        diff_table,
+        magnet_table,
+        method_table,
+        skip_text,
+    )
+
+    res = _walk(market, btc_table).run(market.end_ms - 20 * H, market.end_ms)
+    ev = res.evaluate(n_boot=0)
+    for table in (method_table(ev, H, "all"), diff_table(ev, H, "long"), magnet_table(ev)):
+        rows = [ln for ln in table.splitlines() if ln.startswith("|")]
+        assert len({ln.count("|") for ln in rows}) == 1, table  # every row has the header's cells
+    checks = check_targets(ev, H)
+    assert [c[0] for c in checks] == list(TARGETS)
+    # no bootstrap (n_boot=0): a difference target cannot be judged, and says so
+    assert checks[0][2] is None
+    assert "@" not in skip_text(res.skipped) and skip_text({}) == "none"

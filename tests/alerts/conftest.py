@@ -13,7 +13,7 @@ from liqmap.core.results import Cluster, Coverage, LiquidationMap
 from liqmap.domain.market import LiquidationEvents
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-LEVERAGES = DEFAULT_PARAMS.leverages  # (5, 10, 25, 50, 100)
+LEVERAGES = (5.0, 10.0, 25.0, 50.0, 100.0)  # hand-built maps: five fixed tiers
 
 # (side, price, usd per tier aligned with LEVERAGES) or (side, price, total usd) split evenly
 ClusterSpec = tuple[str, float, Sequence[float] | float]

@@ -47,7 +47,8 @@ def test_map_out_files(tmp_path: Path, suffix: str, capsys: pytest.CaptureFixtur
     assert "reading:" in capsys.readouterr().out
     if suffix == ".csv":
         header = out.read_text().splitlines()[0]
-        assert header.startswith("price_low,price_high,long_usd,short_usd,long_5x")
+        assert header.startswith("price_low,price_high,long_usd,short_usd,long_2.5x,long_5x")
+        assert header.endswith("long_usd_p10,long_usd_p90,short_usd_p10,short_usd_p90")
     if suffix == ".html":
         assert "cdn.plot.ly" not in out.read_text()[:2000]
 

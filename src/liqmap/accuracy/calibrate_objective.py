@@ -87,7 +87,7 @@ Method = Literal["nelder-mead", "differential-evolution"]
 FIT_GROUPS = ("weights", "half_lives", "side_split", "entry_spread")
 HOUR_MS = 3_600_000
 _MAX_BINS = 20_000
-_BAR_ARRAYS = ("high", "low", "entry_lo", "entry_hi", "new_long", "new_short", "oi_delta", "oi_prev", "dt_hours")  # fmt: skip
+_BAR_ARRAYS = ("high", "low", "entry_lo", "entry_hi", "new_long", "new_short", "oi_delta", "oi_prev", "dt_hours", "oi_target", "long_share")  # fmt: skip
 _Events = tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]
 
 

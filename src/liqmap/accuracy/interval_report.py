@@ -15,12 +15,21 @@ from typing import Any
 from liqmap.accuracy.interval_result import BASELINES, METHODS, METRICS
 from liqmap.accuracy.result import horizon_label
 
-__all__ = ["TARGETS", "Target", "check_targets", "diff_table", "magnet_table", "method_table"]
+__all__ = [
+    "TARGETS",
+    "Target",
+    "cell",
+    "check_targets",
+    "diff_table",
+    "magnet_table",
+    "method_table",
+    "skip_text",
+]
 
 _NAMES = {
     "spearman": "Spearman",
-    "partial_spearman": "partial Spearman | range",
-    "partial_log_corr": "partial log corr | range",
+    "partial_spearman": "partial Spearman given range",
+    "partial_log_corr": "partial log corr given range",
     "top_decile_hit": "top-decile hit",
 }
 
@@ -33,6 +42,15 @@ def cell(c: dict[str, Any] | None, digits: int = 2) -> str:
     if c.get("lo") is None or c.get("hi") is None:
         return v
     return f"{v} [{c['lo']:.{digits}f}, {c['hi']:.{digits}f}]"
+
+
+def skip_text(skipped: dict[str, int]) -> str:
+    """``truth_missing (4h) 239, ...`` from the ``reason@horizon_ms`` counters."""
+    parts = []
+    for k, v in sorted(skipped.items()):
+        reason, _, h = k.partition("@")
+        parts.append(f"{reason} ({horizon_label(int(h))}) {v}" if h.isdigit() else f"{k} {v}")
+    return ", ".join(parts) or "none"
 
 
 def _md(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

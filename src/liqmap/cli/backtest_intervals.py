@@ -15,7 +15,7 @@ from rich.table import Table
 
 from liqmap import api
 from liqmap.accuracy.data import drop_price_outliers, tape_outages
-from liqmap.accuracy.interval_report import check_targets
+from liqmap.accuracy.interval_report import check_targets, skip_text
 from liqmap.accuracy.interval_result import METRICS, IntervalConfig, IntervalResult
 from liqmap.accuracy.intervals import IntervalWalk
 from liqmap.accuracy.result import horizon_label
@@ -139,8 +139,8 @@ def _print(result: IntervalResult, scores: dict[str, Any]) -> None:
     for target, text, ok in check_targets(scores, result.config.horizons_ms[0]):
         word = "met" if ok else "n/a" if ok is None else "not met"
         out.print(f"{word}: {target.text}: {text}", markup=False)
-    for k, v in sorted(result.skipped.items()):
-        out.print(f"skipped: {k} {v}", markup=False)
+    if result.skipped:
+        out.print(f"skipped: {skip_text(result.skipped)}", markup=False)
     for note in result.notes:
         out.print(f"note: {note}", markup=False)
 

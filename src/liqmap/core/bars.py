@@ -205,7 +205,7 @@ def prepare_bars(
         dt[1:] = np.diff(ts) / _MS_PER_HOUR
     n_oi = int(known.sum())
     source: Literal["level", "change", "none"] = "none" if oi is None or n_oi == 0 else oi.kind
-    target = _oi_level_at_close(candles, oi)
+    target = _oi_level_at_close(candles, oi if params.oi_anchor else None)
     target_source: Literal["oi", "volume", "none"] = "oi" if np.isfinite(target).any() else "none"
     ema_end = volume_ema
     if source == "none":

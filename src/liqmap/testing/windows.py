@@ -1,14 +1,16 @@
 """The accuracy study's windows, built from the shared real-data folder (``../shared/data``).
 
 * ``dev`` (tune here): Binance BTC ``!forceOrder`` tape 2026-01-27..02-16 (recorder outages
-  excluded), the continuous Binance 5m bars 2024-12-31..2026-02-19, the 1h mark-price bars.
+  excluded), the continuous Binance 5m bars 2024-12-31..2026-02-19, the 1h mark-price bars
+  (passed to the estimator only if it accepts ``mark=``; today it does not).
 * ``eval-{btc,eth,sol}`` (report only, never tune): the mixed-venue (Binance + Bybit + OKX)
   tapes 2026-02-23..03-04 with the 1h Binance bars of the Binance+Bybit file.
 * ``okx-{btc,eth,sol}`` (report only): the OKX tape 2026-03-04..03-05 with the same 1h bars.
 
 Open interest everywhere is **Hyperliquid's** hourly OI in USD, the only OI level series that
 overlaps the tapes: a proxy (Hyperliquid's OI is a fraction of Binance's) used to anchor the
-model's positions and for the OI x range baseline. Every window's truth is the tape summed per
+model's positions and for the OI x range baseline; each hourly value is used only from the end
+of its hour (the archive does not say which snapshot of the hour it is). Every window's truth is the tape summed per
 hour (:func:`liqmap.accuracy.truth.aggregate_events`); Binance throttles its stream to one
 event per symbol per second, so the tapes hold about 20-30% of the USD aggregators report:
 rank metrics matter more than levels.
@@ -86,7 +88,9 @@ def _window(
     truth = aggregate_events(events, HOUR, start, end, outages)
     table, tnotes = _table(root, sym)
     oi = load_open_interest(root / HL_OI, symbol=sym)
-    oi = replace(oi, source=f"Hyperliquid OI (proxy): {HL_OI}")
+    # the archive does not say whether an hourly stamp is the hour's first or last snapshot:
+    # each value is used only from the end of its hour, so it can never leak the future
+    oi = replace(oi, ts_ms=oi.ts_ms + HOUR, source=f"Hyperliquid OI (proxy, lagged 1h): {HL_OI}")
     if outages:
         notes += (f"{len(outages)} tape outages (silences of 3h or more) excluded from the truth",)
     return StudyWindow(
