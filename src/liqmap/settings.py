@@ -10,6 +10,8 @@ variable                       meaning (default)
 ``LIQMAP_HTTP_TIMEOUT``        seconds per HTTP request (10)
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
+``LIQMAP_JIT``                 1: run the numba kernels on the JIT even when compiled ahead of time
+``LIQMAP_REQUIRE_AOT``         tests only: 1 makes kernels not compiled ahead of time a failure
 =============================  =====================================================================
 
 Users behind proxies, and tests with local servers, point the URLs elsewhere.
@@ -46,7 +48,8 @@ DEFAULT_WS_URLS: dict[Venue, str] = {
 DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
 
 _PREFIX = "LIQMAP_"
-_TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA"}
+_TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA", "LIQMAP_REQUIRE_AOT"}
+_READ_ELSEWHERE = {"LIQMAP_JIT"}  # read by liqmap._aot when a kernel module loads
 
 
 def _env_name(venue: Venue) -> str:
@@ -95,7 +98,13 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``LIQMAP_*`` variables; an unknown ``LIQMAP_`` variable is an error (typo guard)."""
         env = os.environ if environ is None else environ
-        known = {"LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT", *_TEST_ONLY}
+        known = {
+            "LIQMAP_HOME",
+            "LIQMAP_BINANCE_ARCHIVE_URL",
+            "LIQMAP_HTTP_TIMEOUT",
+            *_TEST_ONLY,
+            *_READ_ELSEWHERE,
+        }
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)
         for venue in Venue:

@@ -122,3 +122,11 @@ def test_compiled_module_keeps_constants_and_reads_the_rest_from_the_jit() -> No
     assert getattr(kern, "__aot__", False)
     assert kern.ACC_SIZE == _kernel.ACC_SIZE and kern.ACC_UNMATCHED == _kernel.ACC_UNMATCHED
     assert kern._RESIDUE == _kernel._RESIDUE  # not exported: read from the JIT module
+
+
+def test_the_switches_are_known_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from liqmap.settings import Settings
+
+    monkeypatch.setenv("LIQMAP_JIT", "1")
+    monkeypatch.setenv("LIQMAP_REQUIRE_AOT", "1")
+    Settings.from_env()  # unknown LIQMAP_* keys are rejected; these two are not
