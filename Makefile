@@ -9,12 +9,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make demo` needs the charts (it writes PNG and HTML); `.[dev]` pulls every extra. After the
+# install the numba kernels are compiled ahead of time (liqmap._aot), so no run JIT-compiles.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[charts]"
+	$(BIN)/python -m liqmap._aot build || echo "liqmap: kernels stay on the numba JIT (no C compiler?)"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m liqmap._aot build || echo "liqmap: kernels stay on the numba JIT (no C compiler?)"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -28,7 +32,10 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/pytest
 
+# the web load test drives the server with wrk (a Debian package): installed here when absent
 bench: $(VENV)/.installed-dev
+	command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| echo "wrk could not be installed: the web suite will be skipped"
 	$(BIN)/python -m benchmarks
 
 # regenerates docs/accuracy.md (walk-forward backtest on ../shared/data) and docs/groundtruth.md

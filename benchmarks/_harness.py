@@ -12,13 +12,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 
 
+class SuiteSkippedError(Exception):
+    """A suite cannot run here (a missing tool or input); the message says what to install."""
+
+
 @dataclass(frozen=True)
 class Result:
     name: str
     median_s: float
     target_s: float
     detail: str = ""
-    unit: str = "s"  # "s" (a time), "MB" (memory, value/1000), "core" (CPU share)
+    unit: str = "s"  # "s" (a time), "MB" (memory, value/1000), "core" (CPU share), "x" (a ratio)
 
     @property
     def ratio(self) -> float:
@@ -43,5 +47,5 @@ def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1) -> fl
 
 def require_shared() -> Path:
     if not SHARED.is_dir():
-        raise SystemExit(f"benchmarks read real price paths from {SHARED}; it is absent")
+        raise SuiteSkippedError(f"benchmarks read real price paths from {SHARED}; it is absent")
     return SHARED

@@ -20,7 +20,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from benchmarks._harness import REPO, Result
+from benchmarks._harness import REPO, Result, SuiteSkippedError
 
 URL_PATH = "/api/v1/map?symbol=BTCUSDT&source=demo&window=24h"
 CLIENTS, THREADS, SECONDS = 50, 2, 30
@@ -91,7 +91,9 @@ def _wait(url: str, timeout_s: float = 60.0) -> None:
 def run_wrk(seconds: int = SECONDS, clients: int = CLIENTS) -> tuple[WrkReport, str]:
     """Start ``liqmap serve`` and load it with wrk; returns the report and the command."""
     if shutil.which("wrk") is None:
-        raise SystemExit("the web load test needs wrk: apt-get install -y wrk")
+        raise SuiteSkippedError(
+            "the web load test needs wrk: apt-get install -y wrk (make bench does)"
+        )
     port = _free_port()
     home = tempfile.mkdtemp(prefix="liqmap-bench-web-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIQMAP_")}

@@ -1,7 +1,5 @@
-"""``python -m liqmap``."""
+"""``python -m liqmap``: the same entry point as the ``liqmap`` console script."""
 
-import sys
+from liqmap.cli.app import run
 
-from liqmap.cli.app import main
-
-sys.exit(main())
+run()

@@ -332,6 +332,9 @@ def liquidation_price(
 
 def plot(result: LiquidationMap | LiquidationHeatmap, path: str | Path) -> Path:
     """Draw a map or heatmap to ``path``: ``.png`` (matplotlib) or ``.html`` (plotly, offline)."""
+    from liqmap.extras import require
+
+    require("charts", f"writing {Path(path).name}")
     from liqmap.render import render
 
     return render(result, Path(path))

@@ -26,7 +26,8 @@ type. Errors caused by what the user supplied (files, flags, parameters) derive 
      ├── StoreError                      the embedded store cannot be used
      │    ├── StoreVersionError          written by a newer liqmap (schema version too high)
      │    └── DiskFullError              no space left; nothing half-written was kept
-     └── ComputationError                an internal numerical failure (a bug: please report)
+     ├── ComputationError                an internal numerical failure (a bug: please report)
+     └── MissingExtraError               an optional part is not installed (says the pip command)
 
 Warnings are named classes whose text says what to do next::
 
@@ -58,6 +59,7 @@ __all__ = [
     "LiqmapWarning",
     "MalformedResponseError",
     "MissingColumnError",
+    "MissingExtraError",
     "ParameterError",
     "RateLimitError",
     "StoreError",
@@ -228,3 +230,8 @@ class CoverageWarning(LiqmapWarning):
 class FallbackTableWarning(LiqmapWarning):
     """No margin tiers are known for the symbol: liqmap uses its documented conservative fallback
     ladder. Pass the real tiers with ``--brackets`` or fetch them with ``liqmap tiers sync``."""
+
+
+class MissingExtraError(LiqmapError):
+    """An optional part of liqmap (``[charts]``, ``[web]``, ``[calibrate]``) is not installed; the
+    message names the ``pip install 'liqmap[...]'`` command."""

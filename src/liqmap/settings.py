@@ -17,6 +17,8 @@ variable                       meaning (default)
 ``LIQMAP_WEB_TOKEN``           ``liqmap serve --token`` from the environment
 ``LIQMAP_SHARED_DATA``         tests only: where ../shared/data is (read by the test suite)
 ``LIQMAP_REQUIRE_SHARED_DATA`` tests only: 1 makes absent shared data a failure
+``LIQMAP_JIT``                 1: run the numba kernels on the JIT even when compiled ahead of time
+``LIQMAP_REQUIRE_AOT``         tests only: 1 makes kernels not compiled ahead of time a failure
 =============================  =====================================================================
 
 Users behind proxies, and tests with local servers, point the URLs elsewhere.
@@ -55,7 +57,8 @@ DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
 DEFAULT_SYNC_DEADLINE_S = 1800.0
 
 _PREFIX = "LIQMAP_"
-_TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA"}
+_TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA", "LIQMAP_REQUIRE_AOT"}
+_READ_ELSEWHERE = {"LIQMAP_JIT"}  # read by liqmap._aot when a kernel module loads
 
 
 def _env_name(venue: Venue) -> str:
@@ -126,9 +129,8 @@ class Settings:
         known = {
             "LIQMAP_HOME", "LIQMAP_BINANCE_ARCHIVE_URL", "LIQMAP_HTTP_TIMEOUT",
             "LIQMAP_TIERS_MAX_AGE", "LIQMAP_BINANCE_API_KEY", "LIQMAP_BINANCE_API_SECRET",
-            *_TEST_ONLY,
             "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", "LIQMAP_MAX_FILE_MB",
-            "LIQMAP_MAX_ROWS", "LIQMAP_WEB_TOKEN", *_TEST_ONLY,
+            "LIQMAP_MAX_ROWS", "LIQMAP_WEB_TOKEN", *_TEST_ONLY, *_READ_ELSEWHERE,
         }  # fmt: skip
         rest = dict(DEFAULT_REST_URLS)
         ws = dict(DEFAULT_WS_URLS)

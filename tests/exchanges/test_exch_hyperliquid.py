@@ -53,8 +53,6 @@ def info_server(server: HTTPServer, shared: Path, bars: list[Any]) -> list[dict[
             return json_response(resource("hyperliquid_metaAndAssetCtxs.json"))
         if kind == "meta":
             return json_response(resource("hyperliquid_metaAndAssetCtxs.json")[0])
-        if kind == "spotMeta":  # ccxt reads the token list (USDC) while loading markets
-            return json_response(resource("hyperliquid_spotMeta.json"))
         if kind == "candleSnapshot":
             q = body["req"]
             rows = between(

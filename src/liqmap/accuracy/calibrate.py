@@ -188,6 +188,9 @@ def fit_params(
             progress(evals[0], float(best[0]))
         return v
 
+    from liqmap.extras import require
+
+    require("calibrate", "calibration")
     opt = importlib.import_module("scipy.optimize")  # imported by name: scipy has no type stubs
     stopped = "converged"
     try:

@@ -50,22 +50,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.accuracy import metrics
 from liqmap.accuracy.backtest import WalkForward, evaluation_times
 from liqmap.accuracy.calibrate_reach import case_loss, excursions, reach_probability
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core import _kernel as kern
 from liqmap.core.bars import BarInputs
 from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import EmptyWindowError, ParameterError
+
+if TYPE_CHECKING:
+    from liqmap.core import _kernel as kern
+else:
+    kern = load("liqmap.core._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = [
     "FIT_GROUPS",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from liqmap import api
-from liqmap.cli import console, show
+from liqmap.cli import console
 from liqmap.cli.options import (
     AtOpt,
     BinsOpt,
@@ -29,17 +29,21 @@ from liqmap.cli.options import (
     SymbolArg,
     WindowOpt,
 )
-from liqmap.core.maps import DEFAULT_COLUMNS
-from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
-from liqmap.io.export import write_result
 from liqmap.limits import check_heatmap_cells
-from liqmap.timeutil import parse_duration_ms
+
+if TYPE_CHECKING:  # the library loads when a command runs (``--help`` stays light)
+    from liqmap.core.results import LiquidationHeatmap, LiquidationMap
+
+#: ``liqmap.core.maps.DEFAULT_COLUMNS`` (a test keeps them equal).
+DEFAULT_COLUMNS = 720
 
 __all__ = ["register"]
 
 
 def _map_from(req: MapRequest) -> LiquidationMap:
+    from liqmap import api
+
     if req.markets is not None:
         return api.estimate_multi_map(
             req.markets, window=req.window, at=req.at, brackets=req.brackets_by_venue(),
@@ -76,7 +80,7 @@ def map_cmd(
         range_pct=range_pct, offline=offline,
     )  # fmt: skip
     m = _map_from(req)
-    _finish(m, out, as_json, show.print_map)
+    _finish(m, out, as_json, "print_map")
 
 
 def heatmap_cmd(
@@ -105,8 +109,14 @@ def heatmap_cmd(
     path_mode: str = typer.Option(
         "auto", "--path", help="Price on the chart: line, candles or auto (candles if few bars)."
     ),
+    full_path: bool = typer.Option(
+        False, "--full-path", help="JSON: the price path bar by bar (default: one bar per column)."
+    ),
 ) -> None:
     """Estimate the liquidation heatmap: price x time, colour = USD of liquidation levels."""
+    from liqmap import api
+    from liqmap.timeutil import parse_duration_ms
+
     if path_mode not in ("auto", "line", "candles"):
         raise ParameterError(f"--path: use line, candles or auto, got {path_mode!r}")
     if not (0 <= view <= 100):
@@ -125,7 +135,7 @@ def heatmap_cmd(
         bins=bins, columns=columns, warmup=warmup,
     )  # fmt: skip
     chart = {"view_pct": view or None, "price_path": path_mode}
-    _finish(h, out, as_json, show.print_heatmap, chart)
+    _finish(h, out, as_json, "print_heatmap", chart, full_path=full_path)
 
 
 def levels_cmd(
@@ -158,6 +168,8 @@ def levels_cmd(
         out = {k: d[k] for k in keep} | {"clusters": d["clusters"], "reading": d["reading"]}
         typer.echo(json.dumps(out, indent=2))
         return
+    from liqmap.cli import show
+
     show.print_levels(m)
 
 
@@ -165,20 +177,36 @@ def _finish(
     result: LiquidationMap | LiquidationHeatmap,
     out: Path | None,
     as_json: bool,
-    printer: object,
+    printer: str,
     chart: dict[str, Any] | None = None,
+    *,
+    full_path: bool = False,
 ) -> None:
+    """Write ``--out``, print ``--json`` or the summary (``liqmap.cli.show.<printer>``)."""
+    from liqmap.cli import show
+    from liqmap.io.export import to_json, write_result
+
     if out is not None:
         if out.suffix.lower() not in (".png", ".html", ".json", ".csv"):
             raise ParameterError(f"--out: use a .png, .html, .json or .csv file, got {out.name!r}")
-        write_result(result, out, **(chart or {}))
+        write_result(result, out, **(chart or {}), full_path=full_path)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), allow_nan=False))
+        _print_bytes(to_json(result, full_path=full_path) + b"\n")
         return
-    if callable(printer):
-        printer(result)
+    getattr(show, printer)(result)
     if out is not None:
         console.out().print(f"wrote [bold]{out}[/]")
+
+
+def _print_bytes(data: bytes) -> None:
+    """Write encoded JSON to stdout without decoding it (text streams get the decoded text)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode())
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def register(app: typer.Typer) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from liqmap import api
-from liqmap.config import EstimatorParams
-from liqmap.core.maps import DEFAULT_BINS
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+
+if TYPE_CHECKING:  # the library loads when a command runs, not when its options are declared
+    from liqmap import api
+    from liqmap.config import EstimatorParams
+
+#: ``liqmap.core.maps.DEFAULT_BINS`` (a test keeps them equal; importing it loads the estimator).
+DEFAULT_BINS = 400
 
 __all__ = [
     "AtOpt",
@@ -142,6 +146,7 @@ class MapRequest:
 
         ``extra_history_ms``: history needed before the window (a heatmap's warm-up).
         """
+        from liqmap import api
         from liqmap.timeutil import parse_duration_ms
 
         p = api.resolve_params(params_file=params, leverage=leverage)
@@ -169,6 +174,8 @@ class MapRequest:
     def brackets_by_venue(self) -> dict[Venue, str | None]:
         """``--brackets`` per venue (multi-venue requests)."""
         venues = tuple(self.markets or ())
+        from liqmap import api
+
         return api.per_venue(self.brackets, venues)
 
 
@@ -201,6 +208,8 @@ def _load_markets(
     liquidations: Path | None,
     days: float,
 ) -> dict[Venue, api.MarketData]:
+    from liqmap import api
+
     sources = api.per_venue(source, venues)
     ois, flows, liqs = (api.per_venue(x, venues) for x in (oi, flow, liquidations))
     loaded: dict[tuple[str | None, ...], api.MarketData] = {}

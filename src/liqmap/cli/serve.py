@@ -87,6 +87,9 @@ def serve_cmd(
     """Serve the dashboard (map, heatmap, levels, calculator, live updates) and /api/v1."""
     import asyncio
 
+    from liqmap.extras import require
+
+    require("web", "liqmap serve")
     settings = Settings.from_env()
     files = _file_sources(symbol, file, oi, flow, liquidations)
     if files and source == "demo":

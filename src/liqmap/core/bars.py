@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.config import EstimatorParams
-from liqmap.core._kernel import ema
 from liqmap.domain.market import Candles, OpenInterest
+
+if TYPE_CHECKING:
+    from liqmap.core._kernel import ema
+else:  # compiled ahead of time when built, else numba
+    ema = load("liqmap.core._kernel").ema
 
 __all__ = ["BarInputs", "align_open_interest", "prepare_bars"]
 

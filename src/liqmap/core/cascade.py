@@ -27,15 +27,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.core._cascade_kernel import impact_rounds, rounds
+from liqmap._aot import load
 from liqmap.core.cascade_result import STOP_REASONS, CascadeResult, StopReason
 from liqmap.core.depth import DepthProfile, DepthSide
 from liqmap.core.impact import ImpactModel
 from liqmap.core.results import LiquidationMap
+
+if TYPE_CHECKING:
+    from liqmap.core._cascade_kernel import impact_rounds, rounds
+else:  # compiled ahead of time when built, else numba
+    _kernels = load("liqmap.core._cascade_kernel")
+    rounds, impact_rounds = _kernels.rounds, _kernels.impact_rounds
 
 __all__ = [
     "STOP_REASONS",

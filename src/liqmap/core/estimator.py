@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core import _kernel as kern
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.core.formatting import format_usd
 from liqmap.core.gaps import detect_gaps
@@ -24,6 +25,11 @@ from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, LeverageError, ParameterError
+
+if TYPE_CHECKING:
+    from liqmap.core import _kernel as kern
+else:
+    kern = load("liqmap.core._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = [
     "Grid",

@@ -10,11 +10,12 @@ that fall off the grid are counted as out of range (reported, not silently dropp
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from liqmap._aot import load
 from liqmap.config import DEFAULT_PARAMS, EstimatorParams
-from liqmap.core import _kernel as kern
 from liqmap.core.bars import prepare_bars
 from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
 from liqmap.core.maps import summarise
@@ -23,6 +24,11 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, OpenInterest
 from liqmap.errors import ParameterError
+
+if TYPE_CHECKING:
+    from liqmap.core import _kernel as kern
+else:
+    kern = load("liqmap.core._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = ["LiveMap"]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.config import EstimatorParams
-from liqmap.core import _kernel as kern
 from liqmap.core.bands import map_bands
 from liqmap.core.bars import BarInputs
 from liqmap.core.clusters import detect_clusters, usd_near_price
@@ -28,6 +30,11 @@ from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
 
 FloatArray = NDArray[np.float64]
+
+if TYPE_CHECKING:
+    from liqmap.core import _kernel as kern
+else:
+    kern = load("liqmap.core._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = [
     "DEFAULT_BINS", "DEFAULT_COLUMNS", "NEAR_PCT", "estimate_heatmap", "estimate_map", "summarise",

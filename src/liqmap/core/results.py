@@ -7,7 +7,6 @@ The JSON layout produced by ``to_dict`` is documented in ``docs/json.md`` and is
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 
 from liqmap.config import EstimatorParams
 from liqmap.core.binmass import usd_between_edges
+from liqmap.core.columns import bars_at_columns
 from liqmap.domain.market import Gap
 
 __all__ = [
@@ -45,7 +45,16 @@ def iso_ms(ts_ms: int) -> str:
 
 
 def _ro(a: NDArray[Any]) -> NDArray[Any]:
-    arr = np.array(a, copy=True)
+    """``a`` itself if it and every array it views are read-only (no copy), else a read-only copy."""
+    if not isinstance(a, np.ndarray):
+        arr = np.array(a)
+    else:
+        base: object = a
+        while isinstance(base, np.ndarray) and not base.flags.writeable:
+            base = base.base
+        if base is None:
+            return a
+        arr = np.array(a, copy=True)
     arr.setflags(write=False)
     return arr
 
@@ -134,6 +143,12 @@ class PricePath:
     def __post_init__(self) -> None:
         for name in ("ts_ms", "open", "high", "low", "close"):
             object.__setattr__(self, name, _ro(getattr(self, name)))
+
+    def at_columns(self, col_ts_ms: IntArray) -> PricePath:
+        """One bar per heatmap column (:func:`liqmap.core.columns.bars_at_columns`)."""
+        return PricePath(
+            *bars_at_columns(self.ts_ms, (self.open, self.high, self.low, self.close), col_ts_ms)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,36 +430,15 @@ class LiquidationHeatmap:
         """Long + short USD per (time, bin)."""
         return np.asarray(self.long_usd + self.short_usd, dtype=np.float64)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``docs/json.md``): matrices as lists of rows, one row per time."""
+    def to_dict(
+        self, *, price_path: Literal["columns", "bars"] = "bars", raw_json: bool = False
+    ) -> dict[str, Any]:
+        """JSON-ready form (``docs/json.md``): matrices as lists of rows, one row per time.
 
-        def rows(a: FloatArray) -> list[list[float]]:
-            return [[float(x) if math.isfinite(x) else 0.0 for x in r] for r in a]
+        USD values are whole dollars. ``price_path="columns"`` gives one bar per column (what the
+        heatmap shows, :meth:`PricePath.at_columns`), ``"bars"`` every bar of the window.
+        ``raw_json``: the two matrices as ready JSON (``msgspec.Raw``) for ``msgspec.json``.
+        """
+        from liqmap.core.heatmap_json import heatmap_dict
 
-        pp = self.price_path
-        return {
-            "schema": HEATMAP_SCHEMA,
-            "symbol": self.symbol,
-            "exchange": self.exchange,
-            "window": {"label": self.window_label},
-            "tiers": [tier_label(lv) for lv in self.leverages],
-            "ts_ms": [int(t) for t in self.ts_ms],
-            "edges": [float(e) for e in self.edges],
-            "long_usd": rows(self.long_usd),
-            "short_usd": rows(self.short_usd),
-            "price_path": {
-                "ts_ms": [int(t) for t in pp.ts_ms],
-                "open": pp.open.tolist(),
-                "high": pp.high.tolist(),
-                "low": pp.low.tolist(),
-                "close": pp.close.tolist(),
-            },
-            "events": {
-                "ts_ms": [int(t) for t in self.events_ts_ms],
-                "price": self.events_price.tolist(),
-                "usd": self.events_usd.tolist(),
-                "side": ["long" if s > 0 else "short" for s in self.events_side],
-            },
-            "coverage": self.coverage.to_dict(),
-            "params": self.params.to_dict(),
-        }
+        return heatmap_dict(self, price_path=price_path, raw_json=raw_json)

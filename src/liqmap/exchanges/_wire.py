@@ -1,5 +1,5 @@
-"""Small helpers shared by the venues' parse modules: numbers from wire text, ccxt's unified
-funding and OHLCV lists."""
+"""Small helpers shared by the venues' parse modules: numbers from wire text, funding pairs and
+candle rows (each venue's client extracts them from its own wire structs)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from liqmap.domain.market import Candles, FloatArray
 from liqmap.errors import MalformedResponseError
 from liqmap.exchanges.records import FundingRates
 
-__all__ = ["f64", "num", "opt_num", "parse_ccxt_funding", "parse_ccxt_ohlcv"]
+__all__ = ["f64", "num", "opt_num", "parse_funding", "parse_ohlcv"]
 
 
 def f64(values: object) -> FloatArray:
@@ -36,36 +36,33 @@ def opt_num(text: object, what: str, venue: str) -> float | None:
     return None if text is None or text == "" else num(text, what, venue)
 
 
-def parse_ccxt_funding(
-    items: Sequence[dict[str, object]], *, venue: str, source: str = ""
+def parse_funding(
+    pairs: Sequence[tuple[object, object]], *, venue: str, source: str = ""
 ) -> FundingRates:
-    """ccxt ``fetch_funding_rate_history`` items (``timestamp``, ``fundingRate``) -> rates."""
-    ts: list[int] = []
-    rate: list[float] = []
-    for it in items:
-        t = it.get("timestamp")
-        if not isinstance(t, int | float):
-            raise MalformedResponseError(f"{venue}: funding item without a timestamp: {it!r}")
-        ts.append(int(t))
-        rate.append(num(it.get("fundingRate"), "fundingRate", venue))
-    return FundingRates(np.array(ts, dtype=np.int64), f64(rate), source)
+    """``(settlement time ms, rate)`` pairs in any order -> rates sorted by time (duplicates
+    dropped); a time or rate that is not a number is malformed."""
+    ts = np.array([int(num(t, "funding time", venue)) for t, _ in pairs], dtype=np.int64)
+    rate = f64([num(r, "fundingRate", venue) for _, r in pairs])
+    ts, first = np.unique(ts, return_index=True)
+    return FundingRates(ts, rate[first], source)
 
 
-def parse_ccxt_ohlcv(
+def parse_ohlcv(
     rows: Sequence[Sequence[object]], *, symbol: str, interval_ms: int, venue: str, source: str = ""
 ) -> Candles:
-    """ccxt ``fetch_ohlcv`` rows ``[ts, open, high, low, close, volume]`` -> candles (no taker
-    flow: the venues behind it do not publish taker-buy volume per bar)."""
-    cols: list[list[float]] = [[], [], [], [], []]
-    ts: list[int] = []
+    """``[open time ms, open, high, low, close, volume, ...]`` rows in any order -> candles sorted
+    by time, duplicates dropped (no taker flow: Bybit and OKX publish no taker-buy volume per
+    bar)."""
     for row in rows:
-        if len(row) < 6 or not isinstance(row[0], int | float):
-            raise MalformedResponseError(f"{venue}: OHLCV row of the wrong shape: {row!r}")
-        ts.append(int(row[0]))
-        for i, name in enumerate(("open", "high", "low", "close", "volume"), start=1):
-            cols[i - 1].append(num(row[i], name, venue))
-    n = len(ts)
+        if len(row) < 6:
+            raise MalformedResponseError(f"{venue}: candle row of the wrong shape: {row!r}")
+    ts = np.array([int(num(r[0], "candle time", venue)) for r in rows], dtype=np.int64)
+    cols = [
+        f64([num(r[i], name, venue) for r in rows])
+        for i, name in enumerate(("open", "high", "low", "close", "volume"), start=1)
+    ]
+    ts, first = np.unique(ts, return_index=True)
+    o, h, lo, c, v = (x[first] for x in cols)
     return Candles(
-        symbol, interval_ms, np.array(ts, dtype=np.int64), f64(cols[0]), f64(cols[1]),
-        f64(cols[2]), f64(cols[3]), f64(cols[4]), np.full(n, np.nan), source,
+        symbol, interval_ms, ts, o, h, lo, c, v, np.full(len(ts), np.nan), source,
     )  # fmt: skip

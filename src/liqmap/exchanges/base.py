@@ -7,17 +7,16 @@ Clients are async (one concurrency model); the CLI wraps them with ``asyncio.run
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, ClassVar, Self
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import ClassVar, Self
 
 import httpx
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles
-from liqmap.errors import MalformedResponseError, ParameterError
-from liqmap.exchanges._ccxt import CcxtBridge
-from liqmap.exchanges._wire import parse_ccxt_funding, parse_ccxt_ohlcv
+from liqmap.errors import ParameterError
+from liqmap.exchanges._wire import num, parse_funding, parse_ohlcv
 from liqmap.exchanges.http import Budget, HttpClient, RetryPolicy, Sleep
 from liqmap.exchanges.records import DataKind, Endpoint, FundingRates, Record, concat
 from liqmap.settings import Settings
@@ -29,6 +28,12 @@ INTERVALS_MS = {
     "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "1d": 86_400_000,
 }  # fmt: skip
 _NAMES = {v: k for k, v in INTERVALS_MS.items()}
+_HOUR_MS = 3_600_000
+
+#: ``page(a, b)``: the venue's raw ``(time, rate)`` funding pairs of ``[a, b)``.
+FundingPage = Callable[[int, int], Awaitable[Sequence[tuple[object, object]]]]
+#: ``page(a, b)``: the venue's raw ``[time, open, high, low, close, volume]`` rows of ``[a, b)``.
+CandlePage = Callable[[int, int], Awaitable[Sequence[Sequence[object]]]]
 
 
 def interval_name(interval_ms: int) -> str:
@@ -78,11 +83,6 @@ class VenueClient:
             deadline_s=self.settings.http_deadline_s, budgets=self.budgets,
             retry=retry, transport=transport, sleep=sleep,
         )  # fmt: skip
-        self.ccxt = CcxtBridge(
-            self.venue, base, timeout_s=self.settings.http_timeout_s, retry=self.http.retry,
-            deadline_s=self.settings.http_deadline_s,
-            limiter=self.http.limiter, sleep=sleep,
-        )  # fmt: skip
 
     def supports(self, kind: DataKind) -> bool:
         """True when this venue serves ``kind`` over public REST."""
@@ -126,59 +126,33 @@ class VenueClient:
         ]  # fmt: skip
         return concat(got) if got else None
 
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol of the venue's perpetual for ``symbol``."""
-        raise NotImplementedError
-
     def native(self, symbol: str) -> str:
         """The venue's own spelling of ``symbol``."""
         raise NotImplementedError
 
-    async def _ccxt_funding(
-        self, symbol: str, start_ms: int, end_ms: int, *, limit: int, source: str,
-        until: str = "until", weight: float = 1.0,
-    ) -> AsyncIterator[Record]:  # fmt: skip
-        """Funding history through ccxt, paged forward by time (shared by every venue)."""
-        sym = self.ccxt_symbol(symbol)
-        since = start_ms
-        while since < end_ms:
+    async def _funding_windows(
+        self, start_ms: int, end_ms: int, *, limit: int, page: FundingPage, source: str
+    ) -> AsyncIterator[Record]:
+        """Funding history in windows that hold at most ``limit`` settlements.
 
-            async def page(ex: Any, s: int = since) -> list[dict[str, Any]]:
-                out: list[dict[str, Any]] = await ex.fetch_funding_rate_history(
-                    sym, since=s, limit=limit, params={until: end_ms - 1}
-                )
-                raw = getattr(ex, "last_json_response", None)
-                if isinstance(raw, list) and raw and not out:  # ccxt dropped unreadable items
-                    raise MalformedResponseError(
-                        f"{self.venue.value} answered funding items ccxt cannot read: {raw[:2]!r}",
-                        raw=repr(raw[:5]),
-                    )
-                return out
-
-            items = await self.ccxt.call(f"funding history of {sym}", page, weight=weight)
-            rates = parse_ccxt_funding(items, venue=self.venue.value, source=source)  # validates
-            keep = (rates.ts_ms >= since) & (rates.ts_ms < end_ms)
-            if not keep.any():
-                return
+        No venue settles more often than hourly, so a window of ``limit`` hours never overflows a
+        page, whatever the symbol's funding interval; ``page(a, b)`` returns the raw
+        ``(time, rate)`` pairs of ``[a, b)`` in any order.
+        """
+        for a, b in windows(start_ms, end_ms, limit * _HOUR_MS):
+            rates = parse_funding(await page(a, b), venue=self.venue.value, source=source)
+            keep = (rates.ts_ms >= a) & (rates.ts_ms < b)
             yield FundingRates(rates.ts_ms[keep], rates.rate[keep], source)
-            since = int(rates.ts_ms[keep].max()) + 1
 
-    async def _ccxt_ohlcv(
-        self, symbol: str, start_ms: int, end_ms: int, interval_ms: int, *, limit: int, source: str
-    ) -> AsyncIterator[Candles]:
-        """Candles through ccxt ``fetch_ohlcv``, one window of ``limit`` bars per request."""
-        sym, tf = self.ccxt_symbol(symbol), interval_name(interval_ms)
+    async def _candle_windows(
+        self, symbol: str, start_ms: int, end_ms: int, interval_ms: int, *, limit: int,
+        page: CandlePage, source: str,
+    ) -> AsyncIterator[Candles]:  # fmt: skip
+        """Candles in windows of ``limit`` bars; ``page(a, b)`` returns raw
+        ``[open_time, open, high, low, close, volume]`` rows of ``[a, b)`` in any order."""
         for a, b in windows(start_ms, end_ms, limit * interval_ms):
-
-            async def page(ex: Any, a: int = a, b: int = b) -> list[list[Any]]:
-                out: list[list[Any]] = await ex.fetch_ohlcv(
-                    sym, tf, since=a, limit=limit, params={"until": b - 1}
-                )
-                return out
-
-            rows = await self.ccxt.call(f"{tf} candles of {sym}", page)
-            rows = [r for r in rows if r and isinstance(r[0], int) and a <= r[0] < b]
-            yield parse_ccxt_ohlcv(
+            rows = [r for r in await page(a, b) if r and a <= int(num(r[0], "time", "")) < b]
+            yield parse_ohlcv(
                 rows, symbol=self.native(symbol), interval_ms=interval_ms, venue=self.venue.value,
                 source=source,
             )  # fmt: skip
@@ -188,11 +162,8 @@ class VenueClient:
         raise ParameterError(self.why_not(DataKind.BRACKETS))
 
     async def aclose(self) -> None:
-        """Close the HTTP pool and ccxt's session."""
-        try:
-            await self.ccxt.aclose()
-        finally:
-            await self.http.aclose()
+        """Close the HTTP pool."""
+        await self.http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,21 +1,59 @@
 """Write result objects to files: PNG/HTML through the renderers, JSON and CSV here.
 
-Every write is atomic (temp file in the target folder, then rename): nothing half-written.
+Every write is atomic (temp file in the target folder, then rename): nothing half-written. JSON is
+encoded by msgspec (compact, never ``NaN``); a heatmap's price path is one bar per column unless
+the full per-bar path is asked for (``full_path=True``, ``liqmap heatmap --full-path``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import msgspec
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.errors import ParameterError
 from liqmap.io.atomic import write_atomic
 
-__all__ = ["map_csv", "write_result"]
+__all__ = ["map_csv", "to_json", "write_result"]
+
+
+def _finite(value: Any) -> Any:
+    """Raise on a non-finite float anywhere in ``value`` (the JSON layout has no NaN/Infinity)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"non-finite number {value!r} in a JSON result")
+    elif isinstance(value, dict):
+        for v in value.values():
+            _finite(v)
+    elif isinstance(value, list) and not isinstance(value, msgspec.Raw):
+        if value and isinstance(value[0], list):
+            for v in value:
+                _finite(v)
+        elif value and isinstance(value[0], float):
+            # a finite sum (one pass in C) proves every value finite; else look at each
+            if not math.isfinite(sum(value)) and not all(map(math.isfinite, value)):
+                raise ValueError("non-finite number in a JSON result")
+        else:
+            for v in value:
+                _finite(v)
+    return value
+
+
+def to_json(result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = False) -> bytes:
+    """The JSON of ``result`` (``docs/json.md``), compact.
+
+    ``full_path`` (heatmaps only) writes every bar of the price path instead of one per column.
+    """
+    if isinstance(result, LiquidationHeatmap):
+        d = result.to_dict(price_path="bars" if full_path else "columns", raw_json=True)
+    else:
+        d = result.to_dict()
+    return msgspec.json.encode(_finite(d))
 
 
 def map_csv(m: LiquidationMap) -> str:
@@ -72,16 +110,23 @@ def write_result(
     view_pct: float | None = 12.0,
     price_path: Literal["auto", "line", "candles"] = "auto",
     js: Literal["inline", "shared"] = "inline",
+    full_path: bool = False,
 ) -> Path:
     """Write ``result`` to ``path``; the format follows the suffix (.png .html .json .csv).
-    ``view_pct``, ``price_path`` and ``js`` go to the chart renderer (``liqmap.render.render``)."""
+
+    ``view_pct``, ``price_path`` and ``js`` go to the chart renderer (``liqmap.render.render``);
+    ``full_path``: a heatmap's JSON carries every bar of the price path (see :func:`to_json`).
+    """
     suffix = path.suffix.lower()
     if suffix in (".png", ".html"):
+        from liqmap.extras import require
+
+        require("charts", f"writing {path.name}")
         from liqmap.render import render
 
         return render(result, path, view_pct=view_pct, price_path=price_path, js=js)
     if suffix == ".json":
-        write_atomic(path, json.dumps(result.to_dict(), allow_nan=False))
+        write_atomic(path, to_json(result, full_path=full_path))
         return path
     if suffix == ".csv":
         text = map_csv(result) if isinstance(result, LiquidationMap) else _heatmap_csv(result)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.io.brackets import default_table
-from liqmap.sim import _kernel as kern
 from liqmap.sim.agents import Candidates, draw_candidates
 from liqmap.sim.config import SimConfig
 from liqmap.sim.regimes import Exogenous, draw_exogenous
 from liqmap.sim.result import PositionLog, SimulationResult, TruePositions
+
+if TYPE_CHECKING:
+    from liqmap.sim import _kernel as kern
+else:
+    kern = load("liqmap.sim._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = ["SOURCE", "simulate"]
 

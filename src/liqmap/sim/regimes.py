@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.sim.config import SimConfig
+
+if TYPE_CHECKING:
+    from liqmap.sim import _regimes_kernel as kern
+else:  # compiled ahead of time when built, else numba
+    kern = load("liqmap.sim._regimes_kernel")
 
 __all__ = ["Exogenous", "draw_exogenous"]
 
@@ -119,57 +125,16 @@ def _mixed_shocks(cfg: SimConfig, rng: np.random.Generator, s: _Schedule) -> Non
         _add_shock(s, m0, pct, cfg.shock_minutes, cfg.shock_depth_factor)
 
 
-@nb.njit(cache=True)
-def _log_vol(z: FloatArray, phi: float, vol_of_vol: float) -> FloatArray:
-    """Stationary AR(1) of log volatility with standard deviation ``vol_of_vol``."""
-    h = np.empty(len(z))
-    prev = vol_of_vol * z[0]
-    innov = vol_of_vol * math.sqrt(1.0 - phi * phi)
-    for m in range(len(z)):
-        if m > 0:
-            prev = phi * prev + innov * z[m]
-        h[m] = prev
-    return h
-
-
-@nb.njit(cache=True)
-def _path(
-    z: FloatArray,
-    sigma: FloatArray,
-    sched: tuple[FloatArray, BoolArray, BoolArray, FloatArray],
-    kappa: float,
-    steps: int,
-) -> FloatArray:
-    """Exogenous log price after every step: drift + mean reversion + diffusion + shocks.
-
-    ``sched`` is ``(drift, revert, new_segment, shock)`` per minute (see ``_Schedule``).
-    """
-    drift, revert, new_segment, shock = sched
-    x = np.empty(len(z))
-    level = 0.0
-    anchor = 0.0
-    root = math.sqrt(steps)
-    for m in range(len(sigma)):
-        if new_segment[m]:
-            anchor = level
-        for j in range(steps):
-            k = m * steps + j
-            pull = -kappa * (level - anchor) if revert[m] else 0.0
-            level += (drift[m] + pull + shock[m]) / steps + sigma[m] / root * z[k]
-            x[k] = level
-    return x
-
-
 def draw_exogenous(cfg: SimConfig, rng: np.random.Generator) -> Exogenous:
     """Draw the regime schedule, the volatility path and the exogenous log-price path."""
     sched = _schedule(cfg, rng)
     n = cfg.total_minutes
     phi = 0.5 ** (1.0 / cfg.vol_half_life_minutes)
-    h = _log_vol(rng.standard_normal(n), phi, cfg.vol_of_vol)
+    h = kern.log_vol(rng.standard_normal(n), phi, cfg.vol_of_vol)
     # exp(h - vol_of_vol**2) keeps the root-mean-square volatility at volatility_pct
     sigma = cfg.volatility_pct / 100.0 * np.exp(h - cfg.vol_of_vol**2) * sched.vol_mult
     kappa = math.log(2.0) / (cfg.range_half_life_hours * 60.0)
     z = rng.standard_normal(n * cfg.steps_per_minute)
     parts = (sched.drift, sched.revert, sched.new_segment, sched.shock)
-    x = _path(z, sigma, parts, kappa, cfg.steps_per_minute)
+    x = kern.path(z, sigma, parts, kappa, cfg.steps_per_minute)
     return Exogenous(x=x, sigma=sigma, depth_mult=sched.depth_mult)

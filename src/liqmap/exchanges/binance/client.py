@@ -7,8 +7,7 @@ candles                GET /fapi/v1/klines (/dapi/v1/klines)       1500   full
 oi                     GET /futures/data/openInterestHist          500    30 days
 taker                  GET /futures/data/takerlongshortRatio       500    30 days (USD-M)
 long_short             GET /futures/data/globalLongShortAccountRatio 500  30 days (USD-M)
-funding                ccxt fetch_funding_rate_history             1000   full
-                       (GET /fapi/v1/fundingRate)
+funding                GET /fapi/v1/fundingRate                    1000   full
 =====================  ==========================================  =====  ===================
 
 Not public: maintenance brackets (``/fapi/v1/leverageBracket`` is a signed USER_DATA endpoint:
@@ -22,9 +21,10 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 from liqmap.domain.enums import Venue
-from liqmap.exchanges.base import VenueClient, base_coin, interval_name, windows
+from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
 from liqmap.exchanges.binance import parse
 from liqmap.exchanges.binance.schemas import (
+    BinanceFundingRate,
     BinanceKline,
     BinanceLongShortRatio,
     BinanceOpenInterestHist,
@@ -72,7 +72,7 @@ class BinanceClient(VenueClient):
             history_ms=30 * _DAY,
         ),
         DataKind.FUNDING: Endpoint(
-            "/fapi/v1/fundingRate (ccxt fetch_funding_rate_history)", FUNDING_LIMIT,
+            "/fapi/v1/fundingRate", FUNDING_LIMIT,
             DOC + "/Get-Funding-Rate-History",
         ),
     }  # fmt: skip
@@ -93,10 +93,6 @@ class BinanceClient(VenueClient):
         """``BTC-USDT-SWAP``/``BTC`` -> ``BTCUSDT``."""
         return base_coin(symbol) + "USDT"
 
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol."""
-        return f"{base_coin(symbol)}/USDT:USDT"
-
     def _data_params(self, symbol: str) -> dict[str, Any]:
         return {"symbol": self.native(symbol)}
 
@@ -106,15 +102,24 @@ class BinanceClient(VenueClient):
         if kind is DataKind.CANDLES:
             return self._klines(symbol, start_ms, end_ms, interval_ms)
         if kind is DataKind.FUNDING:
-            return self._ccxt_funding(
-                symbol,
-                start_ms,
-                end_ms,
-                limit=FUNDING_LIMIT,
-                until="endTime",
-                source=f"{self.venue.value} fundingRate",
-            )
+            return self._funding_windows(
+                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
+                source=f"{self.venue.value} {self.endpoints[DataKind.FUNDING].path.split()[0]}",
+            )  # fmt: skip
         return self._data(kind, symbol, start_ms, end_ms)
+
+    def _funding_page(self, symbol: str) -> FundingPage:
+        path = self.endpoints[DataKind.FUNDING].path.split()[0]
+
+        async def page(a: int, b: int) -> list[tuple[object, object]]:
+            rows = await self.http.get(
+                path, {"symbol": self.native(symbol), "startTime": a, "endTime": b - 1,
+                       "limit": FUNDING_LIMIT},
+                list[BinanceFundingRate], bucket="funding",
+            )  # fmt: skip
+            return [(r.fundingTime, r.fundingRate) for r in rows]
+
+        return page
 
     async def _klines(
         self, symbol: str, start_ms: int, end_ms: int, interval_ms: int
@@ -180,7 +185,7 @@ class BinanceCoinmClient(BinanceClient):
             history_ms=30 * _DAY, note="contracts x face value (100 USD BTC, 10 USD others)",
         ),
         DataKind.FUNDING: Endpoint(
-            "/dapi/v1/fundingRate (ccxt fetch_funding_rate_history)", FUNDING_LIMIT,
+            "/dapi/v1/fundingRate", FUNDING_LIMIT,
             DOC_CM + "/Get-Funding-Rate-History-of-Perpetual-Futures",
         ),
     }  # fmt: skip
@@ -193,11 +198,6 @@ class BinanceCoinmClient(BinanceClient):
     def native(self, symbol: str) -> str:
         """``BTCUSD`` -> ``BTCUSD_PERP`` (the perpetual)."""
         return base_coin(symbol) + "USD_PERP"
-
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol of the inverse perpetual."""
-        coin = base_coin(symbol)
-        return f"{coin}/USD:{coin}"
 
     def _data_params(self, symbol: str) -> dict[str, Any]:
         return {"pair": base_coin(symbol) + "USD", "contractType": "PERPETUAL"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import msgspec
 
 __all__ = [
+    "BinanceFundingRate",
     "BinanceKline",
     "BinanceLongShortRatio",
     "BinanceOpenInterestHist",
@@ -80,3 +81,16 @@ class BinanceLongShortRatio(msgspec.Struct, frozen=True):
     longAccount: str = ""
     shortAccount: str = ""
     symbol: str = ""
+
+
+class BinanceFundingRate(msgspec.Struct, frozen=True):
+    """One item of ``GET /fapi/v1/fundingRate`` (``/dapi/v1/fundingRate``)::
+
+    {"symbol": "BTCUSDT", "fundingRate": "-0.03750000", "fundingTime": 1570608000000,
+     "markPrice": "34287.54619963"}
+    """
+
+    symbol: str
+    fundingTime: int
+    fundingRate: str
+    markPrice: str = ""

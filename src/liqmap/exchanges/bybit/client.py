@@ -3,10 +3,9 @@
 ==========  =====================================================  =====  =======================
 kind        endpoint                                               page   history
 ==========  =====================================================  =====  =======================
-candles     ccxt fetch_ohlcv (GET /v5/market/kline)                1000   full
+candles     GET /v5/market/kline                                   1000   full
 oi          GET /v5/market/open-interest (intervalTime=5min)       200    full; coin x price
-funding     ccxt fetch_funding_rate_history                        200    full
-            (GET /v5/market/funding/history)
+funding     GET /v5/market/funding/history                         200    full
 long_short  GET /v5/market/account-ratio (period=5min)             500    full
 brackets    GET /v5/market/risk-limit                              all    current
 ==========  =====================================================  =====  =======================
@@ -24,10 +23,13 @@ from typing import Any, ClassVar
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles
-from liqmap.exchanges.base import VenueClient, base_coin, windows
+from liqmap.errors import ParameterError
+from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
 from liqmap.exchanges.bybit import parse
 from liqmap.exchanges.bybit.schemas import (
     BybitAccountRatioResult,
+    BybitFundingResult,
+    BybitKlineResult,
     BybitOpenInterestResult,
     BybitResponse,
     BybitRiskLimitResult,
@@ -43,6 +45,11 @@ OI_LIMIT = 200
 RATIO_LIMIT = 500
 FUNDING_LIMIT = 200
 _FIVE_MIN = 300_000
+# v5 kline ``interval`` codes (https://bybit-exchange.github.io/docs/v5/market/kline)
+_KLINE_INTERVALS = {
+    60_000: "1", 180_000: "3", 300_000: "5", 900_000: "15", 1_800_000: "30", 3_600_000: "60",
+    7_200_000: "120", 14_400_000: "240", 86_400_000: "D",
+}  # fmt: skip
 
 
 def _check(resp: BybitResponse[Any], url: str) -> None:
@@ -54,13 +61,13 @@ class BybitClient(VenueClient):
 
     venue: ClassVar[Venue] = Venue.BYBIT
     endpoints: ClassVar[dict[DataKind, Endpoint]] = {
-        DataKind.CANDLES: Endpoint("/v5/market/kline (ccxt fetch_ohlcv)", KLINE_LIMIT, DOC + "/kline"),
+        DataKind.CANDLES: Endpoint("/v5/market/kline", KLINE_LIMIT, DOC + "/kline"),
         DataKind.OI: Endpoint(
             "/v5/market/open-interest", OI_LIMIT, DOC + "/open-interest",
             note="base-coin OI valued at the 5m close",
         ),
         DataKind.FUNDING: Endpoint(
-            "/v5/market/funding/history (ccxt fetch_funding_rate_history)", FUNDING_LIMIT,
+            "/v5/market/funding/history", FUNDING_LIMIT,
             DOC + "/history-fund-rate",
         ),
         DataKind.LONG_SHORT: Endpoint("/v5/market/account-ratio", RATIO_LIMIT, DOC + "/long-short-ratio"),
@@ -77,33 +84,57 @@ class BybitClient(VenueClient):
         """``BTC-USDT-SWAP``/``BTC`` -> ``BTCUSDT``."""
         return base_coin(symbol) + "USDT"
 
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol."""
-        return f"{base_coin(symbol)}/USDT:USDT"
-
     def _pages(
         self, kind: DataKind, symbol: str, start_ms: int, end_ms: int, interval_ms: int
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
-            return self._ccxt_ohlcv(
-                symbol,
-                start_ms,
-                end_ms,
-                interval_ms,
-                limit=KLINE_LIMIT,
-                source="bybit /v5/market/kline",
-            )
+            return self._klines(symbol, start_ms, end_ms, interval_ms)
         if kind is DataKind.FUNDING:
-            return self._ccxt_funding(
-                symbol,
-                start_ms,
-                end_ms,
-                limit=FUNDING_LIMIT,
+            return self._funding_windows(
+                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
                 source="bybit /v5/market/funding/history",
-            )
+            )  # fmt: skip
         if kind is DataKind.OI:
             return self._oi(symbol, start_ms, end_ms)
         return self._ratios(symbol, start_ms, end_ms)
+
+    def _klines(
+        self, symbol: str, start_ms: int, end_ms: int, interval_ms: int
+    ) -> AsyncIterator[Candles]:
+        code = _KLINE_INTERVALS.get(interval_ms)
+        if code is None:
+            raise ParameterError(
+                f"bybit serves candles of {', '.join(map(interval_name, _KLINE_INTERVALS))}, "
+                f"not {interval_ms} ms"
+            )
+        path = self.endpoints[DataKind.CANDLES].path
+
+        async def page(a: int, b: int) -> list[list[str]]:
+            resp = await self.http.get(
+                path, {"category": "linear", "symbol": self.native(symbol), "interval": code,
+                       "start": a, "end": b - 1, "limit": KLINE_LIMIT},
+                BybitResponse[BybitKlineResult], check=_check,
+            )  # fmt: skip
+            return resp.result.list if resp.result else []
+
+        return self._candle_windows(
+            symbol, start_ms, end_ms, interval_ms, limit=KLINE_LIMIT, page=page,
+            source=f"bybit {path}",
+        )  # fmt: skip
+
+    def _funding_page(self, symbol: str) -> FundingPage:
+        path = self.endpoints[DataKind.FUNDING].path
+
+        async def page(a: int, b: int) -> list[tuple[object, object]]:
+            resp = await self.http.get(
+                path, {"category": "linear", "symbol": self.native(symbol), "startTime": a,
+                       "endTime": b - 1, "limit": FUNDING_LIMIT},
+                BybitResponse[BybitFundingResult], check=_check,
+            )  # fmt: skip
+            rows = resp.result.list if resp.result else []
+            return [(r.fundingRateTimestamp, r.fundingRate) for r in rows]
+
+        return page
 
     async def _oi(self, symbol: str, start_ms: int, end_ms: int) -> AsyncIterator[Record]:
         path = self.endpoints[DataKind.OI].path
@@ -115,18 +146,7 @@ class BybitClient(VenueClient):
                 BybitResponse[BybitOpenInterestResult], check=_check,
             )  # fmt: skip
             rows = resp.result.list if resp.result else []
-            bars = [
-                p
-                async for p in self._ccxt_ohlcv(
-                    symbol,
-                    a - _FIVE_MIN,
-                    b,
-                    _FIVE_MIN,
-                    limit=KLINE_LIMIT,
-                    source="bybit /v5/market/kline",
-                )
-                if len(p)
-            ]
+            bars = [p async for p in self._klines(symbol, a - _FIVE_MIN, b, _FIVE_MIN) if len(p)]
             prices = concat(bars) if bars else None
             yield parse.parse_open_interest(
                 rows, prices if isinstance(prices, Candles) else None, source=f"bybit {path}"

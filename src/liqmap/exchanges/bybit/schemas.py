@@ -16,6 +16,9 @@ import msgspec
 __all__ = [
     "BybitAccountRatio",
     "BybitAccountRatioResult",
+    "BybitFundingRate",
+    "BybitFundingResult",
+    "BybitKlineResult",
     "BybitOpenInterest",
     "BybitOpenInterestResult",
     "BybitResponse",
@@ -98,3 +101,35 @@ class BybitRiskLimitResult(msgspec.Struct, frozen=True):
     )  # Bybit: "list"
     category: str = ""
     nextPageCursor: str = ""
+
+
+class BybitKlineResult(msgspec.Struct, frozen=True):
+    """``result`` of ``GET /v5/market/kline`` (newest first); each row is
+    ``[startTime, openPrice, highPrice, lowPrice, closePrice, volume, turnover]`` as text, volume in
+    the base coin::
+
+        {"category": "linear", "symbol": "BTCUSDT",
+         "list": [["1670608800000", "17071", "17073", "17027", "17055.5", "268611", "15.74"]]}
+    """
+
+    list: builtins.list[builtins.list[str]] = msgspec.field(default_factory=builtins.list)
+    symbol: str = ""
+    category: str = ""
+
+
+class BybitFundingRate(msgspec.Struct, frozen=True):
+    """One ``GET /v5/market/funding/history`` item::
+
+    {"symbol": "ETHPERP", "fundingRate": "0.0001", "fundingRateTimestamp": "1672041600000"}
+    """
+
+    symbol: str
+    fundingRate: str
+    fundingRateTimestamp: str
+
+
+class BybitFundingResult(msgspec.Struct, frozen=True):
+    """``result`` of ``GET /v5/market/funding/history`` (newest first)."""
+
+    list: builtins.list[BybitFundingRate] = msgspec.field(default_factory=builtins.list)
+    category: str = ""

@@ -5,7 +5,7 @@ kind     request (``POST /info``)                                    page    his
 =======  ==========================================================  ======  =====================
 candles  ``{"type": "candleSnapshot", "req": {coin, interval, ...}}``  5000   the latest 5,000 bars
 oi       ``{"type": "metaAndAssetCtxs"}`` openInterest x markPx      1       current value only
-funding  ccxt fetch_funding_rate_history (``fundingHistory``)         500    full
+funding  ``{"type": "fundingHistory", "coin", "startTime", ...}``      500    full
 brackets ``{"type": "metaAndAssetCtxs"}`` meta.marginTables          all    current
 =======  ==========================================================  ======  =====================
 
@@ -24,10 +24,15 @@ from typing import Any, ClassVar
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.exchanges.base import VenueClient, base_coin, interval_name, windows
+from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
 from liqmap.exchanges.http import Budget
 from liqmap.exchanges.hyperliquid import parse
-from liqmap.exchanges.hyperliquid.schemas import HlCandle, HlClearinghouseState, HlMetaAndAssetCtxs
+from liqmap.exchanges.hyperliquid.schemas import (
+    HlCandle,
+    HlClearinghouseState,
+    HlFunding,
+    HlMetaAndAssetCtxs,
+)
 from liqmap.exchanges.records import DataKind, Endpoint, Record
 
 __all__ = ["HyperliquidClient"]
@@ -54,7 +59,7 @@ class HyperliquidClient(VenueClient):
             note="current value only: each sync stores one snapshot",
         ),
         DataKind.FUNDING: Endpoint(
-            "/info fundingHistory (ccxt fetch_funding_rate_history)", FUNDING_LIMIT,
+            "/info fundingHistory", FUNDING_LIMIT,
             DOC + "/perpetuals#retrieve-historical-funding-rates",
         ),
         DataKind.BRACKETS: Endpoint("/info metaAndAssetCtxs marginTables", 0, DOC + "/perpetuals"),
@@ -71,10 +76,6 @@ class HyperliquidClient(VenueClient):
         """``BTCUSDT`` -> ``BTC``."""
         return base_coin(symbol)
 
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol."""
-        return f"{base_coin(symbol)}/USDC:USDC"
-
     def depth_ms(self, kind: DataKind, interval_ms: int) -> int | None:
         """How far back ``kind`` is served at ``interval_ms`` (None: full history)."""
         if kind is DataKind.CANDLES:
@@ -87,15 +88,23 @@ class HyperliquidClient(VenueClient):
         if kind is DataKind.CANDLES:
             return self._candles(symbol, start_ms, end_ms, interval_ms)
         if kind is DataKind.FUNDING:
-            return self._ccxt_funding(
-                symbol,
-                start_ms,
-                end_ms,
-                limit=FUNDING_LIMIT,
+            return self._funding_windows(
+                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
                 source="hyperliquid fundingHistory",
-                weight=WEIGHT_INFO + FUNDING_LIMIT / 20.0,
-            )
+            )  # fmt: skip
         return self._oi(symbol, start_ms, end_ms)
+
+    def _funding_page(self, symbol: str) -> FundingPage:
+        coin = self.native(symbol)
+
+        async def page(a: int, b: int) -> list[tuple[object, object]]:
+            rows = await self.http.post(
+                "/info", {"type": "fundingHistory", "coin": coin, "startTime": a, "endTime": b - 1},
+                list[HlFunding], weight=WEIGHT_INFO + FUNDING_LIMIT / 20.0,
+            )  # fmt: skip
+            return [(r.time, r.fundingRate) for r in rows]
+
+        return page
 
     async def _candles(
         self, symbol: str, start_ms: int, end_ms: int, interval_ms: int

@@ -13,6 +13,7 @@ __all__ = [
     "HlAssetPosition",
     "HlCandle",
     "HlClearinghouseState",
+    "HlFunding",
     "HlLeverage",
     "HlMarginSummary",
     "HlMarginTable",
@@ -143,3 +144,15 @@ class HlClearinghouseState(msgspec.Struct, frozen=True):
     crossMaintenanceMarginUsed: str = "0"
     withdrawable: str = "0"
     time: int = 0
+
+
+class HlFunding(msgspec.Struct, frozen=True):
+    """``{"type": "fundingHistory", "coin": ..., "startTime": ...}`` item::
+
+    {"coin": "ETH", "fundingRate": "-0.00022196", "premium": "-0.00052196", "time": 1683849600076}
+    """
+
+    coin: str
+    fundingRate: str
+    time: int
+    premium: str = ""

@@ -3,11 +3,11 @@
 ============  ==================================================================  =====  =============
 kind          endpoint                                                            page   history
 ============  ==================================================================  =====  =============
-candles       ccxt fetch_ohlcv (GET /api/v5/market/history-candles)               100    full
+candles       GET /api/v5/market/history-candles                                   100    full
 oi            GET /api/v5/rubik/stat/contracts/open-interest-history (5m)         100    latest 1,440
 taker         GET /api/v5/rubik/stat/taker-volume-contract (5m, unit=0)           100    latest 1,440
 long_short    GET /api/v5/rubik/stat/contracts/long-short-account-ratio-contract  100    latest 1,440
-funding       ccxt fetch_funding_rate_history (GET /api/v5/public/funding-rate-history) 100  3 months
+funding       GET /api/v5/public/funding-rate-history                              100    3 months
 brackets      GET /api/v5/public/position-tiers (+ instruments, mark-price)       all    current
 liquidations  GET /api/v5/public/liquidation-orders (state=filled)                100    recent only
 ============  ==================================================================  =====  =============
@@ -23,12 +23,15 @@ from typing import Any, ClassVar
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.errors import UnknownSymbolError
+from liqmap.domain.market import Candles
+from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.exchanges._wire import num
-from liqmap.exchanges.base import VenueClient, base_coin, windows
+from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
 from liqmap.exchanges.http import Budget
 from liqmap.exchanges.okx import parse
 from liqmap.exchanges.okx.schemas import (
+    OkxCandleRow,
+    OkxFundingRate,
     OkxInstrument,
     OkxLiquidation,
     OkxLongShortRow,
@@ -48,6 +51,11 @@ CANDLE_LIMIT = 100
 FUNDING_LIMIT = 100
 _FIVE_MIN = 300_000
 _RUBIK_DEPTH = 1440 * _FIVE_MIN
+# candle ``bar`` codes (UTC days), https://www.okx.com/docs-v5/en/#order-book-trading-market-data
+_BARS = {
+    60_000: "1m", 180_000: "3m", 300_000: "5m", 900_000: "15m", 1_800_000: "30m",
+    3_600_000: "1H", 7_200_000: "2H", 14_400_000: "4H", 86_400_000: "1Dutc",
+}  # fmt: skip
 
 
 def _check(resp: OkxResponse[Any], url: str) -> None:
@@ -60,7 +68,7 @@ class OkxClient(VenueClient):
     venue: ClassVar[Venue] = Venue.OKX
     endpoints: ClassVar[dict[DataKind, Endpoint]] = {
         DataKind.CANDLES: Endpoint(
-            "/api/v5/market/history-candles (ccxt fetch_ohlcv)", CANDLE_LIMIT,
+            "/api/v5/market/history-candles", CANDLE_LIMIT,
             DOC + "#order-book-trading-market-data-get-candlesticks-history",
         ),
         DataKind.OI: Endpoint(
@@ -77,7 +85,7 @@ class OkxClient(VenueClient):
             DOC + "#trading-statistics-rest-api-get-contract-long-short-ratio", history_ms=_RUBIK_DEPTH,
         ),
         DataKind.FUNDING: Endpoint(
-            "/api/v5/public/funding-rate-history (ccxt fetch_funding_rate_history)", FUNDING_LIMIT,
+            "/api/v5/public/funding-rate-history", FUNDING_LIMIT,
             DOC + "#public-data-rest-api-get-funding-rate-history", history_ms=92 * 86_400_000,
         ),
         DataKind.BRACKETS: Endpoint(
@@ -96,33 +104,56 @@ class OkxClient(VenueClient):
         """``BTCUSDT`` -> ``BTC-USDT-SWAP``."""
         return f"{base_coin(symbol)}-USDT-SWAP"
 
-    def ccxt_symbol(self, symbol: str) -> str:
-        """ccxt's unified symbol."""
-        return f"{base_coin(symbol)}/USDT:USDT"
-
     def _pages(
         self, kind: DataKind, symbol: str, start_ms: int, end_ms: int, interval_ms: int
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
-            return self._ccxt_ohlcv(
-                symbol,
-                start_ms,
-                end_ms,
-                interval_ms,
-                limit=CANDLE_LIMIT,
-                source="okx /api/v5/market/history-candles",
-            )
+            return self._candles(symbol, start_ms, end_ms, interval_ms)
         if kind is DataKind.FUNDING:
-            return self._ccxt_funding(
-                symbol,
-                start_ms,
-                end_ms,
-                limit=FUNDING_LIMIT,
+            return self._funding_windows(
+                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
                 source="okx /api/v5/public/funding-rate-history",
-            )
+            )  # fmt: skip
         if kind is DataKind.LIQUIDATIONS:
             return self._liquidations(symbol, start_ms, end_ms)
         return self._rubik(kind, symbol, start_ms, end_ms)
+
+    def _candles(
+        self, symbol: str, start_ms: int, end_ms: int, interval_ms: int
+    ) -> AsyncIterator[Candles]:
+        bar = _BARS.get(interval_ms)
+        if bar is None:
+            raise ParameterError(
+                f"okx serves candles of {', '.join(map(interval_name, _BARS))}, not {interval_ms} ms"
+            )
+        path = self.endpoints[DataKind.CANDLES].path
+
+        async def page(a: int, b: int) -> list[list[str]]:
+            # ``after``: older than (exclusive), ``before``: newer than (exclusive)
+            resp = await self.http.get(
+                path, {"instId": self.native(symbol), "bar": bar, "after": b, "before": a - 1,
+                       "limit": CANDLE_LIMIT},
+                OkxResponse[OkxCandleRow], check=_check,
+            )  # fmt: skip
+            return [[r.ts, r.o, r.h, r.l, r.c, r.volCcy or r.vol] for r in resp.data]
+
+        return self._candle_windows(
+            symbol, start_ms, end_ms, interval_ms, limit=CANDLE_LIMIT, page=page,
+            source=f"okx {path}",
+        )  # fmt: skip
+
+    def _funding_page(self, symbol: str) -> FundingPage:
+        path = self.endpoints[DataKind.FUNDING].path
+
+        async def page(a: int, b: int) -> list[tuple[object, object]]:
+            resp = await self.http.get(
+                path, {"instId": self.native(symbol), "after": b, "before": a - 1,
+                       "limit": FUNDING_LIMIT},
+                OkxResponse[OkxFundingRate], check=_check,
+            )  # fmt: skip
+            return [(r.fundingTime, r.fundingRate) for r in resp.data]
+
+        return page
 
     async def _rubik(
         self, kind: DataKind, symbol: str, start_ms: int, end_ms: int

@@ -13,6 +13,8 @@ from typing import Generic, TypeVar
 import msgspec
 
 __all__ = [
+    "OkxCandleRow",
+    "OkxFundingRate",
     "OkxInstrument",
     "OkxLiquidation",
     "OkxLiquidationDetail",
@@ -116,3 +118,34 @@ class OkxLiquidation(msgspec.Struct, frozen=True):
     instId: str = ""
     instFamily: str = ""
     uly: str = ""
+
+
+class OkxCandleRow(msgspec.Struct, array_like=True, frozen=True):
+    """``GET /api/v5/market/history-candles`` row (newest first)
+    ``[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]``; for swaps ``vol`` counts contracts
+    and ``volCcy`` is the base coin."""
+
+    ts: str
+    o: str
+    h: str
+    l: str  # noqa: E741 - OKX's field name
+    c: str
+    vol: str
+    volCcy: str = ""
+    volCcyQuote: str = ""
+    confirm: str = ""
+
+
+class OkxFundingRate(msgspec.Struct, frozen=True):
+    """``GET /api/v5/public/funding-rate-history`` item (newest first)::
+
+    {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "fundingRate": "0.0000746",
+     "realizedRate": "0.0000746", "fundingTime": "1703059200000", "method": "current_period"}
+    """
+
+    instId: str
+    fundingRate: str
+    fundingTime: str
+    realizedRate: str = ""
+    instType: str = ""
+    method: str = ""

@@ -1,5 +1,5 @@
-"""ccxt behind liqmap's rules: pointed at the local server, its HTTP faults mapped to liqmap's
-errors and retried by the same policy, its aiohttp session closed."""
+"""Funding history over the venues' own REST (no ccxt): HTTP faults map to liqmap's errors and are
+retried by the same policy as every other endpoint; answers in the wrong shape are named."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _exch_wire import FAST, json_response, resource
+from _exch_wire import FAST, json_response
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -25,7 +25,7 @@ def _funding_ok() -> Response:
 
 
 @pytest.mark.asyncio
-async def test_429_on_the_ccxt_path_waits_retry_after(
+async def test_429_on_the_funding_path_waits_retry_after(
     server: HTTPServer, settings: Settings
 ) -> None:
     seen: list[float] = []
@@ -38,9 +38,6 @@ async def test_429_on_the_ccxt_path_waits_retry_after(
             )
         return _funding_ok()
 
-    server.expect_request("/fapi/v1/exchangeInfo").respond_with_json(
-        resource("binance_exchangeInfo.json")
-    )
     server.expect_request("/fapi/v1/fundingRate").respond_with_handler(funding)
     async with client_for("binance", settings, retry=FAST) as c:
         got = await c.fetch(DataKind.FUNDING, "BTCUSDT", T0, T0 + 1)
@@ -49,8 +46,10 @@ async def test_429_on_the_ccxt_path_waits_retry_after(
 
 
 @pytest.mark.asyncio
-async def test_451_on_the_ccxt_path_is_geo_blocked(server: HTTPServer, settings: Settings) -> None:
-    server.expect_request("/fapi/v1/exchangeInfo").respond_with_json(
+async def test_451_on_the_funding_path_is_geo_blocked(
+    server: HTTPServer, settings: Settings
+) -> None:
+    server.expect_request("/fapi/v1/fundingRate").respond_with_json(
         {"code": 0, "msg": "restricted"}, status=451
     )
     async with client_for("binance", settings, retry=FAST) as c:
@@ -59,10 +58,7 @@ async def test_451_on_the_ccxt_path_is_geo_blocked(server: HTTPServer, settings:
 
 
 @pytest.mark.asyncio
-async def test_malformed_answer_on_the_ccxt_path(server: HTTPServer, settings: Settings) -> None:
-    server.expect_request("/fapi/v1/exchangeInfo").respond_with_json(
-        resource("binance_exchangeInfo.json")
-    )
+async def test_malformed_answer_on_the_funding_path(server: HTTPServer, settings: Settings) -> None:
     server.expect_request("/fapi/v1/fundingRate").respond_with_data(
         "<html>maintenance</html>", content_type="text/html"
     )
@@ -73,23 +69,17 @@ async def test_malformed_answer_on_the_ccxt_path(server: HTTPServer, settings: S
 
 
 @pytest.mark.asyncio
-async def test_wrong_shape_on_the_ccxt_path(server: HTTPServer, settings: Settings) -> None:
-    server.expect_request("/fapi/v1/exchangeInfo").respond_with_json(
-        resource("binance_exchangeInfo.json")
-    )
+async def test_wrong_shape_on_the_funding_path(server: HTTPServer, settings: Settings) -> None:
     server.expect_request("/fapi/v1/fundingRate").respond_with_json(
         [{"symbol": "BTCUSDT", "fundingTime": "soon"}]
     )
     async with client_for("binance", settings, retry=FAST) as c:
-        with pytest.raises(MalformedResponseError, match="cannot read"):
+        with pytest.raises(MalformedResponseError, match="fundingTime"):
             await c.fetch(DataKind.FUNDING, "BTCUSDT", T0, T0 + 1)
 
 
 @pytest.mark.asyncio
-async def test_non_numeric_rate_on_the_ccxt_path(server: HTTPServer, settings: Settings) -> None:
-    server.expect_request("/fapi/v1/exchangeInfo").respond_with_json(
-        resource("binance_exchangeInfo.json")
-    )
+async def test_non_numeric_rate_on_the_funding_path(server: HTTPServer, settings: Settings) -> None:
     server.expect_request("/fapi/v1/fundingRate").respond_with_json(
         [{"symbol": "BTCUSDT", "fundingTime": T0, "fundingRate": "n/a", "markPrice": "0"}]
     )

@@ -1,0 +1,115 @@
+"""Fast, bounded JSON: the compiled matrix writer equals ``json.dumps``, a heatmap's price path is
+one bar per column unless asked for every bar, and result arrays are read-only views when safe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import liqmap
+from liqmap.cli.app import main
+from liqmap.core.columns import bars_at_columns
+from liqmap.core.jsonnum import usd_rows_json
+from liqmap.core.results import PricePath, _ro
+from liqmap.io.export import to_json
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (7, 1), (1, 9), (0, 4), (3, 0), (40, 300)])
+def test_matrix_writer_equals_json_dumps(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(sum(shape))
+    a = rng.standard_normal(shape) * 10.0 ** rng.integers(0, 17, shape)
+    a[rng.random(shape) < 0.5] = 0.0
+    expected = json.dumps(np.rint(a).astype(np.int64).tolist(), separators=(",", ":"))
+    assert usd_rows_json(a).decode() == expected
+
+
+def test_matrix_writer_rounds_half_to_even_and_zeroes_non_finite() -> None:
+    a = np.array([[0.5, 1.5, 2.5, -0.5, -1.5, 1e6 + 0.49, np.nan, np.inf, -np.inf]])
+    assert usd_rows_json(a) == b"[[0,2,2,0,-2,1000000,0,0,0]]"
+    with pytest.raises(ValueError, match="2-D"):
+        usd_rows_json(np.zeros(3))
+
+
+def test_bars_at_columns_merges_each_columns_bars() -> None:
+    rng = np.random.default_rng(3)
+    ts = np.arange(100, dtype=np.int64) * 60_000
+    o, h, lo, c = (rng.random(100) for _ in range(4))
+    cols = np.array([-5, 0, 59_000, 600_000, 600_000, 3_000_000, 9_000_000], np.int64)
+    t, oo, hh, ll, cc = bars_at_columns(ts, (o, h, lo, c), cols)
+    prev = None
+    expected = []
+    for col in cols:  # brute force: bars after the previous column up to this one
+        sel = (ts <= col) if prev is None else ((ts > prev) & (ts <= col))
+        prev = col
+        if sel.any():
+            idx = np.flatnonzero(sel)
+            expected.append((col, o[idx[0]], h[idx].max(), lo[idx].min(), c[idx[-1]]))
+    assert t.tolist() == [e[0] for e in expected]
+    np.testing.assert_array_equal(oo, [e[1] for e in expected])
+    np.testing.assert_array_equal(hh, [e[2] for e in expected])
+    np.testing.assert_array_equal(ll, [e[3] for e in expected])
+    np.testing.assert_array_equal(cc, [e[4] for e in expected])
+
+
+def test_ro_views_read_only_inputs_and_copies_writable_ones() -> None:
+    frozen = np.arange(5.0)
+    frozen.setflags(write=False)
+    view = frozen[1:]
+    assert _ro(frozen) is frozen and _ro(view) is view
+    writable = np.arange(5.0)
+    out = _ro(writable)
+    assert out is not writable and not out.flags.writeable
+    writable[0] = 99.0
+    assert out[0] == 0.0  # the copy does not follow the caller's later writes
+    ro_of_writable = writable.view()
+    ro_of_writable.setflags(write=False)
+    assert _ro(ro_of_writable) is not ro_of_writable  # its base can still be written
+    assert _ro([1.0, 2.0]).tolist() == [1.0, 2.0]
+
+
+def test_price_path_of_candles_is_not_copied() -> None:
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    pp = PricePath(data.candles.ts_ms, data.candles.open, data.candles.high, data.candles.low,
+                   data.candles.close)  # fmt: skip
+    assert np.shares_memory(pp.close, data.candles.close)
+
+
+@pytest.fixture(scope="module")
+def heatmap() -> liqmap.LiquidationHeatmap:
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    return liqmap.estimate_heatmap(data, window="24h", bins=120, columns=48)
+
+
+def test_heatmap_json_is_the_documented_layout_with_a_path_per_column(
+    heatmap: liqmap.LiquidationHeatmap,
+) -> None:
+    d = json.loads(to_json(heatmap))
+    plain = json.loads(json.dumps(heatmap.to_dict(price_path="columns"), allow_nan=False))
+    assert d == plain
+    assert len(d["price_path"]["close"]) <= len(d["ts_ms"]) == 48
+    assert set(d["price_path"]["ts_ms"]) <= set(d["ts_ms"])
+    assert all(isinstance(x, int) for row in d["long_usd"] for x in row)  # whole USD
+    full = json.loads(to_json(heatmap, full_path=True))
+    assert len(full["price_path"]["close"]) == len(heatmap.price_path.close) > 48
+    assert max(full["price_path"]["high"]) == max(d["price_path"]["high"])
+
+
+def test_heatmap_cli_json_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["heatmap", "BTCUSDT", "--source", "demo", "--window", "24h", "--bins", "60",
+            "--columns", "24"]  # fmt: skip
+    out = tmp_path / "h.json"
+    assert main([*args, "--out", str(out)]) == 0
+    assert main([*args, "--json", "--full-path"]) == 0
+    printed = json.loads(capsys.readouterr().out.splitlines()[-1])
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert len(written["price_path"]["close"]) <= 24 < len(printed["price_path"]["close"])
+    assert written["long_usd"] == printed["long_usd"]
+
+
+def test_map_json_is_msgspec_encoded_and_finite(tmp_path: Path) -> None:
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    m = liqmap.estimate_map(data, window="24h")
+    assert json.loads(to_json(m)) == json.loads(json.dumps(m.to_dict(), allow_nan=False))
