@@ -40,14 +40,17 @@ def workload() -> None:
     """Run the public API once on the demo market so every kernel compiles its signatures."""
     import liqmap
     from liqmap.core.depth import power_profile
+    from liqmap.core.impact import ImpactModel
     from liqmap.io.export import to_json
 
     data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
     m = liqmap.estimate_map(data, window="24h")
     liqmap.estimate_map(data.candles, window="24h")  # without OI: the volume-sized path
     to_json(liqmap.estimate_heatmap(data, window="24h", columns=24))
+    impact = ImpactModel(sigma_daily=0.03, volume_usd_daily=20e9)
     for shock in (-3.0, 3.0):
         liqmap.simulate_cascade(m, power_profile(50e6, 1.0), shock_pct=shock)
+        liqmap.simulate_cascade(m, impact, shock_pct=shock)  # the default model of `cascade`
 
 
 def _dispatchers(mod: ModuleType) -> dict[str, Any]:
