@@ -71,6 +71,7 @@ def _eager_help() -> str:
         name="liqmap", help=cli_app._HELP, no_args_is_help=True, add_completion=False,
         pretty_exceptions_enable=False,
     )  # fmt: skip
+    app.callback()(cli_app._root)  # the same group options (--tz) as the lazy app
     for module in cli_app.COMMAND_MODULES:
         importlib.import_module(f"liqmap.cli.{module}").register(app)
     from typer.testing import CliRunner

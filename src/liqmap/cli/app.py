@@ -75,7 +75,11 @@ class LazyGroup(TyperGroup):
     """
 
     def __init__(self, **attrs: Any) -> None:
+        from liqmap.cli.coercion import lighten_param
+
         super().__init__(**attrs)
+        for param in self.params:  # the group's own options (--tz) convert without pydantic too
+            lighten_param(param)
         self._modules = {name: module for name, module, _ in COMMANDS}
         self._help = {name: text for name, _, text in COMMANDS}
         self._listing = False
@@ -141,6 +145,7 @@ def _root(
         help="Display time zone for text and charts: UTC (default), an IANA name such as "
         "Europe/Berlin, or an offset such as +02:00. Data and JSON stay UTC.",
         show_default=False,
+        metavar="ZONE",
     ),
 ) -> None:
     """Liquidation maps and heatmaps for crypto perpetual futures, with exact margin math."""
