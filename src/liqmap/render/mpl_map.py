@@ -310,6 +310,8 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: 
         Line2D([], [], color=st.short_color, lw=2.0, label="Cumulative shorts (price rises)"),
         Line2D([], [], color=st.price_line, lw=1.3, ls=(0, (5, 3)), label="Current price"),
     ]
+    if m.band_usd.size:  # the shaded area behind the bars (see _draw_band)
+        handles.append(Patch(color=st.muted, alpha=0.35, label="80% band (p10-p90)"))
     fig.legend(
         handles=handles,
         loc="center left",
