@@ -129,15 +129,7 @@ def resolve_depth(
 
 def map_for(req: MapRequest) -> LiquidationMap:
     """The map of a request (same options and sources as ``liqmap map``, multi-venue too)."""
-    if req.markets is not None:
-        return api.estimate_multi_map(
-            req.markets, window=req.window, at=req.at, brackets=req.brackets_by_venue(),
-            params=req.params, bins=req.bins, range_pct=req.range_pct,
-        )  # fmt: skip
-    return api.estimate_map(
-        req.data, window=req.window, at=req.at, exchange=req.exchange, brackets=req.brackets,
-        params=req.params, bins=req.bins, range_pct=req.range_pct,
-    )  # fmt: skip
+    return req.estimate()
 
 
 def source_of(req: MapRequest, source: str) -> tuple[str, bool]:

@@ -41,20 +41,6 @@ DEFAULT_COLUMNS = 720
 __all__ = ["register"]
 
 
-def _map_from(req: MapRequest) -> LiquidationMap:
-    from liqmap import api
-
-    if req.markets is not None:
-        return api.estimate_multi_map(
-            req.markets, window=req.window, at=req.at, brackets=req.brackets_by_venue(),
-            params=req.params, bins=req.bins, range_pct=req.range_pct,
-        )  # fmt: skip
-    return api.estimate_map(
-        req.data, window=req.window, at=req.at, exchange=req.exchange, brackets=req.brackets,
-        params=req.params, bins=req.bins, range_pct=req.range_pct,
-    )  # fmt: skip
-
-
 def map_cmd(
     symbol: SymbolArg,
     source: SourceOpt = "exchange",
@@ -79,7 +65,7 @@ def map_cmd(
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
         range_pct=range_pct, offline=offline,
     )  # fmt: skip
-    m = _map_from(req)
+    m = req.estimate()
     _finish(m, out, as_json, "print_map")
 
 
@@ -161,7 +147,7 @@ def levels_cmd(
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
         range_pct=range_pct, offline=offline,
     )  # fmt: skip
-    m = _map_from(req)
+    m = req.estimate()
     if as_json:
         d = m.to_dict()
         keep = ("schema", "symbol", "exchange", "price", "as_of_ms", "as_of", "window", "tiers")

@@ -14,6 +14,7 @@ from liqmap.errors import ParameterError
 if TYPE_CHECKING:  # the library loads when a command runs, not when its options are declared
     from liqmap import api
     from liqmap.config import EstimatorParams
+    from liqmap.core.results import LiquidationMap
 
 #: ``liqmap.core.maps.DEFAULT_BINS`` (a test keeps them equal; importing it loads the estimator).
 DEFAULT_BINS = 400
@@ -177,6 +178,20 @@ class MapRequest:
         from liqmap import api
 
         return api.per_venue(self.brackets, venues)
+
+    def estimate(self) -> LiquidationMap:
+        """The map of this request: one venue's, or the venues' combined map."""
+        from liqmap import api
+
+        if self.markets is not None:
+            return api.estimate_multi_map(
+                self.markets, window=self.window, at=self.at, brackets=self.brackets_by_venue(),
+                params=self.params, bins=self.bins, range_pct=self.range_pct,
+            )  # fmt: skip
+        return api.estimate_map(
+            self.data, window=self.window, at=self.at, exchange=self.exchange,
+            brackets=self.brackets, params=self.params, bins=self.bins, range_pct=self.range_pct,
+        )  # fmt: skip
 
 
 EXCHANGE = "exchange"
