@@ -412,7 +412,21 @@
   }
 
   // what the cascade and plan panels (panels.js) use: the same fetch, drawing and selection
-  window.liqmapApp = { getJson, draw, selection, onView: (fn) => viewers.push(fn) };
+  /** Select a market (the Markets panel): the selectors follow, the page redraws. */
+  function select(source, symbol) {
+    const src = state.meta.sources.find((s) => s.name === source);
+    if (!src || !src.symbols.includes(symbol)) return;
+    if (source === state.source && symbol === state.symbol) return;
+    const other = source !== state.source;
+    state.source = fillSelect($("source"), state.meta.sources.map((s) => s.name), source);
+    state.symbol = fillSelect($("symbol"), src.symbols, symbol);
+    if (other) fillSelect($("calc-exchange"), state.meta.exchanges, src.exchange);
+    state.entryEdited = false;
+    reloadAll();
+    connectLive();
+  }
+
+  window.liqmapApp = { getJson, draw, selection, select, onView: (fn) => viewers.push(fn) };
 
   document.addEventListener("DOMContentLoaded", init);
 })();
