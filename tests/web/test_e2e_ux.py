@@ -192,7 +192,9 @@ def test_markets_panel_lists_selects_and_scans(page: Page, api_server: str) -> N
         " .market-sym')).map(b => b.textContent)"
     )
     assert {"BTCUSDT", "ETHUSDT"} <= set(listed)
-    head = page.js("document.querySelector('.market-col[data-source=demo] .market-head').textContent")
+    head = page.js(
+        "document.querySelector('.market-col[data-source=demo] .market-head').textContent"
+    )
     assert head.startswith("demo")
     price_btc = page.text("stat-price")
     renders = page.renders()
@@ -201,7 +203,9 @@ def test_markets_panel_lists_selects_and_scans(page: Page, api_server: str) -> N
     page.wait(f"Number(document.body.dataset.renders) > {renders}", 60)
     assert page.js("document.getElementById('symbol').value") == "ETHUSDT"
     assert "symbol=ETHUSDT" in page.js("window.location.search")
-    assert int(page.js("Number(document.getElementById('map-chart').dataset.renders)")) > map_renders
+    assert (
+        int(page.js("Number(document.getElementById('map-chart').dataset.renders)")) > map_renders
+    )
     assert page.text("stat-price") != price_btc
     pressed = page.js("document.querySelector('.market-sym[aria-pressed=true]').dataset.symbol")
     assert pressed == "ETHUSDT"
