@@ -6,7 +6,7 @@ import numpy as np
 
 from benchmarks._harness import Result, measure
 from benchmarks.data import btc_1m_30d, btc_1m_from_5m, btc_table
-from liqmap.core.live import LiveMap
+from liqmap.core.live_map import LiveMap
 from liqmap.core.maps import estimate_heatmap, estimate_map
 
 DAY = 86_400_000

@@ -38,9 +38,9 @@ from liqmap.accuracy.groundtruth import (
     truth_tiers,
 )
 from liqmap.accuracy.result import BacktestConfig
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.estimator import Grid
 from liqmap.io.atomic import atomic_writer
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.sim import SimConfig, SimulationResult, simulate
 from liqmap.timeutil import parse_time_ms
 

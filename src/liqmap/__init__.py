@@ -24,11 +24,10 @@ if TYPE_CHECKING:
         plot,
         true_map,
     )
-    from liqmap.config import DEFAULT_PARAMS, EstimatorParams
     from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
     from liqmap.core.depth import DepthProfile
     from liqmap.core.depth_models import depth_model
-    from liqmap.core.live import LiveMap
+    from liqmap.core.live_map import LiveMap
     from liqmap.core.margin import LiquidationQuote
     from liqmap.core.plan import Plan, PlanConfig, make_plan
     from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from liqmap.errors import InputError, LiqmapError
     from liqmap.io.files import load_candles, load_flow, load_liquidations, load_open_interest
     from liqmap.io.orderbook import load_depth
+    from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 # Where each public name lives; imported on first use, so ``import liqmap`` (and every command
 # that needs only part of the library) stays light.
@@ -53,11 +53,11 @@ _LAZY = {
         "MarketData", "estimate_heatmap", "estimate_map", "liquidation_price", "load_market",
         "load_params", "plot", "true_map",
     ),
-    "liqmap.config": ("DEFAULT_PARAMS", "EstimatorParams"),
+    "liqmap.model_config": ("DEFAULT_PARAMS", "EstimatorParams"),
     "liqmap.core.cascade": ("CascadeConfig", "CascadeResult", "simulate_cascade"),
     "liqmap.core.depth": ("DepthProfile",),
     "liqmap.core.depth_models": ("depth_model",),
-    "liqmap.core.live": ("LiveMap",),
+    "liqmap.core.live_map": ("LiveMap",),
     "liqmap.core.margin": ("LiquidationQuote",),
     "liqmap.core.plan": ("Plan", "PlanConfig", "make_plan"),
     "liqmap.core.results": ("Cluster", "Coverage", "LiquidationHeatmap", "LiquidationMap"),

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core import maps as _maps
 from liqmap.core import margin as _margin
 from liqmap.core.margin import LiquidationQuote
@@ -21,6 +20,7 @@ from liqmap.domain.enums import Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = [

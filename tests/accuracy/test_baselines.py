@@ -7,9 +7,9 @@ import pytest
 
 from liqmap.accuracy.backtest import WalkForward
 from liqmap.accuracy.baselines import ladder_params, ladder_ratios, uniform_profile
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents
+from liqmap.model_config import DEFAULT_PARAMS
 
 MIN = 60_000
 

@@ -20,8 +20,8 @@ from liqmap.accuracy.calibrate import (
     calibrate,
     fit_params,
 )
-from liqmap.config import EstimatorParams
 from liqmap.errors import EmptyWindowError, ParameterError
+from liqmap.model_config import EstimatorParams
 from liqmap.sim import SimConfig, SimulationResult, simulate
 
 H = 3_600_000

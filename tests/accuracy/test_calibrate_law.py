@@ -11,8 +11,8 @@ import pytest
 from liqmap import api
 from liqmap.cli.app import main
 from liqmap.cli.calibrate_law import recorded_spans
-from liqmap.config import EstimatorParams, lognormal_cells
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams, lognormal_cells
 
 DAY = 86_400_000
 

@@ -19,8 +19,8 @@ from liqmap.accuracy.groundtruth import (
     standard_variants,
     true_mix_params,
 )
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.estimator import Grid
+from liqmap.model_config import DEFAULT_PARAMS
 from liqmap.sim import LEVERAGE_POPULATIONS, SimConfig, SimulationResult
 
 H = 3_600_000

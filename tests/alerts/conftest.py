@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from pytest_httpserver import HTTPServer
 
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.results import Cluster, Coverage, LiquidationMap
 from liqmap.domain.market import LiquidationEvents
+from liqmap.model_config import DEFAULT_PARAMS
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 LEVERAGES = (5.0, 10.0, 25.0, 50.0, 100.0)  # hand-built maps: five fixed tiers

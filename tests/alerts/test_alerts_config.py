@@ -210,7 +210,7 @@ def test_errors_are_input_errors_and_direct_construction_validates() -> None:
 
 
 def test_every_config_key_is_documented() -> None:
-    from liqmap.alerts import config
+    from liqmap.alerts import config_file as config
 
     doc = (EXAMPLE.parent / "alerts.md").read_text(encoding="utf-8")
     keys = {*config._COMMON, *config._WEBHOOK, "kind"}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from liqmap.alerts.alert import Alert
-from liqmap.alerts.config import WebhookConfig
+from liqmap.alerts.config_file import WebhookConfig
 from liqmap.alerts.outbox import Outbox
 from liqmap.alerts.webhook import WebhookSender
 

@@ -28,7 +28,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from liqmap.archive.download import DownloadSummary, download_archive
-from liqmap.archive.http import RetryPolicy
+from liqmap.archive.fetch import RetryPolicy
 from liqmap.archive.layout import ArchiveFile, ArchiveKind
 from liqmap.domain.market import Candles
 from liqmap.errors import DiskFullError

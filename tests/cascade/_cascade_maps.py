@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.results import Cluster, Coverage, LiquidationMap
 from liqmap.domain.market import Candles
+from liqmap.model_config import DEFAULT_PARAMS
 
 HOUR = 3_600_000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00Z

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from _markets import MINUTE, T0, make_candles
 
-from liqmap.config import EstimatorParams
 from liqmap.core.maps import estimate_heatmap, estimate_map
 from liqmap.core.margin import liq_price_ratio
 from liqmap.domain.enums import Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, OpenInterest
 from liqmap.errors import EmptyWindowError, ParameterError
+from liqmap.model_config import EstimatorParams
 
 HOUR = 3_600_000
 NO_DECAY = (math.inf,) * len(EstimatorParams().leverages)

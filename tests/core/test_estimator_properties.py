@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_kernel_reference import _random_bars
 
-from liqmap.config import EstimatorParams
 from liqmap.core import _kernel as kern
 from liqmap.core.estimator import Grid, KernelState, run_kernel
+from liqmap.model_config import EstimatorParams
 
 
 @settings(max_examples=60, deadline=None)

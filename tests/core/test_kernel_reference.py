@@ -10,10 +10,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from liqmap.config import EstimatorParams
 from liqmap.core._reference import ReferenceInputs, reference_run
 from liqmap.core.bars import BarInputs
 from liqmap.core.estimator import Grid, KernelState, run_kernel
+from liqmap.model_config import EstimatorParams
 
 
 def _random_bars(

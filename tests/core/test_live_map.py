@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from _markets import make_candles
 
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.bars import prepare_bars
 from liqmap.core.estimator import Grid, KernelState, run_kernel, tier_ratios
-from liqmap.core.live import LiveMap
+from liqmap.core.live_map import LiveMap
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import OpenInterest
 from liqmap.errors import ParameterError
+from liqmap.model_config import DEFAULT_PARAMS
 
 
 def test_live_equals_batch_without_recentring(table: MarginTable) -> None:

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from _markets import make_candles
 
-from liqmap.config import EstimatorParams
 from liqmap.core.maps import estimate_map
 from liqmap.core.multivenue import VenueInput, combine_maps, estimate_multi_venue, venue_params
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams
 
 HOUR = 3_600_000
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.results import Coverage, LiquidationMap, usd_between_edges
+from liqmap.model_config import DEFAULT_PARAMS
 
 
 def _map(long_bins: list[float], short_bins: list[float], *, lo: float = 90.0) -> LiquidationMap:

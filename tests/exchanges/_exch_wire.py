@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from liqmap.exchanges.http import RetryPolicy
+from liqmap.exchanges.rest import RetryPolicy
 
 RESOURCES = Path(__file__).parent / "resources"
 FAST = RetryPolicy(

@@ -21,7 +21,7 @@ from liqmap.errors import (
     MalformedResponseError,
     RateLimitError,
 )
-from liqmap.exchanges.http import (
+from liqmap.exchanges.rest import (
     Budget,
     HttpClient,
     RateLimiter,

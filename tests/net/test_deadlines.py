@@ -16,14 +16,14 @@ import pytest
 from _trickle import Trickler, elapsed
 
 from liqmap.alerts.alert import Alert
-from liqmap.alerts.config import WebhookConfig
+from liqmap.alerts.config_file import WebhookConfig
 from liqmap.alerts.webhook import WebhookSender
-from liqmap.archive.http import ArchiveClient
-from liqmap.archive.http import RetryPolicy as ArchiveRetry
+from liqmap.archive.fetch import ArchiveClient
+from liqmap.archive.fetch import RetryPolicy as ArchiveRetry
 from liqmap.archive.layout import ArchiveFile
 from liqmap.domain.enums import Venue
 from liqmap.errors import ExchangeTimeoutError
-from liqmap.exchanges.http import HttpClient, RetryPolicy
+from liqmap.exchanges.rest import HttpClient, RetryPolicy
 from liqmap.net import Deadline, DeadlineExceeded, within
 from liqmap.settings import Settings
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
-from liqmap.config import DEFAULT_PARAMS
 from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap, PricePath
 from liqmap.domain.market import Gap
+from liqmap.model_config import DEFAULT_PARAMS
 
 T0_MS = 1_769_860_800_000  # 2026-01-31 12:00 UTC
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -12,7 +12,7 @@ import pytest
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 from liqmap.render import heatmap_figure, map_figure, render_heatmap_html, render_map_html
-from liqmap.render._heat import DEFAULT_VIEW_PCT, MAX_CANDLES, view_rows
+from liqmap.render.heatmap_scale import DEFAULT_VIEW_PCT, MAX_CANDLES, view_rows
 from liqmap.render.html_heatmap import HEATMAP_TRACE_NAME
 from liqmap.render.html_map import HOVER_TRACE_NAME
 

@@ -13,7 +13,7 @@ from matplotlib.transforms import Bbox
 
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap
 from liqmap.render import heatmap_figure, map_figure
-from liqmap.render._heat import color_ramp
+from liqmap.render.heatmap_scale import color_ramp
 from liqmap.render.html_heatmap import _colorscale
 from liqmap.render.mpl_compare import compare_matplotlib
 from liqmap.render.mpl_heatmap import heatmap_matplotlib

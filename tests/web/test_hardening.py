@@ -13,7 +13,7 @@ import httpx
 from _web import make_app, serve, wait_ready
 
 from liqmap.web.guard import BuildGate, Overloaded, allowed_hosts_for
-from liqmap.web.hot import Recipe
+from liqmap.web.response_cache import Recipe
 
 
 def test_build_gate_sheds_past_its_queue() -> None:

@@ -127,7 +127,7 @@ def test_tier_view_keeps_only_the_tiers_shown() -> None:
 
 def test_freshness_rule() -> None:
     """Issue 14 item 2: stored data is live only while fresh; the demo runs on simulated time."""
-    from liqmap.web.live import FRESH_MS, freshness
+    from liqmap.web.live_events import FRESH_MS, freshness
 
     now = 1_800_000_000_000
     assert freshness("store", now - 60_000, now)["status"] == "live"

@@ -42,7 +42,6 @@ from liqmap.accuracy.result import (
     MapStats,
     Points,
 )
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.estimator import (
     Grid,
     KernelState,
@@ -56,6 +55,7 @@ from liqmap.domain.enums import ContractKind, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = ["MapSnapshot", "WalkForward", "backtest", "evaluation_times"]
 

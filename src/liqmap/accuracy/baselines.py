@@ -26,9 +26,9 @@ from dataclasses import fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.config import EstimatorParams
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.domain.market import Candles
+from liqmap.model_config import EstimatorParams
 
 __all__ = ["ladder_inputs", "ladder_params", "ladder_ratios", "uniform_profile"]
 

@@ -44,13 +44,13 @@ from liqmap.accuracy.calibrate_objective import (
     Reach,
 )
 from liqmap.accuracy.calibrate_reach import case_loss, excursions, reach_probability
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.results import iso_ms
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
 from liqmap.io.atomic import atomic_writer
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = [
     "FIT_GROUPS",

@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.config import EstimatorParams
 from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents
 from liqmap.errors import EmptyWindowError
+from liqmap.model_config import EstimatorParams
 
 __all__ = ["LeverageFit", "fit_leverage"]
 

@@ -59,13 +59,13 @@ from liqmap._aot import load
 from liqmap.accuracy import metrics
 from liqmap.accuracy.backtest import WalkForward, evaluation_times
 from liqmap.accuracy.calibrate_reach import case_loss, excursions, reach_probability
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.bars import BarInputs
 from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import EmptyWindowError, ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 if TYPE_CHECKING:
     from liqmap.core import _kernel as kern

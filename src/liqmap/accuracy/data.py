@@ -37,7 +37,6 @@ from numpy.typing import NDArray
 
 from liqmap.accuracy.backtest import backtest
 from liqmap.accuracy.result import BacktestConfig, BacktestResult
-from liqmap.config import EstimatorParams
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.io.brackets import load_brackets
@@ -47,6 +46,7 @@ from liqmap.io.files import (
     load_liquidations_report,
     merge_flow,
 )
+from liqmap.model_config import EstimatorParams
 
 __all__ = [
     "MAX_PRICE_DEV_PCT",

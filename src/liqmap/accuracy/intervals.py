@@ -37,7 +37,6 @@ from liqmap.accuracy.backtest import _oi_known_at, evaluation_times
 from liqmap.accuracy.baselines import ladder_inputs, ladder_params, ladder_ratios, uniform_profile
 from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, MagnetRow, ScoreRow
 from liqmap.accuracy.truth import IntervalTruth
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.binmass import usd_between_edges
 from liqmap.core.estimator import Grid, KernelState, run_kernel
 from liqmap.core.maps import estimate_map
@@ -46,6 +45,7 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = ["IntervalWalk", "Snapshot"]
 

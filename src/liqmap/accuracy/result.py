@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.accuracy import metrics
-from liqmap.config import EstimatorParams
 from liqmap.core.maps import DEFAULT_BINS
 from liqmap.core.results import iso_ms
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams
 
 if TYPE_CHECKING:
     from rich.table import Table

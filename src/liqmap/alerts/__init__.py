@@ -15,9 +15,9 @@ The config format and the JSON layout are documented in ``docs/alerts.md``.
 
 from liqmap.alerts.alert import ALERT_SCHEMA, Alert, AlertKind, AlertValue
 from liqmap.alerts.bus import AlertBus, Subscription
-from liqmap.alerts.config import AlertsConfig, WebhookConfig, load_config, parse_config
+from liqmap.alerts.config_file import AlertsConfig, WebhookConfig, load_config, parse_config
+from liqmap.alerts.cooldown import CooldownGate
 from liqmap.alerts.engine import AlertEngine, RuleOutcome
-from liqmap.alerts.gate import CooldownGate
 from liqmap.alerts.rules import (
     DEFAULT_COOLDOWN_MS,
     AlertConfigError,

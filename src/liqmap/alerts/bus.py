@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from liqmap.alerts.alert import Alert
-from liqmap.alerts.gate import CooldownGate
+from liqmap.alerts.cooldown import CooldownGate
 
 __all__ = ["AlertBus", "Subscription"]
 

@@ -34,7 +34,7 @@ import httpx
 
 from liqmap.alerts.alert import Alert
 from liqmap.alerts.bus import AlertBus, Subscription
-from liqmap.alerts.config import AlertsConfig, load_config
+from liqmap.alerts.config_file import AlertsConfig, load_config
 from liqmap.alerts.engine import AlertEngine
 from liqmap.alerts.outbox import DEFAULT_CAPACITY, Outbox
 from liqmap.alerts.webhook import DeliveryResult, Sleep, WebhookSender

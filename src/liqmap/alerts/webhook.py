@@ -38,8 +38,8 @@ from typing import Any, Literal
 import httpx
 
 from liqmap.alerts.alert import Alert
-from liqmap.alerts.config import WebhookConfig
-from liqmap.alerts.gate import CooldownGate
+from liqmap.alerts.config_file import WebhookConfig
+from liqmap.alerts.cooldown import CooldownGate
 from liqmap.core.reading import format_duration
 from liqmap.net.deadline import Deadline, DeadlineExceeded, within
 

@@ -2,7 +2,7 @@
 
 The plan (:func:`liqmap.archive.layout.plan_files`) lists the files; those already stored (the
 store's ``downloads`` table, by URL) are skipped without a request. The rest are fetched a few
-at a time (:class:`liqmap.archive.http.ArchiveClient`), verified, and stored one at a time,
+at a time (:class:`liqmap.archive.fetch.ArchiveClient`), verified, and stored one at a time,
 each file in one transaction together with its ``downloads`` row, so an interrupted run
 resumes where it stopped and never stores a file twice. A missing file (404) is counted and
 reported, and a missing monthly file falls back to that month's daily files. A file that fails
@@ -21,7 +21,7 @@ from typing import Protocol
 
 import httpx
 
-from liqmap.archive.http import ArchiveClient, Fetched, RetryPolicy
+from liqmap.archive.fetch import ArchiveClient, Fetched, RetryPolicy
 from liqmap.archive.layout import ArchiveFile, ArchiveKind, plan_files
 from liqmap.errors import ExchangeError, InputError
 from liqmap.net.deadline import DEFAULT_DEADLINE_S

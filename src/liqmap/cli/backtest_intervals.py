@@ -21,10 +21,10 @@ from liqmap.accuracy.intervals import IntervalWalk
 from liqmap.accuracy.result import horizon_label
 from liqmap.accuracy.truth import IntervalTruth, aggregate_events, read_interval_truth
 from liqmap.cli import console
-from liqmap.config import EstimatorParams
 from liqmap.domain.enums import Venue
 from liqmap.domain.market import LiquidationEvents
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = ["SCHEMA", "interval_cmd"]

@@ -29,9 +29,9 @@ from liqmap.cli.options import (
     SourceOpt,
     SymbolArg,
 )
-from liqmap.config import EstimatorParams
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = ["calibrate_cmd", "register"]

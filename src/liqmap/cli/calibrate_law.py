@@ -13,12 +13,12 @@ from rich.table import Table
 
 from liqmap.accuracy.calibrate_leverage import LeverageFit, fit_leverage
 from liqmap.cli import console
-from liqmap.config import EstimatorParams
 from liqmap.core.results import iso_ms
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents
 from liqmap.io.atomic import atomic_writer
+from liqmap.model_config import EstimatorParams
 
 __all__ = ["LAW_SCHEMA", "recorded_spans", "write_law"]
 

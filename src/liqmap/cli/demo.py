@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from liqmap import api
 from liqmap.cli import console, show
 from liqmap.core.clusters import detect_clusters
-from liqmap.core.compare import profile_similarity
+from liqmap.core.map_distance import profile_similarity
 from liqmap.core.results import LiquidationMap
 from liqmap.io.export import write_result
 from liqmap.render.mpl_compare import render_compare_png

@@ -13,8 +13,8 @@ from liqmap.errors import ParameterError
 
 if TYPE_CHECKING:  # the library loads when a command runs, not when its options are declared
     from liqmap import api
-    from liqmap.config import EstimatorParams
     from liqmap.core.results import LiquidationMap
+    from liqmap.model_config import EstimatorParams
 
 #: ``liqmap.core.maps.DEFAULT_BINS`` (a test keeps them equal; importing it loads the estimator).
 DEFAULT_BINS = 400

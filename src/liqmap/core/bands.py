@@ -22,7 +22,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.config import EstimatorParams, lognormal_cells
+from liqmap.model_config import EstimatorParams, lognormal_cells
 
 __all__ = ["DRAWS", "Z80", "map_bands"]
 

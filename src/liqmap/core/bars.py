@@ -26,8 +26,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap._aot import load
-from liqmap.config import EstimatorParams
 from liqmap.domain.market import Candles, OpenInterest
+from liqmap.model_config import EstimatorParams
 
 if TYPE_CHECKING:
     from liqmap.core._kernel import ema

@@ -15,7 +15,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap._aot import load
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.core.formatting import format_usd
 from liqmap.core.gaps import detect_gaps
@@ -25,6 +24,7 @@ from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, LeverageError, ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 if TYPE_CHECKING:
     from liqmap.core import _kernel as kern

@@ -8,7 +8,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap._aot import load
-from liqmap.config import EstimatorParams
 from liqmap.core.bands import map_bands
 from liqmap.core.bars import BarInputs
 from liqmap.core.clusters import detect_clusters, usd_near_price
@@ -28,6 +27,7 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
+from liqmap.model_config import EstimatorParams
 
 FloatArray = NDArray[np.float64]
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.estimator import Grid, auto_range_pct, select_window, tier_ratios
 from liqmap.core.maps import DEFAULT_BINS, estimate_map, summarise
 from liqmap.core.results import Coverage, LiquidationMap
@@ -21,6 +20,7 @@ from liqmap.domain.enums import ContractKind, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = ["VenueInput", "combine_maps", "estimate_multi_venue", "venue_params"]
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.config import EstimatorParams
 from liqmap.core.binmass import usd_between_edges
 from liqmap.core.columns import bars_at_columns
 from liqmap.domain.market import Gap
+from liqmap.model_config import EstimatorParams
 
 __all__ = [
     "Cluster",

@@ -11,7 +11,6 @@ WebSocket streams live in each venue's ``stream.py``.
 """
 
 from liqmap.exchanges.base import VenueClient
-from liqmap.exchanges.http import Budget, HttpClient, RateLimiter, RetryPolicy
 from liqmap.exchanges.records import (
     AccountPosition,
     DataKind,
@@ -22,6 +21,7 @@ from liqmap.exchanges.records import (
     TakerFlow,
 )
 from liqmap.exchanges.registry import CLIENTS, client_for, endpoint_rows, supported_kinds
+from liqmap.exchanges.rest import Budget, HttpClient, RateLimiter, RetryPolicy
 
 __all__ = [
     "CLIENTS",

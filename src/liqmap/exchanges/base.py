@@ -17,8 +17,8 @@ from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles
 from liqmap.errors import ParameterError
 from liqmap.exchanges._wire import num, parse_funding, parse_ohlcv
-from liqmap.exchanges.http import Budget, HttpClient, RetryPolicy, Sleep
 from liqmap.exchanges.records import DataKind, Endpoint, FundingRates, Record, concat
+from liqmap.exchanges.rest import Budget, HttpClient, RetryPolicy, Sleep
 from liqmap.settings import Settings
 
 __all__ = ["INTERVALS_MS", "VenueClient", "base_coin", "interval_name", "windows"]

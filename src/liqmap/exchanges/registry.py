@@ -10,10 +10,10 @@ from liqmap.domain.enums import Venue
 from liqmap.exchanges.base import VenueClient
 from liqmap.exchanges.binance.client import BinanceClient, BinanceCoinmClient
 from liqmap.exchanges.bybit.client import BybitClient
-from liqmap.exchanges.http import RetryPolicy, Sleep
 from liqmap.exchanges.hyperliquid.client import HyperliquidClient
 from liqmap.exchanges.okx.client import OkxClient
 from liqmap.exchanges.records import DataKind
+from liqmap.exchanges.rest import RetryPolicy, Sleep
 from liqmap.settings import Settings
 
 __all__ = ["CLIENTS", "client_for", "endpoint_rows", "supported_kinds"]

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles
 from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.io.brackets import default_table, load_brackets
 from liqmap.io.fallback import fallback_table, is_fallback
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = [
     "LIVE_REACH_MS", "NOTE_PREFIX", "TableKind", "allowed_mix", "resolve_table", "table_kind",

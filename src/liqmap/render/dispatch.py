@@ -7,8 +7,8 @@ from pathlib import Path
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
-from liqmap.render._heat import DEFAULT_VIEW_PCT, PathMode
 from liqmap.render._plotly import JsMode
+from liqmap.render.heatmap_scale import DEFAULT_VIEW_PCT, PathMode
 from liqmap.render.html_heatmap import render_heatmap_html
 from liqmap.render.html_map import render_map_html
 from liqmap.render.mpl_heatmap import render_heatmap_png

@@ -1,6 +1,6 @@
 """Liquidation heatmap as interactive plotly: zoom/pan, hover with time, price bin and USD.
 
-The colour bar is linear in USD with colours placed by ``_heat.color_ramp`` (the same scale as
+The colour bar is linear in USD with colours placed by ``heatmap_scale.color_ramp`` (the same scale as
 the PNG, stated in the subtitle), so hover and colour bar show plain dollars. The view is the
 traded range +/- ``view_pct`` % of price; only those rows are written (file size). The price
 path (close line, or candles drawn as bars: the partial plotly bundle has no candlestick trace)
@@ -21,7 +21,15 @@ from matplotlib.colors import to_hex
 
 from liqmap.core.formatting import display_tz, format_usd_ticks, tz_name, utc_offset_ms
 from liqmap.core.results import LiquidationHeatmap, PricePath
-from liqmap.render._heat import (
+from liqmap.render._plotly import JsMode, axis_decimals, base_layout, title_block, write_html
+from liqmap.render.formatting import (
+    format_price,
+    format_usd,
+    heatmap_subtitle,
+    heatmap_title,
+    price_decimals,
+)
+from liqmap.render.heatmap_scale import (
     DEFAULT_VIEW_PCT,
     PathMode,
     color_ramp,
@@ -33,14 +41,6 @@ from liqmap.render._heat import (
     time_step_ms,
     use_candles,
     view_rows,
-)
-from liqmap.render._plotly import JsMode, axis_decimals, base_layout, title_block, write_html
-from liqmap.render.formatting import (
-    format_price,
-    format_usd,
-    heatmap_subtitle,
-    heatmap_title,
-    price_decimals,
 )
 from liqmap.render.style import DARK, Style
 

@@ -22,7 +22,9 @@ from matplotlib.lines import Line2D
 
 from liqmap.core.formatting import display_tz, tz_name
 from liqmap.core.results import LiquidationHeatmap, PricePath
-from liqmap.render._heat import (
+from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
+from liqmap.render.formatting import heatmap_subtitle, heatmap_title, price_decimals
+from liqmap.render.heatmap_scale import (
     DEFAULT_VIEW_PCT,
     PathMode,
     color_ramp,
@@ -35,8 +37,6 @@ from liqmap.render._heat import (
     use_candles,
     view_rows,
 )
-from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
-from liqmap.render.formatting import heatmap_subtitle, heatmap_title, price_decimals
 from liqmap.render.style import DARK, Style
 
 __all__ = ["heatmap_matplotlib", "render_heatmap_png"]

@@ -30,9 +30,9 @@ from liqmap.settings import Settings
 from liqmap.web.cache import Body, make_body
 from liqmap.web.config import WebConfig
 from liqmap.web.guard import Overloaded, TokenGate
-from liqmap.web.hot import HotPath
-from liqmap.web.live import AlertHook, forward_alerts, run_demo_feed, run_poller
+from liqmap.web.live_events import AlertHook, forward_alerts, run_demo_feed, run_poller
 from liqmap.web.params import FieldError
+from liqmap.web.response_cache import HotPath
 from liqmap.web.routes import router
 from liqmap.web.scan import router as scan_router
 from liqmap.web.sources import DemoSource, Source, Sources

@@ -18,11 +18,11 @@ from typing import Annotated, Literal
 from fastapi import Query, Request
 
 from liqmap import api
-from liqmap.config import EstimatorParams
 from liqmap.core.results import tier_label
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
 from liqmap.limits import heatmap_max_cells
+from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import WINDOWS, parse_duration_ms, parse_time_ms
 from liqmap.web.sources import Snapshot, Source, Sources
 

@@ -21,7 +21,7 @@ from liqmap.domain.enums import Venue
 from liqmap.errors import InputError, LeverageError, UnknownSymbolError
 from liqmap.timeutil import WINDOWS
 from liqmap.web import models
-from liqmap.web.live import LiveEvent, freshness, sse_stream
+from liqmap.web.live_events import LiveEvent, freshness, sse_stream
 from liqmap.web.params import (
     DEFAULT_WINDOW,
     PAGE_HEATMAP_BINS,

@@ -3,7 +3,7 @@
 :class:`WebState` lives on ``app.state.liqmap``. :meth:`WebState.respond` is the one path every
 data endpoint takes: a cached body for the current data version is sent from the event loop at
 once; otherwise the body is built in a worker thread (once, however many ask) and cached. The
-request is remembered: :class:`liqmap.web.hot.HotPath` answers it again without routing, and
+request is remembered: :class:`liqmap.web.response_cache.HotPath` answers it again without routing, and
 :meth:`WebState.prebuild` rebuilds it when new data comes, before the update is published.
 """
 
@@ -26,14 +26,14 @@ from liqmap.settings import Settings
 from liqmap.web.cache import Body, LruCache, make_body
 from liqmap.web.config import WebConfig
 from liqmap.web.guard import BuildGate
-from liqmap.web.hot import JSON, Recipe, wire
-from liqmap.web.live import AlertHook, Hub, LiveEvent
+from liqmap.web.live_events import AlertHook, Hub, LiveEvent
 from liqmap.web.params import (
     PAGE_HEATMAP_BINS,
     PAGE_HEATMAP_COLUMNS,
     HeatmapQuery,
     default_map_query,
 )
+from liqmap.web.response_cache import JSON, Recipe, wire
 from liqmap.web.service import Results
 from liqmap.web.sources import Snapshot, Source, Sources
 

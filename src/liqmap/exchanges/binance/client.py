@@ -30,8 +30,8 @@ from liqmap.exchanges.binance.schemas import (
     BinanceOpenInterestHist,
     BinanceTakerLongShortRatio,
 )
-from liqmap.exchanges.http import Budget
 from liqmap.exchanges.records import DataKind, Endpoint, Record
+from liqmap.exchanges.rest import Budget
 
 __all__ = ["BinanceClient", "BinanceCoinmClient"]
 

@@ -34,8 +34,8 @@ from liqmap.exchanges.bybit.schemas import (
     BybitResponse,
     BybitRiskLimitResult,
 )
-from liqmap.exchanges.http import Budget
 from liqmap.exchanges.records import DataKind, Endpoint, Record, concat
+from liqmap.exchanges.rest import Budget
 
 __all__ = ["BybitClient"]
 

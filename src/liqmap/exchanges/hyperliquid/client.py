@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
-from liqmap.exchanges.http import Budget
 from liqmap.exchanges.hyperliquid import parse
 from liqmap.exchanges.hyperliquid.schemas import (
     HlCandle,
@@ -34,6 +33,7 @@ from liqmap.exchanges.hyperliquid.schemas import (
     HlMetaAndAssetCtxs,
 )
 from liqmap.exchanges.records import DataKind, Endpoint, Record
+from liqmap.exchanges.rest import Budget
 
 __all__ = ["HyperliquidClient"]
 

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.clusters import detect_clusters, usd_near_price
 from liqmap.core.reading import compose_reading, format_usd
 from liqmap.core.results import Coverage, LiquidationMap
@@ -38,6 +37,7 @@ from liqmap.errors import DataFileError, ExchangeClientError, ExchangeError, Par
 from liqmap.exchanges.hyperliquid.client import HyperliquidClient
 from liqmap.exchanges.hyperliquid.parse import parse_positions
 from liqmap.exchanges.records import AccountPosition, PositionSnapshot
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = [
     "fetch_positions",

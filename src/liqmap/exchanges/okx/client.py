@@ -27,7 +27,6 @@ from liqmap.domain.market import Candles
 from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.exchanges._wire import num
 from liqmap.exchanges.base import FundingPage, VenueClient, base_coin, interval_name, windows
-from liqmap.exchanges.http import Budget
 from liqmap.exchanges.okx import parse
 from liqmap.exchanges.okx.schemas import (
     OkxCandleRow,
@@ -42,6 +41,7 @@ from liqmap.exchanges.okx.schemas import (
     OkxTakerVolumeRow,
 )
 from liqmap.exchanges.records import DataKind, Endpoint, Record
+from liqmap.exchanges.rest import Budget
 
 __all__ = ["OkxClient"]
 

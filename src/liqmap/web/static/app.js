@@ -273,7 +273,7 @@
   }
 
   // --- live updates ------------------------------------------------------------------------
-  // Freshness (liqmap.web.live.freshness): stored data is "live" only while its newest record
+  // Freshness (liqmap.web.live_events.freshness): stored data is "live" only while its newest record
   // is at most fresh_ms old by the server's clock; older data shows its age, never a green dot.
   const feed = { kind: null, status: null, version: null, skew: 0, freshMs: 600000, timer: null };
 

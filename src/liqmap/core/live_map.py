@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqmap._aot import load
-from liqmap.config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.core.bars import prepare_bars
 from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
 from liqmap.core.maps import summarise
@@ -24,6 +23,7 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, OpenInterest
 from liqmap.errors import ParameterError
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 if TYPE_CHECKING:
     from liqmap.core import _kernel as kern
