@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from _web import serve, wait_ready
 from test_e2e import Page, browser
@@ -63,8 +64,17 @@ def test_display_time_zone(page: Page, api_server: str) -> None:
 
     assert asof.startswith(format_time(m["as_of_ms"], parse_tz("Asia/Tokyo")).replace("JST", ""))
     assert "GMT+9" in asof or "JST" in asof
+    # the heatmap's time axis follows the zone too: the server's UTC dates moved by +9 h
+    shown = page.js("document.getElementById('heat-chart').layout.xaxis")
+    served = page.js("document.getElementById('heat-chart').data[0].x.slice(0, 2)")
     page.open(api_server + "/")
     assert page.text("stat-asof").startswith(format_time(m["as_of_ms"]))
+    utc = page.js("document.getElementById('heat-chart').layout.xaxis")
+    utc_x = page.js("document.getElementById('heat-chart').data[0].x.slice(0, 2)")
+    assert "(UTC)" in utc["title"]["text"] and "(GMT+9)" in shown["title"]["text"]
+    nine_h = np.timedelta64(9, "h")
+    for zoned, plain in [*zip(shown["range"], utc["range"], strict=True), *zip(served, utc_x, strict=True)]:
+        assert np.datetime64(zoned) - np.datetime64(plain) == nine_h
 
 
 def test_demo_symbols_are_separate_markets(api_server: str) -> None:

@@ -26,7 +26,7 @@
   window.liqmapDashboard = state; // read by the end-to-end tests
   const viewers = []; // panels that follow the selection (cascade, plan): called after each render
 
-  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el } = window.liqmapFormat;
+  const { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el, TZ, zoneName, toZoneDate } = window.liqmapFormat;
 
   // plotly.js loads asynchronously (the 1.5 MB cartesian bundle): data is fetched meanwhile
   const plotlyReady = new Promise((resolve, reject) => {
@@ -193,6 +193,22 @@
     return layout;
   }
 
+  // The server draws time axes in UTC; with ?tz= the heatmap's dates move to the display zone's
+  // wall time (data stays UTC) and the axis title names the zone, as the page's text does.
+  function toDisplayZone(fig) {
+    const ax = fig.layout && fig.layout.xaxis;
+    if (TZ === "UTC" || !ax || ax.type !== "date") return fig;
+    const isDate = (v) => typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v);
+    for (const trace of fig.data) {
+      if (Array.isArray(trace.x) && trace.x.length && isDate(trace.x[0])) trace.x = trace.x.map(toZoneDate);
+    }
+    const ranged = Array.isArray(ax.range) && ax.range.every(isDate);
+    const end = ranged ? Date.parse(`${ax.range[1]}Z`) : Date.now();
+    if (ranged) ax.range = ax.range.map(toZoneDate);
+    if (ax.title && typeof ax.title.text === "string") ax.title.text = ax.title.text.replace("(UTC)", `(${zoneName(end)})`);
+    return fig;
+  }
+
   function draw(id, fig, which) {
     const node = $(id);
     const first = !node.classList.contains("js-plotly-plot");
@@ -243,7 +259,7 @@
       renderNumbers(m);
       const draws = [];
       if (parts.map) draws.push(draw("map-chart", figs.shift(), "map"));
-      if (parts.heat) draws.push(draw("heat-chart", figs.shift(), "heat"));
+      if (parts.heat) draws.push(draw("heat-chart", toDisplayZone(figs.shift()), "heat"));
       await Promise.all(draws);
       hideBanner();
       state.renders += 1;

@@ -46,6 +46,25 @@
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
   }
 
+  // Offset of the display zone from UTC at `ms` (DST-aware), and the zone's short name there.
+  function zoneOffsetMs(ms) {
+    if (TZ === "UTC") return 0;
+    const p = Object.fromEntries(TIME_PARTS.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    const wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute);
+    return wall - Math.floor(ms / 60000) * 60000;
+  }
+  function zoneName(ms) {
+    if (TZ === "UTC") return "UTC";
+    return TIME_PARTS.formatToParts(new Date(ms)).find((x) => x.type === "timeZoneName").value;
+  }
+  // A plotly date (UTC wall time, no zone) -> the display zone's wall time, as plotly reads it.
+  // Mirrors liqmap.render.html_heatmap._wall (plotly dates carry no zone).
+  function toZoneDate(iso) {
+    const ms = Date.parse(iso.endsWith("Z") ? iso : `${iso}Z`);
+    if (!Number.isFinite(ms)) return iso;
+    return new Date(ms + zoneOffsetMs(ms)).toISOString().slice(0, 23);
+  }
+
   // mirrors liqmap.core.formatting.format_duration, coarsened to two units
   function fmtAge(ms) {
     const s = Math.floor(Math.max(0, ms) / 1000);
@@ -67,5 +86,7 @@
     return node;
   }
 
-  window.liqmapFormat = { fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el, TZ };
+  window.liqmapFormat = {
+    fmtUsd, priceDecimals, fmtPrice, fmtPct, fmtTime, fmtAge, el, TZ, zoneOffsetMs, zoneName, toZoneDate,
+  };
 })();
