@@ -73,7 +73,10 @@ def test_display_time_zone(page: Page, api_server: str) -> None:
     utc_x = page.js("document.getElementById('heat-chart').data[0].x.slice(0, 2)")
     assert "(UTC)" in utc["title"]["text"] and "(GMT+9)" in shown["title"]["text"]
     nine_h = np.timedelta64(9, "h")
-    for zoned, plain in [*zip(shown["range"], utc["range"], strict=True), *zip(served, utc_x, strict=True)]:
+    for zoned, plain in [
+        *zip(shown["range"], utc["range"], strict=True),
+        *zip(served, utc_x, strict=True),
+    ]:
         assert np.datetime64(zoned) - np.datetime64(plain) == nine_h
 
 
