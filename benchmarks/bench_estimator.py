@@ -16,10 +16,11 @@ def run() -> list[Result]:
     bars, table = btc_1m_30d(), btc_table()
     out = [
         Result(
-            "map: 30d of 1m bars (43,198), 5 tiers, 2,000 bins",
+            "map: 30d of 1m bars (43,198), 6 cells, 2,000 bins",
             measure(lambda: estimate_map(bars, window_ms=30 * DAY, table=table, bins=2000)),
             0.050,
         ),
+        *_spread_costs(bars, table),
         Result(
             "heatmap: same bars, 2,000 bins x 720 columns",
             measure(
@@ -42,6 +43,28 @@ def run() -> list[Result]:
         )
     )
     out.append(_live(bars, table))
+    return out
+
+
+def _spread_costs(bars, table) -> list[Result]:  # type: ignore[no-untyped-def]
+    """The cost of the cells' spans (docs/model.md 2.11): the same map at cell_spread 0 and 1."""
+    from liqmap.model_config import EstimatorParams
+
+    out = []
+    for k in (0.0, 1.0):
+        p = EstimatorParams(cell_spread=k)
+        for bins in (400, 2000):
+            out.append(
+                Result(
+                    f"map: 30d of 1m bars, {bins:,} bins, cell_spread {k:g}",
+                    measure(
+                        lambda p=p, bins=bins: estimate_map(
+                            bars, window_ms=30 * DAY, table=table, bins=bins, params=p
+                        )
+                    ),
+                    0.050,
+                )
+            )
     return out
 
 

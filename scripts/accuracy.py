@@ -4,6 +4,7 @@ Usage::
 
     python scripts/accuracy.py                       # every window, writes docs (make accuracy)
     python scripts/accuracy.py --window dev --quick  # development window only, ~30 s, no docs
+    python scripts/accuracy.py --fit-bands           # conformal band quantiles (dev window only)
 
 Walk-forward, one map per hour with the shipped defaults (24h window, default parameters, 400
 bins), scored per interval against the hourly truth (the tapes summed per hour) with the
@@ -18,6 +19,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from liqmap.accuracy.band_fit import fit_band_quantiles
 from liqmap.accuracy.interval_report import (
     cell,
     check_targets,
@@ -40,6 +43,7 @@ from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, eval
 from liqmap.accuracy.intervals import IntervalWalk
 from liqmap.accuracy.result import horizon_label
 from liqmap.io.atomic import write_atomic
+from liqmap.model_config import DEFAULT_PARAMS
 from liqmap.testing.windows import StudyWindow, load_window
 
 REPO = Path(__file__).resolve().parents[1]
@@ -312,6 +316,28 @@ def _c(c: dict[str, Any]) -> str:
     return f"{c['value']:+.2f} [{c['lo']:+.2f}, {c['hi']:+.2f}]"
 
 
+def fit_bands(data: Path, console: Console) -> int:
+    """Split-conformal band quantiles on the development window only (docs/model.md 2.14)."""
+    w = load_window(data, "dev")
+    params = replace(DEFAULT_PARAMS, band_log_q10=0.0, band_log_q90=0.0, band_floor_share=0.0)
+    walk = IntervalWalk(w.candles, w.truth, table=w.table, oi=w.oi, events=w.events, mark=w.mark,
+                        config=CFG, params=params)  # fmt: skip
+    cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*cols, console=console) as progress:
+        task = progress.add_task("maps dev (draws-only bands)", total=1)
+        res = walk.run(w.start_ms, w.end_ms, label=w.name, notes=w.notes,
+                       progress=lambda i, n: progress.update(task, completed=i + 1, total=n))  # fmt: skip
+    fit = fit_band_quantiles(res.rows, CFG.horizons_ms[0])
+    console.print(f"dev, {horizon_label(CFG.horizons_ms[0])}, {fit.n} side-intervals: "
+                  f"band_log_q10 = {fit.q10:.3f}, band_log_q90 = {fit.q90:.3f}, "
+                  f"band_floor_share = {fit.floor_share:g} "
+                  f"(in sample: {fit.below:.1%} below, {fit.above:.1%} above, "
+                  f"{fit.coverage:.1%} inside)")  # fmt: skip
+    print(json.dumps({"band_log_q10": round(fit.q10, 3), "band_log_q90": round(fit.q90, 3),
+                      "band_floor_share": fit.floor_share}))  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("LIQMAP_SHARED_DATA", REPO.parent / "shared" / "data")))  # fmt: skip
@@ -320,8 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="100 bootstrap resamples, no docs")
     ap.add_argument("--boot", type=int, default=None, help="bootstrap resamples (default 500)")
     ap.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
+    ap.add_argument("--fit-bands", action="store_true",
+                    help="fit the conformal band quantiles on the development window and print them")  # fmt: skip
     args = ap.parse_args(argv)
     console = Console(stderr=True)
+    if args.fit_bands:
+        return fit_bands(args.data, console)
     n_boot = args.boot or (100 if args.quick else 500)
     groups = list(GROUPS) if args.window == "all" else [args.window]
     t0 = time.perf_counter()

@@ -54,6 +54,7 @@ class MarketData:
     simulation: object | None = None  # liqmap.sim.SimulationResult for the demo source
     source: str = ""
     margin_table: MarginTable | None = None  # a live table cached in the store, when there is one
+    mark: Candles | None = None  # mark-price bars: levels are crossed on mark (docs/model.md 2.15)
 
 
 def load_market(
@@ -63,6 +64,7 @@ def load_market(
     oi: str | Path | None = None,
     flow: str | Path | None = None,
     liquidations: str | Path | None = None,
+    mark: str | Path | None = None,
     demo_days: float | None = None,
     seed: int | None = None,
 ) -> MarketData:
@@ -76,12 +78,17 @@ def load_market(
     oi, flow, liquidations
         Optional files: open interest (levels or changes), the recorder's minute taker flow (with
         OI changes), observed liquidation events.
+    mark
+        Optional mark-price bars file (any bars layout): liquidations trigger on mark, so the
+        estimator crosses levels with the mark's extremes (docs/model.md 2.15).
     demo_days, seed
         Length and seed of the simulated market (demo only).
     """
     if source == DEMO:
-        if oi or flow or liquidations:
-            raise ParameterError("--oi/--flow/--liquidations apply to file sources, not to 'demo'")
+        if oi or flow or liquidations or mark:
+            raise ParameterError(
+                "--oi/--flow/--liquidations/--mark apply to file sources, not to 'demo'"
+            )
         return _demo_market(symbol, demo_days, seed)
     from liqmap.io import files
 
@@ -99,7 +106,8 @@ def load_market(
         candles = files.merge_flow(candles, flow_candles)
         oi_rec = oi_rec or flow_oi
     events = files.load_liquidations(Path(liquidations), symbol=symbol) if liquidations else None
-    return MarketData(candles, oi_rec, events, None, str(path))
+    mark_bars = files.load_candles(Path(mark), symbol=symbol) if mark else None
+    return MarketData(candles, oi_rec, events, None, str(path), mark=mark_bars)
 
 
 def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketData:
@@ -240,7 +248,7 @@ def estimate_map(
     m = _maps.estimate_map(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
         liquidations=md.liquidations, params=p, as_of_ms=_at_ms(at), bins=bins,
-        range_pct=range_pct, window_label=w,
+        range_pct=range_pct, window_label=w, mark=md.mark,
     )  # fmt: skip
     m = replace(m, notes=(*capped, *m.notes))
     return _with_table_note(m, table, brackets)
@@ -268,7 +276,7 @@ def estimate_heatmap(
     return _maps.estimate_heatmap(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
         liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
-        columns=columns, warmup_ms=warm, window_label=w,
+        columns=columns, warmup_ms=warm, window_label=w, mark=md.mark,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_PARAMS",
     "LEVERAGE_CELLS",
     "EstimatorParams",
+    "cell_mean_leverages",
     "lognormal_cells",
     "parse_leverage_mix",
 ]
@@ -35,6 +36,32 @@ def _norm_cdf(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
+def _cell_stats(
+    median: float, sigma: float, cells: tuple[float, ...]
+) -> tuple[list[float], list[float]]:
+    """Per cell ``[a, b]`` of the law: its mean-distance leverage ``1 / E[1/L | cell]`` (clipped
+    to the cell) and its probability mass ``Phi(z_b) - Phi(z_a)`` (not renormalised)."""
+    mu = math.log(median)
+    reps: list[float] = []
+    mass: list[float] = []
+    for a, b in itertools.pairwise(cells):
+        za, zb = (math.log(a) - mu) / sigma, (math.log(b) - mu) / sigma
+        m = _norm_cdf(zb) - _norm_cdf(za)
+        inv = math.exp(-mu + 0.5 * sigma * sigma) * (_norm_cdf(zb + sigma) - _norm_cdf(za + sigma))
+        rep = (m / inv) if m > 1e-300 and inv > 0 else math.sqrt(a * b)
+        reps.append(min(max(rep, a), b))
+        mass.append(max(m, 0.0))
+    return reps, mass
+
+
+def cell_mean_leverages(
+    median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
+) -> tuple[float, ...]:
+    """The mean-distance leverage ``1 / E[1/L | cell]`` of each cell of a log-normal law (the
+    liquidation distance is ~``1/L``: a cell's positions sit, on average, at this leverage)."""
+    return tuple(_cell_stats(median, sigma, cells)[0])
+
+
 def lognormal_cells(
     median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -46,17 +73,8 @@ def lognormal_cells(
     ``1 / E[1/L | cell]`` (the liquidation distance is ~``1/L``: the cell's mean distance),
     ``E[1/L | a<L<b] = exp(-mu + s^2/2) (Phi(z_b + s) - Phi(z_a + s)) / mass``.
     """
-    mu = math.log(median)
-    reps: list[float] = []
-    mass: list[float] = []
-    for a, b in itertools.pairwise(cells):
-        za, zb = (math.log(a) - mu) / sigma, (math.log(b) - mu) / sigma
-        m = _norm_cdf(zb) - _norm_cdf(za)
-        inv = math.exp(-mu + 0.5 * sigma * sigma) * (_norm_cdf(zb + sigma) - _norm_cdf(za + sigma))
-        rep = (m / inv) if m > 1e-300 and inv > 0 else math.sqrt(a * b)
-        rep = min(max(rep, a), b)
-        reps.append(float(f"{rep:.2g}"))  # 2 significant digits: readable tier labels
-        mass.append(max(m, 0.0))
+    means, mass = _cell_stats(median, sigma, cells)
+    reps = [float(f"{r:.2g}") for r in means]  # 2 significant digits: readable tier labels
     mass = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
     total = sum(mass)
     if cells == LEVERAGE_CELLS:
@@ -108,12 +126,25 @@ class EstimatorParams:
         Measured volume per unit of OI per day: without OI, OI = EMA(volume per day) / turnover
         (0 restores the ``volume_open_fraction`` rule).
     band_log_sigma
-        Residual log-dispersion that widens the 80% bands.
+        Residual log-dispersion that widens the 80% bands (``exp(-/+ 1.2816 * sigma)``) when
+        the conformal quantiles are not given.
+    band_log_q10, band_log_q90
+        Conformal band quantiles: the 10% quantile of ``log(observed / p10)`` and the 90%
+        quantile of ``log(observed / p90)`` hourly USD on the calibration data; the bands are
+        ``p10 * exp(q10)`` and ``p90 * exp(q90)`` (both or neither; docs/model.md 2.14).
+    band_floor_share
+        Share of the side's total USD, spread evenly over its side of the grid, added to the
+        p90 band before its factor: the upper band is never empty next to the price.
     prior_spread
         Entries of the stock held before the window spread this far beyond the first bar's range.
     oi_anchor
         Keep the live notional equal to a known OI level (stock-flow rule); False restores the
         net-OI-change rule (opens = max(dOI, 0), pro-rata closes).
+    cell_spread
+        With the log-normal law, how far each cell's levels spread from its mean-distance
+        leverage toward its two edges, in liquidation distance: 1 = the whole cell (the 100x
+        cell over 70x..125x: the continuous law's histogram over distance), 0 = every position
+        of the cell at its mean-distance leverage (docs/model.md 2.11).
     """
 
     leverages: tuple[float, ...] = ()
@@ -139,8 +170,15 @@ class EstimatorParams:
     turnover_per_day: float = 3.4
     turnover_ci: tuple[float, float] | None = (1.3, 7.3)
     band_log_sigma: float = 1.85  # sd of log(observed / predicted) hourly USD on the fit
+    # split-conformal bands (docs/model.md 2.14), fitted on the development window only by
+    # `python scripts/accuracy.py --fit-bands` (566 hourly side-intervals, 80.2% inside in
+    # sample); they replace the symmetric band_log_sigma rule
+    band_log_q10: float | None = -3.846
+    band_log_q90: float | None = -1.004
+    band_floor_share: float = 0.2
     prior_spread: float = 0.02
     oi_anchor: bool = True
+    cell_spread: float = 0.1
     derived: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +188,8 @@ class EstimatorParams:
             levs, w = lognormal_cells(self.leverage_median, self.leverage_sigma)
             object.__setattr__(self, "leverages", levs)
             object.__setattr__(self, "weights", w)
+            object.__setattr__(self, "derived", True)
+        elif self._is_law_copy():  # e.g. dataclasses.replace() of a derived instance
             object.__setattr__(self, "derived", True)
         if not self.half_life_hours and self.leverages:
             object.__setattr__(self, "half_life_hours", self.half_lives_for(self.leverages))
@@ -195,11 +235,38 @@ class EstimatorParams:
         _check_range("half_life_exponent", self.half_life_exponent, -3.0, 3.0)
         _check_range("turnover_per_day", self.turnover_per_day, 0.0, 1e4)
         _check_range("band_log_sigma", self.band_log_sigma, 0.0, 10.0)
+        self._validate_bands()
         _check_range("prior_spread", self.prior_spread, 0.0, 0.5)
+        _check_range("cell_spread", self.cell_spread, 0.0, 1.0)
         for name in ("leverage_median_ci", "leverage_sigma_ci", "turnover_ci"):
             v = getattr(self, name)
             if v is not None and not (0 < v[0] <= v[1] and math.isfinite(v[1])):
                 raise ParameterError(f"{name} must be (low, high) with 0 < low <= high, got {v}")
+
+    def _validate_bands(self) -> None:
+        _check_range("band_floor_share", self.band_floor_share, 0.0, 10.0)
+        q10, q90 = self.band_log_q10, self.band_log_q90
+        if (q10 is None) != (q90 is None):
+            raise ParameterError(
+                "band_log_q10 and band_log_q90 go together: give both (e.g. from "
+                "`python scripts/accuracy.py --fit-bands`) or neither"
+            )
+        if q10 is not None and q90 is not None:
+            _check_range("band_log_q10", q10, -30.0, 30.0)
+            _check_range("band_log_q90", q90, -30.0, 30.0)
+            if q10 > q90:
+                raise ParameterError(f"band_log_q10 ({q10:g}) must be <= band_log_q90 ({q90:g})")
+
+    def _is_law_copy(self) -> bool:
+        """Whether the given tiers are exactly those the log-normal law derives."""
+        try:
+            levs, w = lognormal_cells(self.leverage_median, self.leverage_sigma)
+        except (ParameterError, ValueError, ZeroDivisionError):
+            return False
+        same = tuple(self.leverages) == levs and tuple(self.weights) == w
+        return same and (
+            not self.half_life_hours or tuple(self.half_life_hours) == self.half_lives_for(levs)
+        )
 
     def half_lives_for(self, leverages: tuple[float, ...]) -> tuple[float, ...]:
         """``h(L) = half_life_10x_hours * (L / 10) ** -half_life_exponent`` per leverage."""

@@ -129,3 +129,29 @@ def test_demo_writes_charts_and_compares_with_truth(
         assert (tmp_path / name).stat().st_size > 1000, name
     assert "estimate vs truth" in out and "reading:" in out
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def _bars_csv(path: Path, n: int, step_min: int, wick: float) -> Path:
+    lines = ["timestamp,open,high,low,close,volume"]
+    for i in range(n):
+        ts = 1_767_225_600_000 + i * step_min * 60_000
+        p = 60_000 + 50 * ((i * 7) % 11 - 5)
+        lines.append(f"{ts},{p},{p * (1 + wick)},{p * (1 - wick)},{p},{10 + i % 3}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_map_with_mark_bars_crosses_levels_on_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bars = _bars_csv(tmp_path / "bars.csv", 600, 1, 0.004)
+    mark = _bars_csv(tmp_path / "mark.csv", 60, 10, 0.001)  # 10m mark bars, smaller range
+    base = ["map", "BTCUSDT", "--source", str(bars), "--window", "6h", "--json"]
+    d = _json(capsys, [*base, "--mark", str(mark)])
+    assert any("mark price for 360 of 360 bars" in n for n in d["notes"])
+    plain = _json(capsys, base)
+    assert not any("mark price" in n for n in plain["notes"])
+    assert d["bins"] != plain["bins"]
+    # --mark is for file sources of one venue
+    assert main(["map", "BTCUSDT", "--source", "demo", "--mark", str(mark)]) == 2
+    assert "--mark" in capsys.readouterr().err

@@ -59,7 +59,13 @@ def _bars_slice(bars: BarInputs, start: int, stop: int | None = None) -> BarInpu
 
 
 def _compare(
-    seed: int, n: int, n_bins: int, with_oi: bool, n_events: int, target: bool = False
+    seed: int,
+    n: int,
+    n_bins: int,
+    with_oi: bool,
+    n_events: int,
+    target: bool = False,
+    spans: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     bars = _random_bars(rng, n, with_oi, target)
@@ -68,6 +74,9 @@ def _compare(
     )
     f_long = np.array([0.8, 0.955, 0.996])
     f_short = np.array([1.2, 1.045, 1.004])
+    if spans:  # each tier spread between its ratios at two leverage edges (tier_spans)
+        f_long = np.stack((f_long, f_long - np.array([0.1, 0.02, 0.004])), axis=1)
+        f_short = np.stack((f_short, f_short + np.array([0.1, 0.02, 0.004])), axis=1)
     price = float(np.median(bars.high))
     grid = Grid.around(price, 30.0, n_bins)
     ev_bar = np.sort(rng.integers(0, n, n_events)).astype(np.int64)
@@ -112,9 +121,12 @@ def _compare(
     np.testing.assert_allclose(liq, np.array(ref.liquidated_by_bar), rtol=1e-7, atol=tol)
 
 
-@pytest.mark.parametrize(("with_oi", "target"), [(False, False), (True, False), (False, True)])
-def test_kernel_equals_reference(with_oi: bool, target: bool) -> None:
-    _compare(seed=7, n=400, n_bins=120, with_oi=with_oi, n_events=40, target=target)
+@pytest.mark.parametrize(
+    ("with_oi", "target", "spans"),
+    [(False, False, False), (True, False, False), (False, True, False), (False, True, True)],
+)
+def test_kernel_equals_reference(with_oi: bool, target: bool, spans: bool) -> None:
+    _compare(seed=7, n=400, n_bins=120, with_oi=with_oi, n_events=40, target=target, spans=spans)
 
 
 @settings(max_examples=25, deadline=None)
@@ -125,11 +137,12 @@ def test_kernel_equals_reference(with_oi: bool, target: bool) -> None:
     with_oi=st.booleans(),
     n_events=st.integers(0, 20),
     target=st.booleans(),
+    spans=st.booleans(),
 )
 def test_kernel_equals_reference_property(
-    seed: int, n: int, n_bins: int, with_oi: bool, n_events: int, target: bool
+    seed: int, n: int, n_bins: int, with_oi: bool, n_events: int, target: bool, spans: bool
 ) -> None:
-    _compare(seed, n, n_bins, with_oi, n_events, target)
+    _compare(seed, n, n_bins, with_oi, n_events, target, spans)
 
 
 @settings(max_examples=20, deadline=None)

@@ -7,7 +7,7 @@ import pytest
 from _markets import make_candles
 
 from liqmap.core.bars import prepare_bars
-from liqmap.core.estimator import Grid, KernelState, run_kernel, tier_ratios
+from liqmap.core.estimator import Grid, KernelState, run_kernel, tier_spans
 from liqmap.core.live_map import LiveMap
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
@@ -28,7 +28,7 @@ def test_live_equals_batch_without_recentring(table: MarginTable) -> None:
             c.taker_buy_volume[i], oi_usd=float(oi_levels[i + 1]),
         )  # fmt: skip
     oi = OpenInterest(np.r_[c.ts_ms, c.ts_ms[-1] + c.interval_ms], oi_levels)
-    f_long, f_short = tier_ratios(Venue.BINANCE, DEFAULT_PARAMS, table, p0)
+    f_long, f_short = tier_spans(Venue.BINANCE, DEFAULT_PARAMS, table, p0)
     state = KernelState(Grid.around(p0, 90, 400), len(DEFAULT_PARAMS.leverages))
     run_kernel(state, prepare_bars(c, oi, DEFAULT_PARAMS), DEFAULT_PARAMS, f_long, f_short)
     snap = live.snapshot()
@@ -44,9 +44,9 @@ def test_live_recentres_and_counts_what_falls_off(table: MarginTable) -> None:
     live = LiveMap("BTCUSDT", interval_ms=c.interval_ms, price=float(c.close[0]), table=table)
     for i in range(len(c)):
         live.update(int(c.ts_ms[i]), c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i])
-    # a 15% jump: the grid follows price
+    # a jump of half the grid's half-width (it recentres beyond a quarter): the grid follows price
     ts = int(c.ts_ms[-1]) + c.interval_ms
-    p = float(c.close[-1]) * 1.15
+    p = float(c.close[-1]) * (1 + live.half_pct / 200)
     live.update(ts, p, p * 1.001, p * 0.999, p, 1.0)
     g = live.state.grid
     assert g.lo < p < g.hi

@@ -49,7 +49,7 @@ from liqmap.core.estimator import (
     prepare,
     run_kernel,
     select_window,
-    tier_ratios,
+    tier_spans,
 )
 from liqmap.domain.enums import ContractKind, Venue
 from liqmap.domain.margin import MarginTable
@@ -129,7 +129,7 @@ class WalkForward:
         self._ladder_params = ladder_params(self.params)
         self._ladder_f = ladder_ratios(self.params.leverages)
         linear = venue.contract_kind is ContractKind.LINEAR
-        self._fixed_f = tier_ratios(venue, self.params, table, 1.0) if linear else None
+        self._fixed_f = tier_spans(venue, self.params, table, 1.0) if linear else None
 
     def _locate_events(self) -> FloatArray:
         """Each event's order price clipped into its bar's [low, high]; NaN where no bar."""
@@ -159,7 +159,7 @@ class WalkForward:
         p, bars, ev = prepare(window.candles, _oi_known_at(self.oi, t), fed, p)
         w = window.candles
         price = float(w.close[-1])
-        f_long, f_short = self._fixed_f or tier_ratios(self.venue, p, self.table, price)
+        f_long, f_short = self._fixed_f or tier_spans(self.venue, p, self.table, price)
         half = auto_range_pct(
             f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
         )

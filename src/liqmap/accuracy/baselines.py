@@ -26,6 +26,7 @@ from dataclasses import fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap.core.bands import floor_profile
 from liqmap.core.bars import BarInputs, prepare_bars
 from liqmap.domain.market import Candles
 from liqmap.model_config import EstimatorParams
@@ -89,10 +90,4 @@ def uniform_profile(
     Example: edges ``[0, 1, 2, 3, 4]``, price 2, totals 10 and 4 -> longs ``[5, 5, 0, 0]``,
     shorts ``[0, 0, 2, 2]``; at price 1.5 the shorts are ``[0, 4/3, 4/3, 4/3]``.
     """
-    tol = 1e-6 * float(edges[1] - edges[0])  # a price on an edge belongs to neither bin
-    below = edges[:-1] < price - tol
-    above = edges[1:] > price + tol
-    n_below, n_above = int(below.sum()), int(above.sum())
-    long_usd = np.where(below, long_total / max(n_below, 1), 0.0)
-    short_usd = np.where(above, short_total / max(n_above, 1), 0.0)
-    return long_usd, short_usd
+    return floor_profile(edges, price, long_total, short_total)  # the bands' floor, too

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
+from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_spans
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents
@@ -135,7 +135,7 @@ class _Problem:
     def predict(self, theta: FloatArray) -> FloatArray:
         p = self.params(theta)
         p, bars, _ = prepare(self.candles, None, None, p)
-        f_long, f_short = tier_ratios(self.venue, p, self.table, float(self.candles.close[-1]))
+        f_long, f_short = tier_spans(self.venue, p, self.table, float(self.candles.close[-1]))
         state = KernelState(self.grid, len(p.leverages))
         snap = np.unique(self.snap)
         out_l, out_s = run_kernel(state, bars, p, f_long, f_short, snap_bar=snap)

@@ -60,7 +60,7 @@ from liqmap.accuracy import metrics
 from liqmap.accuracy.backtest import WalkForward, evaluation_times
 from liqmap.accuracy.calibrate_reach import case_loss, excursions, reach_probability
 from liqmap.core.bars import BarInputs
-from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_ratios
+from liqmap.core.estimator import Grid, KernelState, prepare, run_kernel, tier_spans
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
@@ -326,7 +326,7 @@ class Problem:
         evaluation time, shape ``(times, 2, bins)``, and the USD it cleared (liquidated) in each
         interval after it, shape ``(times, 2)``."""
         p, bars, ev = prepare(self.run, self.oi, self._fed, params)
-        f_long, f_short = tier_ratios(self.venue, p, self.table, float(self.run.close[-1]))
+        f_long, f_short = tier_spans(self.venue, p, self.table, float(self.run.close[-1]))
         state = KernelState(self.grid, len(p.leverages))
         n_t = len(self.times)
         maps = np.zeros((n_t, 2, self.grid.n))

@@ -36,7 +36,7 @@ from liqmap.core.estimator import (
     prepare,
     run_kernel,
     select_window,
-    tier_ratios,
+    tier_spans,
 )
 from liqmap.core.map_distance import emd_pct
 from liqmap.domain.enums import Venue
@@ -254,7 +254,7 @@ def estimate_tiers(
     oi = sim.open_interest if variant.use_oi else None
     p, bars, ev = prepare(window.candles, oi, sim.liquidations, variant.params)
     price = float(window.candles.close[-1])
-    f_long, f_short = tier_ratios(Venue.BINANCE, p, sim.margin_table, price)
+    f_long, f_short = tier_spans(Venue.BINANCE, p, sim.margin_table, price)
     state = KernelState(grid, len(p.leverages))
     run_kernel(state, bars, p, f_long, f_short, events=ev)
     return state.usd()

@@ -20,6 +20,7 @@ from liqmap.cli.options import (
     LeverageOpt,
     LiqOpt,
     MapRequest,
+    MarkOpt,
     OfflineOpt,
     OiOpt,
     OutOpt,
@@ -47,6 +48,7 @@ def map_cmd(
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
+    mark: MarkOpt = None,
     window: WindowOpt = "24h",
     at: AtOpt = None,
     bins: BinsOpt = 400,
@@ -63,7 +65,7 @@ def map_cmd(
     req = MapRequest.build(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct, offline=offline,
+        range_pct=range_pct, offline=offline, mark=mark,
     )  # fmt: skip
     m = req.estimate()
     _finish(m, out, as_json, "print_map")
@@ -75,6 +77,7 @@ def heatmap_cmd(
     oi: OiOpt = None,
     flow: FlowOpt = None,
     liquidations: LiqOpt = None,
+    mark: MarkOpt = None,
     window: WindowOpt = "24h",
     at: AtOpt = None,
     bins: BinsOpt = 400,
@@ -112,7 +115,7 @@ def heatmap_cmd(
         symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
         exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
         range_pct=None, offline=offline,
-        extra_history_ms=parse_duration_ms(warmup) if warmup else 86_400_000,
+        extra_history_ms=parse_duration_ms(warmup) if warmup else 86_400_000, mark=mark,
     )  # fmt: skip
     if req.markets is not None:
         raise ParameterError("heatmap: give one --exchange (multi-venue applies to map and levels)")

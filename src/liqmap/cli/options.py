@@ -29,6 +29,7 @@ __all__ = [
     "LeverageOpt",
     "LiqOpt",
     "MapRequest",
+    "MarkOpt",
     "OfflineOpt",
     "OiOpt",
     "OutOpt",
@@ -55,6 +56,10 @@ OfflineOpt = Annotated[
     ),
 ]
 OiOpt = Annotated[Path | None, typer.Option("--oi", help="Open-interest file (levels or changes).")]
+MarkOpt = Annotated[
+    Path | None,
+    typer.Option("--mark", help="Mark-price bars file: levels are crossed on mark, as venues do."),
+]
 FlowOpt = Annotated[
     Path | None,
     typer.Option("--flow", help="Per-minute taker buy/sell + OI-change file (recorder layout)."),
@@ -142,6 +147,7 @@ class MapRequest:
         range_pct: float | None,
         offline: bool = False,
         extra_history_ms: int = 0,
+        mark: Path | None = None,
     ) -> MapRequest:
         """Resolve options (parameters and window first, so bad flags fail before loading).
 
@@ -154,8 +160,8 @@ class MapRequest:
         days = max(parse_duration_ms(window) / 86_400_000 + 1.0, 7.0)
         venues = api.parse_exchanges(exchange)
         if source == EXCHANGE:
-            if oi or flow or liquidations:
-                raise ParameterError("--oi/--flow/--liquidations apply to file sources")
+            if oi or flow or liquidations or mark:
+                raise ParameterError("--oi/--flow/--liquidations/--mark apply to file sources")
             window_ms = parse_duration_ms(window) + extra_history_ms
             markets = {v: _from_store(symbol, v, window_ms, at, offline) for v in venues}
             first = next(iter(markets.values()))
@@ -164,10 +170,12 @@ class MapRequest:
             return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)
         if len(venues) == 1:
             data = api.load_market(
-                symbol, source, oi=oi, flow=flow, liquidations=liquidations,
+                symbol, source, oi=oi, flow=flow, liquidations=liquidations, mark=mark,
                 demo_days=days if source == api.DEMO else None,
             )  # fmt: skip
             return cls(data, p, window, at, venues[0].value, brackets, bins, range_pct)
+        if mark:
+            raise ParameterError("--mark goes with one --exchange (a venue's own mark price)")
         markets = _load_markets(symbol, venues, source, oi, flow, liquidations, days)
         first = next(iter(markets.values()))
         return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)

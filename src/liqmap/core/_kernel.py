@@ -81,15 +81,18 @@ def _deposit(
         return amount, -1, -1
     first = math.floor(max(u0, 0.0))
     last = math.floor(min(u1, n - 1e-9))
-    inside = 0.0
-    for b in range(first, last + 1):
-        overlap = min(u1, b + 1.0) - max(u0, float(b))
-        if overlap > 0.0:
-            part = amount * overlap / length
-            stored[s, t, b] += part
-            inside += part
     if last < first:
         return amount, -1, -1
+    dens = amount / length  # USD per unit of bin
+    inside = dens * (min(u1, last + 1.0) - max(u0, float(first)))
+    if first == last:
+        stored[s, t, first] += inside
+    else:
+        stored[s, t, first] += dens * ((first + 1.0) - max(u0, float(first)))
+        stored[s, t, last] += dens * (min(u1, last + 1.0) - last)
+        row = stored[s, t]
+        for b in range(first + 1, last):  # whole bins: one add each (vectorised)
+            row[b] += dens
     rest = amount - inside
     # rounding residue of the overlap sum is not "out of range"
     return (rest if rest > _RESIDUE * amount else 0.0), first, last
@@ -279,19 +282,23 @@ def _open_all(
     entry: tuple[float, float],
     weights: NDArray[np.float64],
     f_side: tuple[NDArray[np.float64], NDArray[np.float64]],
+    f_far: tuple[NDArray[np.float64], NDArray[np.float64]],
     lo: float,
     inv_w: float,
 ) -> None:
-    """Deposit a bar's new long and short notional, every tier at its liquidation ratio."""
+    """Deposit a bar's new long and short notional: tier ``t`` of side ``s`` uniformly over
+    ``[entry_lo * a, entry_hi * b]``, ``a, b`` the smaller and larger of ``f_side[s][t]`` and
+    ``f_far[s][t]`` (the ratios at its span's two leverage ends, docs/model.md 2.11)."""
     n = stored.shape[2]
     for t in range(stored.shape[1]):
         for s in range(2):
             usd = usd_side[s] * weights[t]
             if usd <= 0.0:
                 continue
-            f = f_side[s][t]
+            fa = min(f_side[s][t], f_far[s][t])
+            fb = max(f_side[s][t], f_far[s][t])
             oor, b0, b1 = _deposit(
-                stored, s, t, entry[0] * f, entry[1] * f, usd / scale[s, t], lo, inv_w, n
+                stored, s, t, entry[0] * fa, entry[1] * fb, usd / scale[s, t], lo, inv_w, n
             )
             oor *= scale[s, t]
             acc[ACC_OOR_LONG + s] += oor
@@ -357,6 +364,8 @@ def run_bars(
     lam_per_hour: NDArray[np.float64],
     f_long: NDArray[np.float64],
     f_short: NDArray[np.float64],
+    f_long_far: NDArray[np.float64],
+    f_short_far: NDArray[np.float64],
     lo: float,
     inv_w: float,
     ev_bar: NDArray[np.int64],
@@ -415,7 +424,8 @@ def run_bars(
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
         _open_all(
             stored, scale, ptr, total, acc, (nl, ns),
-            (entry_lo[i], entry_hi[i]), weights, (f_long, f_short), lo, inv_w,
+            (entry_lo[i], entry_hi[i]), weights, (f_long, f_short), (f_long_far, f_short_far),
+            lo, inv_w,
         )  # fmt: skip
         # 6. heatmap column
         while c < snap_bar.shape[0] and snap_bar[c] == i:

@@ -49,7 +49,7 @@ class ReferenceInputs:
     long_share: FloatArray
     weights: FloatArray
     lam_per_hour: FloatArray
-    f_long: FloatArray
+    f_long: FloatArray  # (n_tiers,) a ratio per tier, or (n_tiers, 2) its span
     f_short: FloatArray
     edges: FloatArray
     ev_bar: NDArray[np.int64]
@@ -118,7 +118,10 @@ def _bar(state: ReferenceState, x: ReferenceInputs, i: int) -> None:
             amount = amount_side * x.weights[t]
             if amount <= 0:
                 continue
-            part, oor = _spread_uniform(edges, x.entry_lo[i] * f[t], x.entry_hi[i] * f[t], amount)
+            # a tier's levels span its ratios at the cell's two leverage edges (one ratio: a point)
+            ends = np.asarray(f, dtype=np.float64).reshape(len(f), -1)[t]
+            a, b = float(ends.min()), float(ends.max())
+            part, oor = _spread_uniform(edges, x.entry_lo[i] * a, x.entry_hi[i] * b, amount)
             usd[s, t] += part
             state.out_of_range[s] += oor
             state.opened[s] += amount

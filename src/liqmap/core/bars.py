@@ -14,6 +14,9 @@ Pure numpy, no I/O. The rules are derived in ``docs/model.md`` section 2:
   implied from volume: ``EMA_24h(USD volume per day) / turnover_per_day`` (the measured turnover
   ratio), so volume-based maps carry a plausible USD size. The first bar of a run opens the
   stock held before the window, its entries spread ``prior_spread`` beyond that bar's range.
+* **Trigger price** (docs/model.md 2.15). Levels are crossed by the bar's low/high; with mark-price
+  bars they are crossed by the mark's extremes instead (venues liquidate on mark), see
+  :func:`mark_extremes`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 else:  # compiled ahead of time when built, else numba
     ema = load("liqmap.core._kernel").ema
 
-__all__ = ["BarInputs", "align_open_interest", "prepare_bars"]
+__all__ = ["BarInputs", "align_open_interest", "mark_extremes", "prepare_bars"]
 
 FloatArray = NDArray[np.float64]
 _MS_PER_HOUR = 3_600_000.0
@@ -44,7 +47,7 @@ _MS_PER_HOUR = 3_600_000.0
 class BarInputs:
     """Everything the kernel needs per bar (arrays of the window's length)."""
 
-    high: FloatArray
+    high: FloatArray  # the prices that cross levels: the bar's, or the mark's (mark_extremes)
     low: FloatArray
     entry_lo: FloatArray
     entry_hi: FloatArray
@@ -61,6 +64,7 @@ class BarInputs:
     bars_unsized: int  # bars with neither an OI change nor a volume: they open nothing
     volume_ema: float = float("nan")  # USD volume per day (EMA) after the last bar (live maps)
     target_source: Literal["oi", "volume", "none"] = "none"
+    bars_on_mark: int = 0  # bars whose levels are crossed by mark-price extremes
 
 
 def align_open_interest(
@@ -168,11 +172,48 @@ def _implied_target(
     return smoothed / params.turnover_per_day, float(smoothed[-1])
 
 
+def mark_extremes(candles: Candles, mark: Candles | None) -> tuple[FloatArray, FloatArray, int]:
+    """Per bar, the (low, high) that trigger liquidations, and how many bars used the mark.
+
+    Mark bars as fine as the bars or finer that tile a bar (every mark bar of its span present)
+    give its exact mark low/high. Coarser mark bars (e.g. 1h mark for 5m bars) only bound the
+    mark inside the bar: the trigger is then ``max(low, mark low)`` / ``min(high, mark high)`` of
+    the mark bar holding it (a last-trade wick beyond the mark's range does not liquidate).
+    Bars without mark data keep their own low/high.
+    """
+    low = np.array(candles.low, dtype=np.float64)
+    high = np.array(candles.high, dtype=np.float64)
+    n = len(low)
+    if mark is None or len(mark) == 0 or n == 0:
+        return low, high, 0
+    t0 = candles.ts_ms
+    mt = mark.ts_ms
+    used = np.zeros(n, dtype=bool)
+    if mark.interval_ms <= candles.interval_ms:
+        per = candles.interval_ms // mark.interval_ms
+        a = np.searchsorted(mt, t0, side="left")
+        b = np.searchsorted(mt, t0 + candles.interval_ms, side="left")
+        for i in np.flatnonzero(b - a == per):
+            low[i] = float(mark.low[a[i] : b[i]].min())
+            high[i] = float(mark.high[a[i] : b[i]].max())
+            used[i] = True
+    else:
+        j = np.searchsorted(mt, t0, side="right") - 1
+        ok = (j >= 0) & (t0 + candles.interval_ms <= mt[np.clip(j, 0, None)] + mark.interval_ms)
+        k = j[ok]
+        low[ok] = np.maximum(low[ok], mark.low[k])
+        high[ok] = np.minimum(high[ok], mark.high[k])
+        high[ok] = np.maximum(high[ok], low[ok])
+        used = ok
+    return low, high, int(used.sum())
+
+
 def prepare_bars(
     candles: Candles,
     oi: OpenInterest | None,
     params: EstimatorParams,
     *,
+    mark: Candles | None = None,
     volume_ema: float = float("nan"),
     first_bar_is_start: bool | None = None,
     first_dt_hours: float | None = None,
@@ -182,7 +223,8 @@ def prepare_bars(
     ``volume_ema`` carries the volume EMA of earlier bars (live maps); NaN starts it at the first
     bar, which then also opens the stock held before the run (``first_bar_is_start``, default:
     when ``volume_ema`` is NaN). ``first_dt_hours`` is the time since the bar before the first
-    (default: one interval).
+    (default: one interval). ``mark``: mark-price bars; levels are then crossed by the mark
+    (:func:`mark_extremes`).
     """
     high, low, close = candles.high, candles.low, candles.close
     typical = (high + low + close) / 3.0
@@ -217,9 +259,10 @@ def prepare_bars(
     if start and len(ts) and np.isfinite(target[0]):  # the stock held before the run
         entry_lo[0] = low[0] * (1.0 - params.prior_spread)
         entry_hi[0] = high[0] * (1.0 + params.prior_spread)
+    trig_low, trig_high, on_mark = mark_extremes(candles, mark)
     return BarInputs(
-        high=np.ascontiguousarray(high, dtype=np.float64),
-        low=np.ascontiguousarray(low, dtype=np.float64),
+        high=np.ascontiguousarray(trig_high),
+        low=np.ascontiguousarray(trig_low),
         entry_lo=entry_lo,
         entry_hi=entry_hi,
         new_long=opened * share,
@@ -235,4 +278,5 @@ def prepare_bars(
         bars_unsized=int((~known & ~has_volume).sum()),
         volume_ema=ema_end,
         target_source=target_source,
+        bars_on_mark=on_mark,
     )

@@ -24,7 +24,12 @@ from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, LeverageError, ParameterError
-from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.model_config import (
+    DEFAULT_PARAMS,
+    LEVERAGE_CELLS,
+    EstimatorParams,
+    cell_mean_leverages,
+)
 
 if TYPE_CHECKING:
     from liqmap.core import _kernel as kern
@@ -39,6 +44,7 @@ __all__ = [
     "run_kernel",
     "select_window",
     "tier_ratios",
+    "tier_spans",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -144,6 +150,57 @@ def tier_ratios(
     return np.array(f_long), np.array(f_short)
 
 
+def tier_spans(
+    venue: Venue, params: EstimatorParams, table: MarginTable | None, price: float
+) -> tuple[FloatArray, FloatArray]:
+    """Per tier, the liquidation/entry ratios at the two ends of its span of leverages.
+
+    Returns ``(f_long, f_short)`` of shape ``(n_tiers, 2)``: column 0 at the span's high
+    leverage (the level nearest the entry), column 1 at its low leverage; the kernel spreads a
+    tier's USD uniformly between the two (docs/model.md 2.11). With the log-normal law a cell
+    ``[a, b]`` with mean-distance leverage ``L*`` spans the distances
+    ``1/L* - k (1/L* - 1/b) .. 1/L* + k (1/a - 1/L*)``, ``k = params.cell_spread`` (1: the whole
+    cell, the law's histogram over distance; 0: a point at ``L*``). Explicit tiers are points at
+    their leverage (:func:`tier_ratios`). An end the margin table does not allow (e.g. 125x
+    where the bracket stops at 75x, or where its maintenance margin exceeds the initial margin)
+    is cut at the tier's nominal leverage.
+    """
+    f_long, f_short = tier_ratios(venue, params, table, price)
+    near_l, near_s, far_l, far_s = f_long.copy(), f_short.copy(), f_long.copy(), f_short.copy()
+    if not (params.derived and len(params.leverages) == len(LEVERAGE_CELLS) - 1):
+        return np.stack((near_l, far_l), axis=1), np.stack((near_s, far_s), axis=1)
+    size = params.position_notional_usd
+    if venue.contract_kind is ContractKind.INVERSE:
+        size /= price
+    k = params.cell_spread
+    means = cell_mean_leverages(params.leverage_median, params.leverage_sigma)
+    for t, w in enumerate(params.weights):
+        if w == 0.0:
+            continue
+        d_mid, d_near, d_far = 1.0 / means[t], 1.0 / LEVERAGE_CELLS[t + 1], 1.0 / LEVERAGE_CELLS[t]
+        ends = (1.0 / (d_mid - k * (d_mid - d_near)), 1.0 / (d_mid + k * (d_far - d_mid)))
+        for col, lev in enumerate(ends):
+            try:
+                fl = liq_price_ratio(venue, Side.LONG, lev, size, table)
+                fs = liq_price_ratio(venue, Side.SHORT, lev, size, table)
+            except ParameterError:  # not allowed, or liquidated at once at this leverage
+                continue  # keep the nominal ratio at this end
+            (near_l if col == 0 else far_l)[t] = fl
+            (near_s if col == 0 else far_s)[t] = fs
+    return np.stack((near_l, far_l), axis=1), np.stack((near_s, far_s), axis=1)
+
+
+def _span_columns(
+    f_long: FloatArray, f_short: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The kernel's ``(f_long, f_short, f_long_far, f_short_far)`` from 1-D (a point per tier)
+    or ``(n_tiers, 2)`` ratio arrays (:func:`tier_spans`)."""
+    fl = np.asarray(f_long, dtype=np.float64).reshape(len(f_long), -1)
+    fs = np.asarray(f_short, dtype=np.float64).reshape(len(f_short), -1)
+    c = np.ascontiguousarray
+    return c(fl[:, 0]), c(fs[:, 0]), c(fl[:, -1]), c(fs[:, -1])
+
+
 def auto_range_pct(
     f_long: FloatArray,
     f_short: FloatArray,
@@ -231,7 +288,7 @@ def run_kernel(
         state.stored, state.scale, state.ptr, state.total, state.acc,
         bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
         bars.oi_delta, bars.oi_prev, bars.dt_hours, bars.oi_target, bars.long_share,
-        np.asarray(params.weights, dtype=np.float64), lam, f_long, f_short,
+        np.asarray(params.weights, dtype=np.float64), lam, *_span_columns(f_long, f_short),
         state.grid.lo, state.grid.inv_width,
         events[0], events[1], events[2], events[3],
         snaps, out_long, out_short, np.zeros((0, 2)) if liq_out is None else liq_out,
@@ -258,12 +315,15 @@ def prepare(
     oi: OpenInterest | None,
     events: LiquidationEvents | None,
     params: EstimatorParams | None,
+    *,
+    mark: Candles | None = None,
 ) -> tuple[
     EstimatorParams, BarInputs, tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]
 ]:
-    """Params with defaults, per-bar inputs and event arrays for a window's bars."""
+    """Params with defaults, per-bar inputs and event arrays for a window's bars (levels
+    crossed by the ``mark`` bars' extremes where given)."""
     p = params or DEFAULT_PARAMS
-    bars = prepare_bars(candles, oi, p)
+    bars = prepare_bars(candles, oi, p, mark=mark)
     if len(candles) and bars.bars_unsized == len(candles):
         raise DataFileError(
             f"none of the {len(candles):,} bars in the window has a volume or an open-interest "

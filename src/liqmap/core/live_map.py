@@ -16,7 +16,7 @@ import numpy as np
 
 from liqmap._aot import load
 from liqmap.core.bars import prepare_bars
-from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_ratios
+from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_spans
 from liqmap.core.maps import summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import Venue
@@ -64,7 +64,7 @@ class LiveMap:
         self.interval_ms = interval_ms
         self.venue = venue
         self.params = params or DEFAULT_PARAMS
-        self.f_long, self.f_short = tier_ratios(venue, self.params, table, price)
+        self.f_long, self.f_short = tier_spans(venue, self.params, table, price)
         self.half_pct = (
             auto_range_pct(self.f_long, self.f_short) if range_pct is None else range_pct
         )

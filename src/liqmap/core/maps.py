@@ -19,7 +19,7 @@ from liqmap.core.estimator import (
     prepare,
     run_kernel,
     select_window,
-    tier_ratios,
+    tier_spans,
 )
 from liqmap.core.reading import compose_reading
 from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap, PricePath
@@ -61,6 +61,7 @@ def estimate_map(
     range_pct: float | None = None,
     window_label: str = "",
     grid: Grid | None = None,
+    mark: Candles | None = None,
 ) -> LiquidationMap:
     """Estimate the liquidation map as of ``as_of_ms`` from the bars of the preceding window.
 
@@ -83,11 +84,14 @@ def estimate_map(
     grid
         An explicit price grid (overrides ``bins`` and ``range_pct``), e.g. to put the maps of
         several venues on the same bins.
+    mark
+        Mark-price bars: levels are crossed by the mark's extremes, as venues liquidate on mark
+        (docs/model.md 2.15); the map's notes say for how many bars.
     """
     window = select_window(candles, as_of_ms, window_ms)
-    p, bars, ev = prepare(window.candles, oi, liquidations, params)
+    p, bars, ev = prepare(window.candles, oi, liquidations, params, mark=mark)
     price = float(window.candles.close[-1])
-    f_long, f_short = tier_ratios(venue, p, table, price)
+    f_long, f_short = tier_spans(venue, p, table, price)
     if grid is None:
         w = window.candles
         half = (
@@ -127,7 +131,7 @@ def estimate_map(
         clusters=clusters,
         reading=reading,
         notes=_notes(coverage, state, p, bars) + _table_notes(table),
-        band_usd=map_bands(long_usd, short_usd, p),
+        band_usd=map_bands(long_usd, short_usd, p, edges=edges, price=price),
     )
 
 
@@ -145,20 +149,22 @@ def estimate_heatmap(
     columns: int = DEFAULT_COLUMNS,
     warmup_ms: int | None = None,
     window_label: str = "",
+    mark: Candles | None = None,
 ) -> LiquidationHeatmap:
     """The estimator's state sampled at ``columns`` times across the window (time x price x USD).
 
     The kernel starts ``warmup_ms`` before the window (default: one day, or less when the input
     starts later) so that the first columns already hold earlier positions. Column ``j`` is the
     state after the bar that closes at ``ts_ms[j]``: each column uses only earlier data.
+    ``mark``: mark-price bars that cross the levels, as in :func:`estimate_map`.
     """
     if not (1 <= columns <= MAX_COLUMNS):
         raise ParameterError(f"columns must be between 1 and {MAX_COLUMNS}, got {columns}")
     window = select_window(candles, as_of_ms, window_ms)
     warm = _DAY_MS if warmup_ms is None else max(int(warmup_ms), 0)
     run = candles.between(window.start_ms - warm, window.end_ms - candles.interval_ms + 1)
-    p, bars, ev = prepare(run, oi, liquidations, params)
-    f_long, f_short = tier_ratios(venue, p, table, float(run.close[-1]))
+    p, bars, ev = prepare(run, oi, liquidations, params, mark=mark)
+    f_long, f_short = tier_spans(venue, p, table, float(run.close[-1]))
     grid = Grid(
         float(run.low.min() * f_long.min() * 0.995),
         float(run.high.max() * f_short.max() * 1.005),
@@ -267,6 +273,11 @@ def _notes(
         )
     if not coverage.taker_flow:
         notes.append("no taker buy/sell flow: new notional split evenly between longs and shorts")
+    if bars.bars_on_mark:
+        notes.append(
+            f"liquidations triggered on mark price for {bars.bars_on_mark:,} of "
+            f"{len(bars.high):,} bars (the rest on the bars' own low/high)"
+        )
     acc = state.acc
     oor = acc[kern.ACC_OOR_LONG] + acc[kern.ACC_OOR_SHORT]
     if oor >= 1.0:

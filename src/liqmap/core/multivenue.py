@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from liqmap.core.estimator import Grid, auto_range_pct, select_window, tier_ratios
+from liqmap.core.estimator import Grid, auto_range_pct, select_window, tier_spans
 from liqmap.core.maps import DEFAULT_BINS, estimate_map, summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import ContractKind, Venue
@@ -115,7 +115,7 @@ def _common_as_of(inputs: Sequence[VenueInput]) -> int:
 def _venue_range(x: VenueInput, p: EstimatorParams, price: float, at: int, window_ms: int) -> float:
     w = select_window(x.candles, at, window_ms).candles
     vp, _ = venue_params(p, x.venue, x.table, price)
-    f_long, f_short = tier_ratios(x.venue, vp, x.table, float(w.close[-1]))
+    f_long, f_short = tier_spans(x.venue, vp, x.table, float(w.close[-1]))
     used = np.asarray(vp.weights) > 0
     f_long, f_short = f_long[used], f_short[used]
     return auto_range_pct(

@@ -2,7 +2,7 @@
 
 * ``dev`` (tune here): Binance BTC ``!forceOrder`` tape 2026-01-27..02-16 (recorder outages
   excluded), the continuous Binance 5m bars 2024-12-31..2026-02-19, the 1h mark-price bars
-  (passed to the estimator only if it accepts ``mark=``; today it does not).
+  (passed to the estimator: levels are crossed on mark, docs/model.md 2.15).
 * ``eval-{btc,eth,sol}`` (report only, never tune): the mixed-venue (Binance + Bybit + OKX)
   tapes 2026-02-23..03-04 with the 1h Binance bars of the Binance+Bybit file.
 * ``okx-{btc,eth,sol}`` (report only): the OKX tape 2026-03-04..03-05 with the same 1h bars.
