@@ -43,11 +43,12 @@ from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, eval
 from liqmap.accuracy.intervals import IntervalWalk
 from liqmap.accuracy.result import horizon_label
 from liqmap.io.atomic import write_atomic
-from liqmap.model_config import DEFAULT_PARAMS
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 from liqmap.testing.windows import StudyWindow, load_window
 
 REPO = Path(__file__).resolve().parents[1]
 CFG = IntervalConfig()
+PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
 GROUPS = {
     "dev": ("dev",),
     "eval": ("eval-btc", "eval-eth", "eval-sol"),
@@ -60,10 +61,11 @@ TITLES = {
 }
 
 
-def _walk(w: StudyWindow, progress: Progress) -> IntervalResult:
+def _walk(w: StudyWindow, progress: Progress, params: EstimatorParams | None = None) -> IntervalResult:  # fmt: skip
     walk = IntervalWalk(
-        w.candles, w.truth, table=w.table, oi=w.oi, events=w.events, mark=w.mark, config=CFG
-    )
+        w.candles, w.truth, table=w.table, oi=w.oi, events=w.events, mark=w.mark, params=params,
+        config=CFG,
+    )  # fmt: skip
     task = progress.add_task(f"maps {w.name}", total=1)
 
     def tick(i: int, n: int) -> None:
@@ -75,8 +77,7 @@ def _walk(w: StudyWindow, progress: Progress) -> IntervalResult:
 def run(data: Path, groups: list[str], n_boot: int, console: Console) -> dict[str, Any]:
     """Walk and score every window of ``groups``; pooled scores per group."""
     out: dict[str, Any] = {}
-    cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
-    with Progress(*cols, console=console, transient=False) as progress:
+    with Progress(*PROGRESS_COLUMNS, console=console, transient=False) as progress:
         for g in groups:
             windows = [load_window(data, n) for n in GROUPS[g]]
             results = [_walk(w, progress) for w in windows]
@@ -320,13 +321,8 @@ def fit_bands(data: Path, console: Console) -> int:
     """Split-conformal band quantiles on the development window only (docs/model.md 2.14)."""
     w = load_window(data, "dev")
     params = replace(DEFAULT_PARAMS, band_log_q10=0.0, band_log_q90=0.0, band_floor_share=0.0)
-    walk = IntervalWalk(w.candles, w.truth, table=w.table, oi=w.oi, events=w.events, mark=w.mark,
-                        config=CFG, params=params)  # fmt: skip
-    cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
-    with Progress(*cols, console=console) as progress:
-        task = progress.add_task("maps dev (draws-only bands)", total=1)
-        res = walk.run(w.start_ms, w.end_ms, label=w.name, notes=w.notes,
-                       progress=lambda i, n: progress.update(task, completed=i + 1, total=n))  # fmt: skip
+    with Progress(*PROGRESS_COLUMNS, console=console) as progress:
+        res = _walk(w, progress, params)  # the bands of the parameter draws alone
     fit = fit_band_quantiles(res.rows, CFG.horizons_ms[0])
     console.print(f"dev, {horizon_label(CFG.horizons_ms[0])}, {fit.n} side-intervals: "
                   f"band_log_q10 = {fit.q10:.3f}, band_log_q90 = {fit.q90:.3f}, "

@@ -281,25 +281,24 @@ def _open_all(
     usd_side: tuple[float, float],
     entry: tuple[float, float],
     weights: NDArray[np.float64],
-    f_side: tuple[NDArray[np.float64], NDArray[np.float64]],
-    f_far: tuple[NDArray[np.float64], NDArray[np.float64]],
+    f_lo: tuple[NDArray[np.float64], NDArray[np.float64]],
+    f_hi: tuple[NDArray[np.float64], NDArray[np.float64]],
     lo: float,
     inv_w: float,
 ) -> None:
     """Deposit a bar's new long and short notional: tier ``t`` of side ``s`` uniformly over
-    ``[entry_lo * a, entry_hi * b]``, ``a, b`` the smaller and larger of ``f_side[s][t]`` and
-    ``f_far[s][t]`` (the ratios at its span's two leverage ends, docs/model.md 2.11)."""
+    ``[entry_lo * f_lo[s][t], entry_hi * f_hi[s][t]]``, the lower and upper ratios of its span
+    of leverages (equal for a point leverage; docs/model.md 2.11)."""
     n = stored.shape[2]
     for t in range(stored.shape[1]):
         for s in range(2):
             usd = usd_side[s] * weights[t]
             if usd <= 0.0:
                 continue
-            fa = min(f_side[s][t], f_far[s][t])
-            fb = max(f_side[s][t], f_far[s][t])
             oor, b0, b1 = _deposit(
-                stored, s, t, entry[0] * fa, entry[1] * fb, usd / scale[s, t], lo, inv_w, n
-            )
+                stored, s, t, entry[0] * f_lo[s][t], entry[1] * f_hi[s][t], usd / scale[s, t],
+                lo, inv_w, n,
+            )  # fmt: skip
             oor *= scale[s, t]
             acc[ACC_OOR_LONG + s] += oor
             acc[ACC_OPEN_LONG + s] += usd
@@ -362,10 +361,10 @@ def run_bars(
     long_share: NDArray[np.float64],
     weights: NDArray[np.float64],
     lam_per_hour: NDArray[np.float64],
-    f_long: NDArray[np.float64],
-    f_short: NDArray[np.float64],
-    f_long_far: NDArray[np.float64],
-    f_short_far: NDArray[np.float64],
+    f_long_lo: NDArray[np.float64],
+    f_short_lo: NDArray[np.float64],
+    f_long_hi: NDArray[np.float64],
+    f_short_hi: NDArray[np.float64],
     lo: float,
     inv_w: float,
     ev_bar: NDArray[np.int64],
@@ -424,7 +423,7 @@ def run_bars(
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
         _open_all(
             stored, scale, ptr, total, acc, (nl, ns),
-            (entry_lo[i], entry_hi[i]), weights, (f_long, f_short), (f_long_far, f_short_far),
+            (entry_lo[i], entry_hi[i]), weights, (f_long_lo, f_short_lo), (f_long_hi, f_short_hi),
             lo, inv_w,
         )  # fmt: skip
         # 6. heatmap column

@@ -188,23 +188,20 @@ def mark_extremes(candles: Candles, mark: Candles | None) -> tuple[FloatArray, F
         return low, high, 0
     t0 = candles.ts_ms
     mt = mark.ts_ms
-    used = np.zeros(n, dtype=bool)
     if mark.interval_ms <= candles.interval_ms:
         per = candles.interval_ms // mark.interval_ms
         a = np.searchsorted(mt, t0, side="left")
         b = np.searchsorted(mt, t0 + candles.interval_ms, side="left")
-        for i in np.flatnonzero(b - a == per):
-            low[i] = float(mark.low[a[i] : b[i]].min())
-            high[i] = float(mark.high[a[i] : b[i]].max())
-            used[i] = True
+        used = b - a == per
+        span = a[used, None] + np.arange(per)  # the mark bars tiling each covered bar
+        low[used] = np.min(mark.low[span], axis=1)
+        high[used] = np.max(mark.high[span], axis=1)
     else:
         j = np.searchsorted(mt, t0, side="right") - 1
-        ok = (j >= 0) & (t0 + candles.interval_ms <= mt[np.clip(j, 0, None)] + mark.interval_ms)
-        k = j[ok]
-        low[ok] = np.maximum(low[ok], mark.low[k])
-        high[ok] = np.minimum(high[ok], mark.high[k])
-        high[ok] = np.maximum(high[ok], low[ok])
-        used = ok
+        used = (j >= 0) & (t0 + candles.interval_ms <= mt[np.clip(j, 0, None)] + mark.interval_ms)
+        k = j[used]
+        low[used] = np.maximum(low[used], mark.low[k])
+        high[used] = np.maximum(np.minimum(high[used], mark.high[k]), low[used])
     return low, high, int(used.sum())
 
 

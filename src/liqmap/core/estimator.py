@@ -193,12 +193,13 @@ def tier_spans(
 def _span_columns(
     f_long: FloatArray, f_short: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The kernel's ``(f_long, f_short, f_long_far, f_short_far)`` from 1-D (a point per tier)
-    or ``(n_tiers, 2)`` ratio arrays (:func:`tier_spans`)."""
+    """The kernel's ``(f_long_lo, f_short_lo, f_long_hi, f_short_hi)``: per tier the lower and
+    upper ratio of its span, from 1-D (a point per tier) or ``(n_tiers, 2)`` ratio arrays
+    (:func:`tier_spans`), sorted once here rather than per bar in the kernel."""
     fl = np.asarray(f_long, dtype=np.float64).reshape(len(f_long), -1)
     fs = np.asarray(f_short, dtype=np.float64).reshape(len(f_short), -1)
     c = np.ascontiguousarray
-    return c(fl[:, 0]), c(fs[:, 0]), c(fl[:, -1]), c(fs[:, -1])
+    return c(fl.min(axis=1)), c(fs.min(axis=1)), c(fl.max(axis=1)), c(fs.max(axis=1))
 
 
 def auto_range_pct(
