@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -9,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+#: The benchmarks' own knobs (``LIQMAP_BENCH_REPEAT``, ``LIQMAP_BENCH_BASELINE``), taken out of the
+#: environment at import: they are not liqmap settings, and ``Settings.from_env`` (in process and in
+#: every CLI child) refuses unknown ``LIQMAP_`` variables.
+BENCH_ENV = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("LIQMAP_BENCH_")}
 SHARED = REPO.parent / "shared" / "data"
 
 

@@ -22,10 +22,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._harness import REPO, Result, SuiteSkippedError, require_shared
+from benchmarks._harness import BENCH_ENV, REPO, Result, SuiteSkippedError, require_shared
 
-REPEAT = int(os.environ.get("LIQMAP_BENCH_REPEAT", "5"))
-BASELINE = os.environ.get("LIQMAP_BENCH_BASELINE", "41f3fb5")
+REPEAT = int(BENCH_ENV.get("LIQMAP_BENCH_REPEAT", "5"))
+BASELINE = BENCH_ENV.get("LIQMAP_BENCH_BASELINE", "41f3fb5")
 BARS_30D = "bars/binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
 
 

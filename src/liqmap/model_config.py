@@ -6,6 +6,7 @@ JSON parameter file (``map --params FILE``; unknown keys are rejected) or the Py
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -36,11 +37,13 @@ def _norm_cdf(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
+@functools.lru_cache(maxsize=256)
 def _cell_stats(
     median: float, sigma: float, cells: tuple[float, ...]
-) -> tuple[list[float], list[float]]:
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per cell ``[a, b]`` of the law: its mean-distance leverage ``1 / E[1/L | cell]`` (clipped
-    to the cell) and its probability mass ``Phi(z_b) - Phi(z_a)`` (not renormalised)."""
+    to the cell) and its probability mass ``Phi(z_b) - Phi(z_a)`` (not renormalised). Cached:
+    every map asks for the same few laws."""
     mu = math.log(median)
     reps: list[float] = []
     mass: list[float] = []
@@ -51,7 +54,7 @@ def _cell_stats(
         rep = (m / inv) if m > 1e-300 and inv > 0 else math.sqrt(a * b)
         reps.append(min(max(rep, a), b))
         mass.append(max(m, 0.0))
-    return reps, mass
+    return tuple(reps), tuple(mass)
 
 
 def cell_mean_leverages(
@@ -75,8 +78,8 @@ def lognormal_cells(
     """
     means, mass = _cell_stats(median, sigma, cells)
     reps = [float(f"{r:.2g}") for r in means]  # 2 significant digits: readable tier labels
-    mass = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
-    total = sum(mass)
+    kept = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
+    total = sum(kept)
     if cells == LEVERAGE_CELLS:
         reps = list(CELL_LEVERAGES)
     if total <= 0:
@@ -84,7 +87,7 @@ def lognormal_cells(
             f"leverage distribution (median {median:g}, sigma {sigma:g}) puts no mass on "
             f"{cells[0]:g}x..{cells[-1]:g}x"
         )
-    return tuple(reps), tuple(m / total for m in mass)
+    return tuple(reps), tuple(m / total for m in kept)
 
 
 @dataclass(frozen=True, slots=True)

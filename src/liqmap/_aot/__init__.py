@@ -79,29 +79,50 @@ def _why_not(module: str) -> str:
 
 
 def _check(spec: Spec, value: object) -> bool:
+    """Whether ``value`` matches the compiled argument ``spec``."""
+    return _checker(spec)(value)
+
+
+def _checker(spec: Spec) -> Callable[[object], bool]:
+    """A predicate for one compiled argument, built once per spec: a live map calls the kernel
+    every bar, and comparing ``dtype.name`` strings per argument cost more than the kernel."""
     import numpy as np
 
     kind = spec[0]
     if kind == "array":
-        return (
-            isinstance(value, np.ndarray)
-            and value.dtype.name == spec[1]
-            and value.ndim == spec[2]
-            and (spec[3] == "A" or value.flags.c_contiguous)
-            and value.flags.aligned
-            and (not spec[4] or value.flags.writeable)
-        )
+        scalar, ndim = np.dtype(spec[1]).type, spec[2]
+        need_c, need_write = spec[3] != "A", bool(spec[4])
+
+        def array_ok(value: object) -> bool:
+            if not isinstance(value, np.ndarray):
+                return False
+            dt = value.dtype
+            if dt.type is not scalar or not dt.isnative or value.ndim != ndim:
+                return False
+            flags = value.flags
+            return (
+                (not need_c or flags.c_contiguous)
+                and flags.aligned
+                and (not need_write or flags.writeable)
+            )
+
+        return array_ok
     if kind == "tuple":
-        return (
-            isinstance(value, tuple)
-            and len(value) == len(spec[1])
-            and all(_check(s, v) for s, v in zip(spec[1], value, strict=True))
-        )
+        parts = tuple(_checker(s) for s in spec[1])
+
+        def tuple_ok(value: object) -> bool:
+            return (
+                isinstance(value, tuple)
+                and len(value) == len(parts)
+                and all(ok(v) for ok, v in zip(parts, value, strict=True))
+            )
+
+        return tuple_ok
     if kind == "bool":
-        return isinstance(value, bool | np.bool_)
+        return lambda value: isinstance(value, bool | np.bool_)
     if kind == "int":
-        return isinstance(value, int | np.integer) and not isinstance(value, bool)
-    return isinstance(value, float | int | np.floating | np.integer)  # "float"
+        return lambda value: isinstance(value, int | np.integer) and not isinstance(value, bool)
+    return lambda value: isinstance(value, float | int | np.floating | np.integer)  # "float"
 
 
 def _guarded(
@@ -109,9 +130,10 @@ def _guarded(
 ) -> Callable[..., Any]:
     """``fast`` when every argument matches its compiled spec, else the JIT function."""
     n = len(specs)
+    checks = tuple(_checker(s) for s in specs)
 
     def call(*args: Any) -> Any:
-        if len(args) == n and all(_check(s, a) for s, a in zip(specs, args, strict=True)):
+        if len(args) == n and all(ok(a) for ok, a in zip(checks, args, strict=True)):
             return fast(*args)
         return slow()(*args)
 

@@ -55,47 +55,35 @@ _RESIDUE = 1e-9  # relative share of a deposit below which the outside part is r
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _deposit(
-    stored: NDArray[np.float64],
-    s: int,
-    t: int,
-    x0: float,
-    x1: float,
-    amount: float,
-    lo: float,
-    inv_w: float,
-    n: int,
-) -> tuple[float, int, int]:
-    """Spread ``amount`` (already divided by scale) uniformly over prices ``[x0, x1]``.
-
-    Returns the amount that fell outside the grid and the first/last bin touched (-1/-1 if none).
-    """
+def _deposit_span(
+    x0: float, x1: float, amount: float, lo: float, inv_w: float, n: int
+) -> tuple[int, int, float, float, float, float]:
+    """Where ``amount`` spread uniformly over prices ``[x0, x1]`` lands: bins ``first..last``
+    (``-1, -1``: none), ``head``/``tail`` to the first/last bin, ``dens`` to each bin between,
+    ``outside`` off the grid. Scalars only, the caller writes: each array argument of a per-bar
+    helper costs numba an atomic reference-count pair per call (3x the kernel's time before)."""
     u0 = (x0 - lo) * inv_w
     u1 = (x1 - lo) * inv_w
     length = u1 - u0
     if length < _EPS_LEN:
         b = math.floor(u0)
         if 0 <= b < n:
-            stored[s, t, b] += amount
-            return 0.0, b, b
-        return amount, -1, -1
+            return b, b, 0.0, amount, 0.0, 0.0
+        return -1, -1, 0.0, 0.0, 0.0, amount
     first = math.floor(max(u0, 0.0))
     last = math.floor(min(u1, n - 1e-9))
     if last < first:
-        return amount, -1, -1
+        return -1, -1, 0.0, 0.0, 0.0, amount
     dens = amount / length  # USD per unit of bin
     inside = dens * (min(u1, last + 1.0) - max(u0, float(first)))
-    if first == last:
-        stored[s, t, first] += inside
-    else:
-        stored[s, t, first] += dens * ((first + 1.0) - max(u0, float(first)))
-        stored[s, t, last] += dens * (min(u1, last + 1.0) - last)
-        row = stored[s, t]
-        for b in range(first + 1, last):  # whole bins: one add each (vectorised)
-            row[b] += dens
     rest = amount - inside
     # rounding residue of the overlap sum is not "out of range"
-    return (rest if rest > _RESIDUE * amount else 0.0), first, last
+    outside = rest if rest > _RESIDUE * amount else 0.0
+    if first == last:
+        return first, last, dens, inside, 0.0, outside
+    head = dens * ((first + 1.0) - max(u0, float(first)))
+    tail = dens * (min(u1, last + 1.0) - last)
+    return first, last, dens, head, tail, outside
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -104,33 +92,35 @@ def _clear_longs(
     scale: NDArray[np.float64],
     ptr: NDArray[np.int64],
     total: NDArray[np.float64],
-    t: int,
     low: float,
     lo: float,
     inv_w: float,
     n: int,
 ) -> float:
-    """Clear long levels at or above ``low``; returns the USD cleared (true units)."""
-    top = ptr[0, t]
-    if top < 0:
-        return 0.0
+    """Clear long levels at or above ``low`` in every tier; returns the USD cleared (true units)."""
     u = (low - lo) * inv_w
     k = math.floor(u) if u > -1.0 else -1
-    if k >= n or k > top:
-        return 0.0
-    cleared = 0.0
-    for b in range(max(k + 1, 0), top + 1):
-        cleared += stored[0, t, b]
-        stored[0, t, b] = 0.0
-    if k >= 0:
-        frac = (k + 1.0) - u
-        part = stored[0, t, k] * frac
-        stored[0, t, k] -= part
-        cleared += part
-    ptr[0, t] = k
-    cleared *= scale[0, t]
-    total[0, t] = max(total[0, t] - cleared, 0.0)
-    return float(cleared)
+    out = 0.0
+    if k >= n:
+        return out
+    for t in range(stored.shape[1]):
+        top = ptr[0, t]
+        if top < 0 or k > top:
+            continue
+        cleared = 0.0
+        for b in range(max(k + 1, 0), top + 1):
+            cleared += stored[0, t, b]
+            stored[0, t, b] = 0.0
+        if k >= 0:
+            frac = (k + 1.0) - u
+            part = stored[0, t, k] * frac
+            stored[0, t, k] -= part
+            cleared += part
+        ptr[0, t] = k
+        cleared *= scale[0, t]
+        total[0, t] = max(total[0, t] - cleared, 0.0)
+        out += cleared
+    return out
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -139,42 +129,45 @@ def _clear_shorts(
     scale: NDArray[np.float64],
     ptr: NDArray[np.int64],
     total: NDArray[np.float64],
-    t: int,
     high: float,
     lo: float,
     inv_w: float,
     n: int,
 ) -> float:
-    """Clear short levels at or below ``high``; returns the USD cleared (true units)."""
-    bot = ptr[1, t]
-    if bot >= n:
-        return 0.0
+    """Clear short levels at or below ``high`` in every tier; returns the USD cleared."""
     u = (high - lo) * inv_w
     k = math.floor(u) if u < n + 1.0 else n
-    if k < 0 or k < bot:
-        return 0.0
-    cleared = 0.0
-    for b in range(bot, min(k, n)):
-        cleared += stored[1, t, b]
-        stored[1, t, b] = 0.0
-    if k < n:
-        frac = u - k
-        part = stored[1, t, k] * frac
-        stored[1, t, k] -= part
-        cleared += part
-    ptr[1, t] = k
-    cleared *= scale[1, t]
-    total[1, t] = max(total[1, t] - cleared, 0.0)
-    return float(cleared)
+    out = 0.0
+    if k < 0:
+        return out
+    for t in range(stored.shape[1]):
+        bot = ptr[1, t]
+        if bot >= n or k < bot:
+            continue
+        cleared = 0.0
+        for b in range(bot, min(k, n)):
+            cleared += stored[1, t, b]
+            stored[1, t, b] = 0.0
+        if k < n:
+            frac = u - k
+            part = stored[1, t, k] * frac
+            stored[1, t, k] -= part
+            cleared += part
+        ptr[1, t] = k
+        cleared *= scale[1, t]
+        total[1, t] = max(total[1, t] - cleared, 0.0)
+        out += cleared
+    return out
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _renormalise(stored: NDArray[np.float64], scale: NDArray[np.float64], s: int, t: int) -> None:
-    if scale[s, t] < _RENORM_BELOW:
-        f = scale[s, t]
-        for b in range(stored.shape[2]):
-            stored[s, t, b] *= f
-        scale[s, t] = 1.0
+    """Fold a vanishing ``scale[s, t]`` into the bins (callers check ``< _RENORM_BELOW`` first,
+    so the common path makes no call)."""
+    f = scale[s, t]
+    for b in range(stored.shape[2]):
+        stored[s, t, b] *= f
+    scale[s, t] = 1.0
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -191,7 +184,7 @@ def _close_pro_rata(
     Without an OI level (only changes known) the share is unknown and nothing is closed here;
     the half-life decay carries the closes then.
     """
-    tracked = total.sum()
+    tracked = _tracked(total)
     if excess <= 0.0 or tracked <= 0.0 or math.isnan(oi_prev) or oi_prev <= 0.0:
         return 0.0
     f = min(excess / oi_prev, 1.0)
@@ -202,7 +195,8 @@ def _close_pro_rata(
                 scale[s, t] = 1.0
             else:
                 scale[s, t] *= 1.0 - f
-                _renormalise(stored, scale, s, t)
+                if scale[s, t] < _RENORM_BELOW:
+                    _renormalise(stored, scale, s, t)
             total[s, t] *= 1.0 - f
     return float(f * tracked)
 
@@ -268,7 +262,8 @@ def _decay_all(
             for s in range(2):
                 scale[s, t] *= decay[t]
                 total[s, t] *= decay[t]
-                _renormalise(stored, scale, s, t)
+                if scale[s, t] < _RENORM_BELOW:
+                    _renormalise(stored, scale, s, t)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -281,33 +276,46 @@ def _open_all(
     usd_side: tuple[float, float],
     entry: tuple[float, float],
     weights: NDArray[np.float64],
-    f_lo: tuple[NDArray[np.float64], NDArray[np.float64]],
-    f_hi: tuple[NDArray[np.float64], NDArray[np.float64]],
+    spans: NDArray[np.float64],
     lo: float,
     inv_w: float,
 ) -> None:
     """Deposit a bar's new long and short notional: tier ``t`` of side ``s`` uniformly over
-    ``[entry_lo * f_lo[s][t], entry_hi * f_hi[s][t]]``, the lower and upper ratios of its span
-    of leverages (equal for a point leverage; docs/model.md 2.11)."""
+    ``[entry_lo * spans[s, t], entry_hi * spans[2 + s, t]]``, the lower and upper ratios of its
+    span of leverages (equal for a point leverage; docs/model.md 2.11)."""
     n = stored.shape[2]
     for t in range(stored.shape[1]):
         for s in range(2):
             usd = usd_side[s] * weights[t]
             if usd <= 0.0:
                 continue
-            oor, b0, b1 = _deposit(
-                stored, s, t, entry[0] * f_lo[s][t], entry[1] * f_hi[s][t], usd / scale[s, t],
-                lo, inv_w, n,
-            )  # fmt: skip
-            oor *= scale[s, t]
-            acc[ACC_OOR_LONG + s] += oor
-            acc[ACC_OPEN_LONG + s] += usd
-            total[s, t] += usd - oor
+            b0, b1, dens, head, tail, oor = _deposit_span(
+                entry[0] * spans[s, t], entry[1] * spans[2 + s, t], usd / scale[s, t], lo, inv_w, n
+            )
             if b0 >= 0:
+                stored[s, t, b0] += head
+                if b1 > b0:
+                    stored[s, t, b1] += tail
+                    for b in range(b0 + 1, b1):  # whole bins: one add each (vectorised)
+                        stored[s, t, b] += dens
                 if s == 0:
                     ptr[0, t] = max(ptr[0, t], b1)
                 else:
                     ptr[1, t] = min(ptr[1, t], b0)
+            oor *= scale[s, t]
+            acc[ACC_OOR_LONG + s] += oor
+            acc[ACC_OPEN_LONG + s] += usd
+            total[s, t] += usd - oor
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _tracked(total: NDArray[np.float64]) -> float:
+    """Live USD over sides and tiers (``total.sum()`` in the same order, without a call)."""
+    out = 0.0
+    for s in range(total.shape[0]):
+        for t in range(total.shape[1]):
+            out += total[s, t]
+    return out
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -316,29 +324,22 @@ def _flows(
     total: NDArray[np.float64],
     stored: NDArray[np.float64],
     acc: NDArray[np.float64],
-    i: int,
     liq_bar: float,
-    oi_delta: NDArray[np.float64],
-    oi_prev: NDArray[np.float64],
-    oi_target: NDArray[np.float64],
-    long_share: NDArray[np.float64],
-    new_long: NDArray[np.float64],
-    new_short: NDArray[np.float64],
+    bar: tuple[float, float, float, float, float, float],
 ) -> tuple[float, float]:
-    """Step 4: closes, and the (long, short) USD the bar opens."""
-    tgt = oi_target[i]
+    """Step 4: closes, and the (long, short) USD the bar opens; ``bar`` is the bar's
+    ``(oi_target, long_share, oi_delta, oi_prev, new_long, new_short)``."""
+    tgt, share, delta, prev, new_long, new_short = bar
     if not math.isnan(tgt):
-        tracked = total.sum()
+        tracked = _tracked(total)
         if tracked > tgt:  # open notional never exceeds open interest
             acc[ACC_CLOSED_OI] += _close_pro_rata(scale, total, stored, tracked - tgt, tracked)
-        gap = max(tgt - total.sum(), 0.0)
-        return gap * long_share[i], gap * (1.0 - long_share[i])
+        gap = max(tgt - _tracked(total), 0.0)
+        return gap * share, gap * (1.0 - share)
     # open-interest decrease beyond what liquidations explain closes positions pro rata
-    if not math.isnan(oi_delta[i]) and oi_delta[i] < 0.0:
-        acc[ACC_CLOSED_OI] += _close_pro_rata(
-            scale, total, stored, -oi_delta[i] - liq_bar, oi_prev[i]
-        )
-    return new_long[i], new_short[i]
+    if not math.isnan(delta) and delta < 0.0:
+        acc[ACC_CLOSED_OI] += _close_pro_rata(scale, total, stored, -delta - liq_bar, prev)
+    return new_long, new_short
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -390,6 +391,11 @@ def run_bars(
     c = 0
     last_dt = -1.0
     decay = np.ones(n_t)
+    spans = np.empty((4, n_t))  # rows: long lo, short lo, long hi, short hi (one array per call)
+    spans[0, :] = f_long_lo
+    spans[1, :] = f_short_lo
+    spans[2, :] = f_long_hi
+    spans[3, :] = f_short_hi
     keep_liq = liq_out.shape[0] == high.shape[0]
     for i in range(high.shape[0]):
         # 1. decay since the previous bar
@@ -407,24 +413,20 @@ def run_bars(
                 )
             e += 1
         # 3. levels crossed by this bar's low (longs) and high (shorts)
-        liq_l = 0.0
-        liq_s = 0.0
-        for t in range(n_t):
-            liq_l += _clear_longs(stored, scale, ptr, total, t, low[i], lo, inv_w, n)
-            liq_s += _clear_shorts(stored, scale, ptr, total, t, high[i], lo, inv_w, n)
+        liq_l = 0.0 + _clear_longs(stored, scale, ptr, total, low[i], lo, inv_w, n)
+        liq_s = 0.0 + _clear_shorts(stored, scale, ptr, total, high[i], lo, inv_w, n)
         acc[ACC_LIQ_LONG] += liq_l
         acc[ACC_LIQ_SHORT] += liq_s
         liq_bar = liq_l + liq_s
         if keep_liq:
             liq_out[i, 0] = liq_l
             liq_out[i, 1] = liq_s
-        nl, ns = _flows(scale, total, stored, acc, i, liq_bar, oi_delta, oi_prev, oi_target,
-                        long_share, new_long, new_short)  # fmt: skip
+        flow = (oi_target[i], long_share[i], oi_delta[i], oi_prev[i], new_long[i], new_short[i])
+        nl, ns = _flows(scale, total, stored, acc, liq_bar, flow)
         # 5. new positions: entries uniform over [entry_lo, entry_hi], each tier at its ratio
         _open_all(
             stored, scale, ptr, total, acc, (nl, ns),
-            (entry_lo[i], entry_hi[i]), weights, (f_long_lo, f_short_lo), (f_long_hi, f_short_hi),
-            lo, inv_w,
+            (entry_lo[i], entry_hi[i]), weights, spans, lo, inv_w,
         )  # fmt: skip
         # 6. heatmap column
         while c < snap_bar.shape[0] and snap_bar[c] == i:
