@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from liqmap.accuracy.band_fit import fit_band_quantiles
+from liqmap.accuracy.band_fit import BLOCKS, fit_band_quantiles
 from liqmap.accuracy.interval_report import (
     cell,
     check_targets,
@@ -323,8 +323,9 @@ def fit_bands(data: Path, console: Console) -> int:
     params = replace(DEFAULT_PARAMS, band_log_q10=0.0, band_log_q90=0.0, band_floor_share=0.0)
     with Progress(*PROGRESS_COLUMNS, console=console) as progress:
         res = _walk(w, progress, params)  # the bands of the parameter draws alone
-    fit = fit_band_quantiles(res.rows, CFG.horizons_ms[0])
-    console.print(f"dev, {horizon_label(CFG.horizons_ms[0])}, {fit.n} side-intervals: "
+    fit = fit_band_quantiles(res.rows, CFG.horizons_ms[0], blocks=BLOCKS)
+    console.print(f"dev, {horizon_label(CFG.horizons_ms[0])}, {fit.n} side-intervals, "
+                  f"widest of {BLOCKS} time blocks: "
                   f"band_log_q10 = {fit.q10:.3f}, band_log_q90 = {fit.q90:.3f}, "
                   f"band_floor_share = {fit.floor_share:g} "
                   f"(in sample: {fit.below:.1%} below, {fit.above:.1%} above, "

@@ -12,6 +12,13 @@ over its side of the grid (``liqmap.core.bands.floor_profile``, the rows' ``unif
 prediction). The share is chosen on the calibration data from :data:`FLOOR_GRID` as the one
 whose conformal upper band is tightest (smallest median ``log(1 + p90 USD)``).
 
+**Robust to regime shifts** (``blocks > 1``): the rows are split into ``blocks`` consecutive
+time blocks of equal size and the quantiles are taken per block; ``q10`` is the lowest and
+``q90`` the highest over the blocks, so the band holds at least 80% in *every* block of the
+calibration window, not only pooled (conformal coverage assumes exchangeable hours, and
+liquidation regimes are not: a calm week and a crash week need different factors). The floor
+share is chosen on the pooled rows as before.
+
 ``observed = 0`` gives ``log = -inf`` and ``p = 0`` with an observation gives ``+inf``: both are
 ranks like any other (order-statistic quantiles, no interpolation), and a quantile that is
 infinite is clipped to ``-/+ LOG_CLIP`` (``exp(-30)`` is a band of zero for any USD figure).
@@ -28,9 +35,11 @@ from numpy.typing import NDArray
 
 from liqmap.accuracy.interval_result import ScoreRow
 
-__all__ = ["FLOOR_GRID", "LOG_CLIP", "BandFit", "fit_band_quantiles"]
+__all__ = ["BLOCKS", "FLOOR_GRID", "LOG_CLIP", "BandFit", "fit_band_quantiles"]
 
 LOG_CLIP = 30.0
+#: time blocks of the shipped fit: the 20-day development window in blocks of 5 days
+BLOCKS = 4
 FLOOR_GRID = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 FloatArray = NDArray[np.float64]
 
@@ -59,18 +68,21 @@ def _log_ratio(actual: FloatArray, pred: FloatArray) -> FloatArray:
     return np.where((actual == 0) & (pred == 0), 0.0, r)
 
 
-def fit_band_quantiles(rows: Sequence[ScoreRow], h_ms: int, *, level: float = 0.8) -> BandFit:
-    """Conformal ``(q10, q90)`` from the rows of horizon ``h_ms`` (bands without residual factor).
+def fit_band_quantiles(
+    rows: Sequence[ScoreRow], h_ms: int, *, level: float = 0.8, blocks: int = 1
+) -> BandFit:
+    """Conformal ``(q10, q90)`` from the rows of horizon ``h_ms`` (bands without residual factor);
+    with ``blocks > 1`` the widest over that many consecutive time blocks.
 
     Raises
     ------
     ValueError
         When no row of that horizon carries finite bands.
     """
+    if blocks < 1:
+        raise ValueError(f"blocks must be >= 1, got {blocks}")
     act, p10, p90, flat = [], [], [], []
-    for r in rows:
-        if r.h != h_ms:
-            continue
+    for r in sorted((r for r in rows if r.h == h_ms), key=lambda r: r.t):
         sides = (
             (r.actual_long, r.bands[0], r.bands[1], r.pred_long["uniform"]),
             (r.actual_short, r.bands[2], r.bands[3], r.pred_short["uniform"]),
@@ -88,11 +100,16 @@ def fit_band_quantiles(rows: Sequence[ScoreRow], h_ms: int, *, level: float = 0.
     hi = np.asarray(p90, dtype=np.float64)
     u = np.asarray(flat, dtype=np.float64)
     tail = (1.0 - level) / 2.0
-    q10 = float(np.clip(np.quantile(_log_ratio(a, lo), tail, method="lower"), -LOG_CLIP, LOG_CLIP))
+    parts = np.array_split(np.arange(len(a)), min(blocks, len(a)))  # time order: rows are sorted
+    q10 = min(float(np.quantile(_log_ratio(a[i], lo[i]), tail, method="lower")) for i in parts)
+    q10 = float(np.clip(q10, -LOG_CLIP, LOG_CLIP))
     best: tuple[float, float, float] | None = None  # (score, share, q90)
     for share in FLOOR_GRID:
         upper = hi + share * u
-        q90 = float(np.quantile(_log_ratio(a, upper), 1.0 - tail, method="higher"))
+        q90 = max(
+            float(np.quantile(_log_ratio(a[i], upper[i]), 1.0 - tail, method="higher"))
+            for i in parts
+        )
         q90 = float(np.clip(max(q90, q10), -LOG_CLIP, LOG_CLIP))
         score = float(np.median(np.log1p(upper * math.exp(q90))))
         if best is None or score < best[0]:
