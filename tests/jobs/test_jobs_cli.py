@@ -53,7 +53,7 @@ def test_cli_report_counts_done_skipped_failed_with_reasons(
         "backtest:binance:NOPEUSDT:20260128T0000_20260128T1200",
         "backtest:binance:NOPEUSDT:20260128T1200_20260129T0000",
     }
-    assert all("no bars file" in r for r in doc["failed"].values())
+    assert all("check the --bars template" in r for r in doc["failed"].values())
     text = capsys.readouterr().out
     assert "NOPEUSDT" in text and "4 tasks: done 2, skipped 0, failed 2" in text
     assert main([*args[:-2], "--json", str(rep), "--symbols", "BTCUSDT"]) == 0

@@ -99,7 +99,7 @@ def test_calibrate_batch_equals_calibrate(real: Data, tmp_path: Path) -> None:
     events, _ = drop_price_outliers(md.liquidations, md.candles, MAX_PRICE_DEV_PCT)
     cfg = CalibrationConfig(warmup_ms=DAY_MS, horizons_ms=spec.horizons_ms, max_evals=8, max_seconds=1e9)  # fmt: skip
     want = calibrate(
-        md.candles, events, start_ms=START + DAY_MS, end_ms=START + 2 * DAY_MS - 1,
+        md.candles, events, start_ms=START, end_ms=START + 2 * DAY_MS - 1,
         venue=Venue.BINANCE, table=api.margin_table(Venue.BINANCE, "BTCUSDT", real.brackets),
         config=cfg, outages=tape_outages(events, 3 * HOUR_MS),
     )  # fmt: skip

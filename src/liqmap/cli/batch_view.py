@@ -40,15 +40,22 @@ def live_progress(total: int, label: str) -> Iterator[Callable[[dict[str, int]],
 
 
 def summary_table(report: BatchReport, limit: int = 40) -> Table:
-    """Counts by state, then the failed tasks with their reasons (at most ``limit`` rows)."""
+    """One row per state (tasks, seconds inside them), then each failed task with its reason
+    (at most ``limit``; the JSON report has them all)."""
     t = Table(
         title=f"batch: {report.scheduler}, {report.wall_s:.1f} s wall, results in {report.root}"
     )
-    for col in ("task", "state", "seconds", "rows", "reason"):
+    for col in ("tasks", "state", "seconds", "rows", "reason"):
         t.add_column(col, overflow="fold")
-    shown = [r for r in report.records if r.state == "failed"][:limit]
-    for r in shown:
-        t.add_row(r.task_id, f"[red]{r.state}[/]", f"{r.seconds:.2f}", str(r.rows), r.reason)
+    for state in _FINAL:
+        recs = [r for r in report.records if r.state == state]
+        secs = sum(r.seconds for r in recs)
+        t.add_row(str(len(recs)), f"[{_STYLE[state]}]{state}[/]", f"{secs:.2f}", str(sum(r.rows for r in recs)), "")  # fmt: skip
+    failed = [r for r in report.records if r.state == "failed"]
+    for r in failed[:limit]:
+        t.add_row(r.task_id, "[red]failed[/]", f"{r.seconds:.2f}", str(r.rows), r.reason)
+    if len(failed) > limit:
+        t.add_row(f"... {len(failed) - limit} more failed", "", "", "", "see the JSON report")
     counts = ", ".join(f"{s} {report.count(s)}" for s in _FINAL)
     t.caption = f"{len(report.records)} tasks: {counts}; {report.task_seconds:.1f} s inside tasks"
     return t

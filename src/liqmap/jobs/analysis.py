@@ -50,33 +50,37 @@ def _spec(task: Task, cls: type[S]) -> S:
     return task.spec
 
 
-def _file(path: str, what: str) -> Path:
+def _file(path: str, flag: str) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise DataFileError(f"no {what} file for this symbol; check the template", path=str(p))
+        raise DataFileError(f"no such file for this symbol; check the {flag} template", path=str(p))  # fmt: skip
     return p
 
 
-def load(task: Task, start_ms: int | None = None) -> Loaded:
-    """The task's data: from its file templates, or read-only from the local store."""
+def load(task: Task, start_ms: int | None = None, end_ms: int | None = None) -> Loaded:
+    """The task's data: from its file templates (whole files), or read-only from the local
+    store (``[start_ms, end_ms)``; None: unbounded; backtests and fits read past the period's
+    end for the horizons of its last evaluation times)."""
     inp, key = task.inputs, task.key
     if inp.bars == "store":
-        return _from_store(inp, key.venue, key.symbol, start_ms, key.end_ms)
+        return _from_store(inp, key.venue, key.symbol, start_ms, end_ms)
     from liqmap.io import files
 
     sym = key.symbol
-    candles = files.load_candles(_file(inp.path(inp.bars, sym), "bars"), symbol=sym)
+    candles = files.load_candles(_file(inp.path(inp.bars, sym), "--bars"), symbol=sym)
     oi = (
-        files.load_open_interest(_file(inp.path(inp.oi, sym), "OI"), symbol=sym) if inp.oi else None
+        files.load_open_interest(_file(inp.path(inp.oi, sym), "--oi"), symbol=sym)
+        if inp.oi
+        else None
     )
     events = None
     if inp.liquidations:
-        path = _file(inp.path(inp.liquidations, sym), "liquidations")
+        path = _file(inp.path(inp.liquidations, sym), "--liquidations")
         events = files.load_liquidations(path, symbol=sym)
     return Loaded(candles, oi, events)
 
 
-def _from_store(inp: Inputs, venue: str, symbol: str, start: int | None, end: int) -> Loaded:
+def _from_store(inp: Inputs, venue: str, symbol: str, start: int | None, end: int | None) -> Loaded:
     from liqmap.exchanges.sync import store_symbol
     from liqmap.settings import Settings
     from liqmap.store import Store
@@ -162,7 +166,7 @@ def calibrate_task(task: Task) -> Frames:
     if spec.holdout_share > 0:
         holdout = key.end_ms - int((key.end_ms - key.start_ms) * spec.holdout_share)
     r = calibrate(
-        data.candles, events, start_ms=key.start_ms + spec.warmup_ms, end_ms=key.end_ms - 1,
+        data.candles, events, start_ms=key.start_ms, end_ms=key.end_ms - 1,
         holdout_ms=holdout, oi=data.oi, venue=Venue.parse(key.venue), table=_table(task),
         config=cfg, outages=outages,
     )  # fmt: skip
@@ -186,7 +190,7 @@ def scan_task(task: Task) -> Frames:
 
     spec = _spec(task, ScanSpec)
     key = task.key
-    data = load(task, start_ms=key.end_ms - spec.window_ms)
+    data = load(task, start_ms=key.end_ms - spec.window_ms, end_ms=key.end_ms)
     md = api.MarketData(data.candles, data.oi, data.events)
     m = api.estimate_map(
         md, window=spec.window_ms, at=key.end_ms, exchange=key.venue,
