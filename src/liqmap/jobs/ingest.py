@@ -135,18 +135,14 @@ async def _fetch_all(task: Task, spec: IngestSpec) -> list[tuple[Fetched, str]]:
 
 def backfill_task(task: Task) -> Frames:
     """Download the period's archive files and parse them into parts (+ a ``downloads`` part)."""
-    from liqmap.archive.download import _IMPORT_KIND  # the archive kind -> importer kind map
-    from liqmap.archive.layout import parse_kind
-
     spec = _ingest(task)
     if task.key.venue != "binance":
         raise ParameterError(f"backfill reads data.binance.vision: --exchange binance, not {task.key.venue}")  # fmt: skip
-    kind = _IMPORT_KIND[parse_kind(spec.kind or "klines-1m")]
     fetched = asyncio.run(_fetch_all(task, spec))
     cap = _Capture(task.key)
     rows: dict[str, list[Any]] = {k: [] for k in ("url", "name", "sha256", "size", "rows")}
     for got, url in fetched:
-        n = _parse_into(cap, str(got.path), task, kind)
+        n = _parse_into(cap, str(got.path), task, None)  # the kind is told by the archive name
         for k, v in zip(rows, (url, got.file.name, got.sha256, got.size, n), strict=True):
             rows[k].append(v)
         got.path.unlink(missing_ok=True)  # stored as parts now
