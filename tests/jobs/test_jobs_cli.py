@@ -15,7 +15,7 @@ import pytest
 from _jobs_data import SPEC, START, Data
 
 from liqmap.cli.app import main
-from liqmap.errors import MissingExtraError
+from liqmap.errors import MissingExtraError, ParameterError
 from liqmap.jobs import (
     BacktestSpec,
     ResultStore,
@@ -110,6 +110,14 @@ def test_missing_dask_names_the_extra(
     assert (
         run_batch(tasks, ResultStore(str(tmp_path / "c"))).count("done") == 1
     )  # in-process: no Dask
+
+
+def test_an_unreachable_scheduler_is_named(real: Data, tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="liqmap[distributed] is not installed")
+    tasks = plan_tasks("backtest", ("binance",), ("BTCUSDT",), [(START, START + DAY_MS)], SPEC, real.inputs)  # fmt: skip
+    spec = SchedulerSpec(address="tcp://127.0.0.1:9", connect_timeout_s=1.0)
+    with pytest.raises(ParameterError, match=r"tcp://127.0.0.1:9: no Dask scheduler answers"):
+        run_batch(tasks, ResultStore(str(tmp_path / "a")), spec)
 
 
 def test_bad_scheduler_flags_are_named() -> None:

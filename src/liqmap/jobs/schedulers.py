@@ -43,6 +43,7 @@ class SchedulerSpec:
 
     workers: int | None = None
     address: str | None = None
+    connect_timeout_s: float = 10.0  # reaching ``address``
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.address is not None:
@@ -138,7 +139,14 @@ def open_executor(spec: SchedulerSpec) -> Iterator[Executor]:
     Client, LocalCluster = dd.Client, dd.LocalCluster  # noqa: N806 (the library's class names)
 
     if spec.address is not None:
-        with Client(spec.address, timeout="10s") as client:
+        try:
+            client = Client(spec.address, timeout=f"{spec.connect_timeout_s}s")
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(
+                f"--scheduler {spec.address}: no Dask scheduler answers there ({exc}); start one "
+                "with `dask scheduler` (and workers with `dask worker ADDRESS`) or fix the address"
+            ) from None
+        with client:
             yield _DaskExecutor(client)
         return
     with (
