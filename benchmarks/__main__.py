@@ -1,7 +1,7 @@
 """Run the benchmarks and print medians against the targets.
 
 ``python -m benchmarks`` runs them all; ``python -m benchmarks estimator store`` a selection.
-Suites: estimator, pipeline, memory, store, backtest, recorder, cascade, cli, web, scan.
+Suites: estimator, pipeline, memory, store, backtest, recorder, cascade, cli, web, scan, batch.
 
 A suite that cannot run here (a missing tool such as wrk, or missing ../shared/data) is skipped
 with a note; every other suite's table still prints. The exit code is 1 only when a target is
@@ -39,7 +39,7 @@ def _suite(name: str) -> Callable[[], list[Result]]:
 
 SUITES = (
     "estimator", "pipeline", "memory", "store", "backtest", "recorder", "cascade", "cli", "web",
-    "scan",
+    "scan", "batch",
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ and CSV output) needs none of them::
     pip install 'liqmap[charts]'     PNG and HTML charts (matplotlib, plotly)
     pip install 'liqmap[web]'        liqmap serve: dashboard and HTTP API (fastapi, uvicorn)
     pip install 'liqmap[calibrate]'  liqmap calibrate: parameter fitting (scipy)
+    pip install 'liqmap[distributed]'  liqmap batch --workers/--scheduler: Dask (distributed)
     pip install 'liqmap[all]'        all of the above
 """
 
@@ -19,13 +20,14 @@ from liqmap.errors import MissingExtraError
 
 __all__ = ["EXTRAS", "Extra", "missing", "require"]
 
-Extra = Literal["charts", "web", "calibrate"]
+Extra = Literal["charts", "web", "calibrate", "distributed"]
 
 #: The distributions' import names behind each extra.
 EXTRAS: dict[Extra, tuple[str, ...]] = {
     "charts": ("matplotlib", "plotly"),
     "web": ("fastapi", "uvicorn"),
     "calibrate": ("scipy",),
+    "distributed": ("distributed",),
 }
 
 

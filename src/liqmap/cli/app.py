@@ -47,6 +47,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("store", "store", "Inspect the local store ($LIQMAP_HOME)."),
     ("tiers", "tiers", "Live maintenance-margin tiers: fetch them and cache them in the store."),
     ("alerts", "alerts", "Alert rules on liquidation maps: test a config, deliver to webhooks, run a loop."),
+    ("batch", "batch", "Run backfill, import, backtests, calibration or scans over many symbols x venues x periods (Dask)."),
 )  # fmt: skip
 
 #: The command modules, in order (each imported only when one of its commands runs).
