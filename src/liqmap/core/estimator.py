@@ -7,6 +7,7 @@ checked against the readable reference (:mod:`liqmap.core._reference`) in the te
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -264,6 +265,16 @@ def _event_arrays(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _rates(params: EstimatorParams) -> tuple[FloatArray, FloatArray]:
+    """The kernel's tier weights and decay rates (per hour) of a parameter set, cached (a live
+    map calls the kernel every bar). Shared: never written (they stay writeable only because
+    numba types read-only arrays differently, which would miss the compiled kernel)."""
+    weights = np.array(params.weights, dtype=np.float64)
+    lam = np.array([math.log(2.0) / h if math.isfinite(h) else 0.0 for h in params.half_life_hours])
+    return weights, lam
+
+
 def run_kernel(
     state: KernelState,
     bars: BarInputs,
@@ -278,7 +289,7 @@ def run_kernel(
     """Advance ``state`` over ``bars``; returns heatmap columns (long, short) if ``snap_bar``.
 
     ``liq_out`` (shape ``(len(bars), 2)``) receives the USD each bar cleared (long, short)."""
-    lam = np.array([math.log(2.0) / h if math.isfinite(h) else 0.0 for h in params.half_life_hours])
+    weights, lam = _rates(params)
     if events is None:
         z = np.zeros(0, dtype=np.int64)
         events = (z, z.copy(), np.zeros(0), np.zeros(0))
@@ -289,7 +300,7 @@ def run_kernel(
         state.stored, state.scale, state.ptr, state.total, state.acc,
         bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
         bars.oi_delta, bars.oi_prev, bars.dt_hours, bars.oi_target, bars.long_share,
-        np.asarray(params.weights, dtype=np.float64), lam, *_span_columns(f_long, f_short),
+        weights, lam, *_span_columns(f_long, f_short),
         state.grid.lo, state.grid.inv_width,
         events[0], events[1], events[2], events[3],
         snaps, out_long, out_short, np.zeros((0, 2)) if liq_out is None else liq_out,
