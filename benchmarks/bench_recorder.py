@@ -4,7 +4,7 @@ server with less than one core, losing no event.
 The real ``liqmap record`` process (default sink: the store's segment files) records a
 10-second replay of Binance ``forceOrder`` messages, built from the real liquidations of the
 shared Binance tape (times shifted to keep every message distinct), served at 5,000 msg/s by
-:class:`liqmap.recorder.replay.ReplayServer` in this process. The recorder's CPU time over the
+:class:`liqmap.testing.replay.ReplayServer` in this process. The recorder's CPU time over the
 replay window is read from ``/proc/<pid>/stat`` (utime + stime); loss = messages sent - rows
 in the store. Run alone: ``python -m benchmarks.bench_recorder``.
 """
@@ -24,8 +24,8 @@ import polars as pl
 
 from benchmarks._harness import Result, require_shared
 from liqmap.domain.enums import Venue
-from liqmap.recorder.replay import ReplayServer, encode_liquidations
 from liqmap.store.segments import segment_files
+from liqmap.testing.replay import ReplayServer, encode_liquidations
 
 RATE = 5_000  # messages per second
 SECONDS = 10.0

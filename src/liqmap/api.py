@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liqmap.core import maps as _maps
 from liqmap.core import margin as _margin
 from liqmap.core.margin import LiquidationQuote
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
-from liqmap.domain.enums import Side, Venue
+
+if TYPE_CHECKING:
+    from liqmap.core.cascade_result import CascadeResult
+    from liqmap.core.plan_types import Plan
+from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.domain.market import Candles
+from liqmap.domain.market_data import MarketData
 from liqmap.errors import DataFileError, ParameterError
 from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
+from liqmap.services import market as _market
+from liqmap.services.market import load_market, per_venue
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = [
@@ -40,82 +48,7 @@ __all__ = [
     "true_map",
 ]
 
-DEMO = "demo"
-
-
-@dataclass(frozen=True, slots=True)
-class MarketData:
-    """What the estimator reads: bars and, when available, OI, liquidation events and (demo only)
-    the simulator's full result with the true positions."""
-
-    candles: Candles
-    oi: OpenInterest | None = None
-    liquidations: LiquidationEvents | None = None
-    simulation: object | None = None  # liqmap.sim.SimulationResult for the demo source
-    source: str = ""
-    margin_table: MarginTable | None = None  # a live table cached in the store, when there is one
-    mark: Candles | None = None  # mark-price bars: levels are crossed on mark (docs/model.md 2.15)
-
-
-def load_market(
-    symbol: str,
-    source: str = DEMO,
-    *,
-    oi: str | Path | None = None,
-    flow: str | Path | None = None,
-    liquidations: str | Path | None = None,
-    mark: str | Path | None = None,
-    demo_days: float | None = None,
-    seed: int | None = None,
-) -> MarketData:
-    """Load bars (+ optional OI, taker flow and liquidation events) for ``symbol``.
-
-    Parameters
-    ----------
-    source
-        ``'demo'`` for the built-in market simulator, or a path to a bars file in any layout
-        :func:`liqmap.io.files.load_candles` reads.
-    oi, flow, liquidations
-        Optional files: open interest (levels or changes), the recorder's minute taker flow (with
-        OI changes), observed liquidation events.
-    mark
-        Optional mark-price bars file (any bars layout): liquidations trigger on mark, so the
-        estimator crosses levels with the mark's extremes (docs/model.md 2.15).
-    demo_days, seed
-        Length and seed of the simulated market (demo only).
-    """
-    if source == DEMO:
-        if oi or flow or liquidations or mark:
-            raise ParameterError(
-                "--oi/--flow/--liquidations/--mark apply to file sources, not to 'demo'"
-            )
-        return _demo_market(symbol, demo_days, seed)
-    from liqmap.io import files
-
-    path = Path(source)
-    if not path.exists():
-        raise DataFileError(
-            "no such file; --source takes 'demo' or a path to a bars file (CSV, .csv.gz, .parquet, "
-            ".zip)",
-            path=str(path),
-        )
-    candles = files.load_candles(path, symbol=symbol)
-    oi_rec = files.load_open_interest(Path(oi), symbol=symbol) if oi else None
-    if flow:
-        flow_candles, flow_oi = files.load_flow(Path(flow), symbol=symbol)
-        candles = files.merge_flow(candles, flow_candles)
-        oi_rec = oi_rec or flow_oi
-    events = files.load_liquidations(Path(liquidations), symbol=symbol) if liquidations else None
-    mark_bars = files.load_candles(Path(mark), symbol=symbol) if mark else None
-    return MarketData(candles, oi_rec, events, None, str(path), mark=mark_bars)
-
-
-def _demo_market(symbol: str, days: float | None, seed: int | None) -> MarketData:
-    from liqmap.sim import simulate
-    from liqmap.sim.markets import demo_config
-
-    result = simulate(demo_config(symbol, seed=seed, days=days))  # each symbol its own market
-    return MarketData(result.candles, result.open_interest, result.liquidations, result, DEMO)
+DEMO = _market.DEMO  # the source name of the built-in simulated market
 
 
 def margin_table(
@@ -290,7 +223,8 @@ def true_map(
     window's map models); otherwise every open position does. The result has the same type as an
     estimate, so it renders and compares the same way.
     """
-    from liqmap.sim import SimulationResult, true_liquidation_profile
+    from liqmap.core.position_bins import bin_positions
+    from liqmap.sim import SimulationResult
 
     sim = data.simulation
     if not isinstance(sim, SimulationResult):
@@ -298,15 +232,16 @@ def true_map(
     positions = sim.positions_at(like.as_of_ms)
     if opened_in_window:
         positions = positions.take(positions.open_ts_ms >= like.window_start_ms)
-    long_usd, short_usd = true_liquidation_profile(positions, like.edges, like.leverages)
-    lp = positions.liquidation_price
-    outside = (lp < like.edges[0]) | (lp >= like.edges[-1])
+    bins = bin_positions(
+        like.edges, like.leverages, side=positions.side, leverage=positions.leverage,
+        liquidation_price=positions.liquidation_price, usd=positions.notional_usd,
+    )  # fmt: skip
     return replace(
         like,
-        long_usd=long_usd,
-        short_usd=short_usd,
-        out_of_range_long_usd=float(positions.notional_usd[outside & (positions.side > 0)].sum()),
-        out_of_range_short_usd=float(positions.notional_usd[outside & (positions.side < 0)].sum()),
+        long_usd=bins.long_usd,
+        short_usd=bins.short_usd,
+        out_of_range_long_usd=bins.out_of_range_long_usd,
+        out_of_range_short_usd=bins.out_of_range_short_usd,
         clusters=(),
         reading=(
             "True positions of the simulated market "
@@ -338,17 +273,24 @@ def liquidation_price(
     )  # fmt: skip
 
 
-def plot(result: LiquidationMap | LiquidationHeatmap, path: str | Path) -> Path:
-    """Draw a map or heatmap to ``path``: ``.png`` (matplotlib) or ``.html`` (plotly, offline)."""
+def plot(
+    result: LiquidationMap | LiquidationHeatmap | CascadeResult | Plan,
+    path: str | Path,
+    *,
+    on: LiquidationMap | None = None,
+) -> Path:
+    """Draw a map, heatmap, cascade or plan to ``path``: ``.png`` (matplotlib) or ``.html``
+    (plotly, offline). A cascade or plan is drawn over ``on``, the map it was computed from."""
     from liqmap.extras import require
 
     require("charts", f"writing {Path(path).name}")
     from liqmap.render import render
 
-    return render(result, Path(path))
+    return render(result, Path(path), on=on)
 
 
-ALL_VENUES = (Venue.BINANCE, Venue.BYBIT, Venue.OKX, Venue.HYPERLIQUID)  # linear USD(T) perps
+ALL_VENUES = tuple(v for v in Venue if v.contract_kind is ContractKind.LINEAR)
+"""The built-in linear USD(T) perpetual venues (``'all'`` means every registered linear one)."""
 
 
 def parse_exchanges(text: str | Venue | Sequence[str | Venue]) -> tuple[Venue, ...]:
@@ -365,25 +307,8 @@ def parse_exchanges(text: str | Venue | Sequence[str | Venue]) -> tuple[Venue, .
         known = ", ".join(v.value for v in Venue)
         raise ParameterError(f"--exchange is empty; give one of {known}, several, or 'all'")
     if names == ["all"]:
-        return ALL_VENUES
+        return tuple(v for v in Venue if v.contract_kind is ContractKind.LINEAR)
     return tuple(x if isinstance(x, Venue) else Venue.parse(x) for x in names)
-
-
-def per_venue(value: str | Path | None, venues: Sequence[Venue]) -> dict[Venue, str | None]:
-    """``'binance=a.csv,okx=b.csv'`` -> per venue (others None); a plain value applies to all."""
-    if value is None or "=" not in str(value):
-        return {v: (None if value is None else str(value)) for v in venues}
-    out: dict[Venue, str | None] = dict.fromkeys(venues)
-    for item in str(value).split(","):
-        name, sep, path = item.partition("=")
-        if not sep or not path.strip():
-            raise ParameterError(f"cannot read {item!r}; use VENUE=PATH pairs, e.g. binance=a.csv")
-        venue = Venue.parse(name)
-        if venue not in out:
-            listed = ", ".join(v.value for v in venues)
-            raise ParameterError(f"{venue.value}=... names a venue not in --exchange ({listed})")
-        out[venue] = path.strip()
-    return out
 
 
 def estimate_multi_map(

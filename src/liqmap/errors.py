@@ -7,7 +7,7 @@ type. Errors caused by what the user supplied (files, flags, parameters) derive 
 ::
 
     LiqmapError
-     ├── InputError                      bad input: exit code 2
+     ├── InputError                      bad input: exit code 2 (``field``, ``value``: what is bad)
      │    ├── DataFileError              a file cannot be read or has bad rows (names file/row/field)
      │    │    └── MissingColumnError    a required column is absent or misnamed
      │    ├── ParameterError             a bad option, leverage mix, window, bracket table, ...
@@ -74,7 +74,26 @@ class LiqmapError(Exception):
 
 
 class InputError(LiqmapError):
-    """The user's input (a file, a flag, a parameter) is wrong; the message says how to fix it."""
+    """The user's input (a file, a flag, a parameter) is wrong; the message says how to fix it.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do about it.
+    field
+        The parameter (or column) at fault, named as the raising function's caller spells it
+        (``"margin"``, ``"entry_price"``...), when one is; the web layer reports it as the bad
+        query field instead of guessing it from the message.
+    value
+        The bad value, when there is one.
+    """
+
+    def __init__(
+        self, message: str = "", *, field: str | None = None, value: object = None
+    ) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(message)
 
 
 class DataFileError(InputError):
@@ -102,7 +121,6 @@ class DataFileError(InputError):
     ) -> None:
         self.path = path
         self.row = row
-        self.field = field
         where = []
         if path is not None:
             where.append(str(path))
@@ -111,7 +129,7 @@ class DataFileError(InputError):
         if field is not None:
             where.append(f"field '{field}'")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{prefix}: {message}" if prefix else message, field=field)
 
 
 class MissingColumnError(DataFileError):

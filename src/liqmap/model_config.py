@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from liqmap.core.formatting import format_number
+from liqmap.domain.numbers import format_number
 from liqmap.errors import ParameterError
 
 __all__ = [

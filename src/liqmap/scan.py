@@ -71,14 +71,17 @@ def stored_symbols(venue: Venue, interval_ms: int = 300_000) -> tuple[str, ...]:
     """Symbols with candles of ``interval_ms`` in the local store."""
     from liqmap.settings import Settings
     from liqmap.store import Store
+    from liqmap.store.kinds import SeriesKind
 
     settings = Settings.from_env()
     if not settings.store_path.exists():
         return ()
     with Store.open(settings=settings, read_only=True) as store:
-        kind = f"candles:{interval_ms}"
+        kind = SeriesKind.candles(interval_ms)
         return tuple(
-            sorted({i.symbol for i in store.info() if i.venue == venue.value and i.kind == kind})
+            sorted(
+                {i.symbol for i in store.info() if i.venue == venue.value and i.series_kind == kind}
+            )
         )
 
 
@@ -133,7 +136,8 @@ def _loader(req: ScanRequest) -> Iterator[Loader]:
 def _store_loader(req: ScanRequest) -> Iterator[Loader]:
     """One store for the whole scan; its single DuckDB connection is used under a lock (reads
     and syncs in turn), the maps are built outside it."""
-    from liqmap.exchanges.sync import market_from_store, store_symbol
+    from liqmap.services.stored_market import market_from_store
+    from liqmap.services.sync import store_symbol
     from liqmap.settings import Settings
     from liqmap.store import Store
     from liqmap.timeutil import parse_time_ms

@@ -5,6 +5,7 @@ variable                       meaning (default)
 =============================  =====================================================================
 ``LIQMAP_HOME``                data folder: the store, recordings (per-user data dir)
 ``LIQMAP_<VENUE>_REST_URL``    REST base URL; VENUE = BINANCE, BINANCE_COINM, BYBIT, OKX, HYPERLIQUID
+                               (every registered venue: ``Venue.name``)
 ``LIQMAP_<VENUE>_WS_URL``      WebSocket base URL, same venues
 ``LIQMAP_BINANCE_ARCHIVE_URL`` data.binance.vision base URL
 ``LIQMAP_TIERS_MAX_AGE``       refresh cached live margin tiers older than this (``7d``; ``0``: never)
@@ -39,30 +40,16 @@ from liqmap.net.deadline import DEFAULT_DEADLINE_S
 
 __all__ = ["DEFAULT_REST_URLS", "DEFAULT_WS_URLS", "Settings"]
 
-DEFAULT_REST_URLS: dict[Venue, str] = {
-    Venue.BINANCE: "https://fapi.binance.com",
-    Venue.BINANCE_COINM: "https://dapi.binance.com",
-    Venue.BYBIT: "https://api.bybit.com",
-    Venue.OKX: "https://www.okx.com",
-    Venue.HYPERLIQUID: "https://api.hyperliquid.xyz",
-}
-DEFAULT_WS_URLS: dict[Venue, str] = {
-    Venue.BINANCE: "wss://fstream.binance.com",
-    Venue.BINANCE_COINM: "wss://dstream.binance.com",
-    Venue.BYBIT: "wss://stream.bybit.com",
-    Venue.OKX: "wss://ws.okx.com:8443",
-    Venue.HYPERLIQUID: "wss://api.hyperliquid.xyz",
-}
+DEFAULT_REST_URLS: dict[Venue, str] = {v: v.rest_url for v in Venue}
+"""The built-in venues' REST base URLs (each venue's own default is ``venue.rest_url``)."""
+DEFAULT_WS_URLS: dict[Venue, str] = {v: v.ws_url for v in Venue}
+"""The built-in venues' WebSocket base URLs (each venue's own default is ``venue.ws_url``)."""
 DEFAULT_ARCHIVE_URL = "https://data.binance.vision"
 DEFAULT_SYNC_DEADLINE_S = 1800.0
 
 _PREFIX = "LIQMAP_"
 _TEST_ONLY = {"LIQMAP_SHARED_DATA", "LIQMAP_REQUIRE_SHARED_DATA", "LIQMAP_REQUIRE_AOT"}
 _READ_ELSEWHERE = {"LIQMAP_JIT"}  # read by liqmap._aot when a kernel module loads
-
-
-def _env_name(venue: Venue) -> str:
-    return venue.value.upper().replace("-", "_")
 
 
 def _default_home() -> Path:
@@ -94,13 +81,23 @@ def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
+def _url(urls: Mapping[Venue, str], venue: Venue, kind: str) -> str:
+    try:
+        return urls[venue]
+    except KeyError:
+        raise ParameterError(
+            f"these settings have no {kind} URL for {venue.value} (registered after they were "
+            f"made?): build them again (Settings.from_env) or set {_PREFIX}{venue.name}_{kind}_URL"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Where liqmap keeps data and which endpoints it talks to."""
 
     home: Path = field(default_factory=_default_home)
-    rest_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_REST_URLS))
-    ws_urls: Mapping[Venue, str] = field(default_factory=lambda: dict(DEFAULT_WS_URLS))
+    rest_urls: Mapping[Venue, str] = field(default_factory=lambda: {v: v.rest_url for v in Venue})
+    ws_urls: Mapping[Venue, str] = field(default_factory=lambda: {v: v.ws_url for v in Venue})
     archive_url: str = DEFAULT_ARCHIVE_URL
     http_timeout_s: float = 10.0
     tiers_max_age_ms: int = 7 * 86_400_000
@@ -111,11 +108,11 @@ class Settings:
 
     def rest_url(self, venue: Venue) -> str:
         """REST base URL of a venue."""
-        return self.rest_urls[venue]
+        return _url(self.rest_urls, venue, "REST")
 
     def ws_url(self, venue: Venue) -> str:
         """WebSocket base URL of a venue."""
-        return self.ws_urls[venue]
+        return _url(self.ws_urls, venue, "WS")
 
     @property
     def store_path(self) -> Path:
@@ -132,14 +129,14 @@ class Settings:
             "LIQMAP_HTTP_DEADLINE", "LIQMAP_SYNC_DEADLINE", "LIQMAP_MAX_FILE_MB",
             "LIQMAP_MAX_ROWS", "LIQMAP_WEB_TOKEN", *_TEST_ONLY, *_READ_ELSEWHERE,
         }  # fmt: skip
-        rest = dict(DEFAULT_REST_URLS)
-        ws = dict(DEFAULT_WS_URLS)
+        rest = {v: v.rest_url for v in Venue}
+        ws = {v: v.ws_url for v in Venue}
         for venue in Venue:
             for kind, table, schemes in (
                 ("REST", rest, ("http", "https")),
                 ("WS", ws, ("ws", "wss")),
             ):
-                key = f"{_PREFIX}{_env_name(venue)}_{kind}_URL"
+                key = f"{_PREFIX}{venue.name}_{kind}_URL"
                 known.add(key)
                 if env.get(key):
                     table[venue] = _check_url(key, env[key], schemes)

@@ -36,7 +36,7 @@ from liqmap.io.files import load_candles
 from liqmap.store import Store
 
 DAY = 86_400_000
-FAST = RetryPolicy(attempts=3, backoff_s=0.0)
+FAST = RetryPolicy(attempts=3, base_s=0.0)
 AVAX = "AVAXUSDT-1m-2026-02.csv.gz"
 
 
@@ -243,7 +243,7 @@ def test_server_errors_and_rate_limits_are_retried(
         "AVAXUSDT",
         "2026-02-10",
         "2026-02-10",
-        retry=RetryPolicy(attempts=4, backoff_s=0.0),
+        retry=RetryPolicy(attempts=4, base_s=0.0),
     )
     assert s.stored == [f.name] and s.ok
     assert len(archive.requests(f.name)) == 3 and len(archive.requests(f.name + ".CHECKSUM")) == 2

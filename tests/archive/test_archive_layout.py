@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from liqmap.archive import ArchiveFile, parse_kind, plan_files
-from liqmap.archive.files import parse_archive_name
 from liqmap.errors import ParameterError
+from liqmap.io.archive_files import parse_archive_name
 
 TODAY = date(2026, 3, 10)
 BASE = "https://data.binance.vision"

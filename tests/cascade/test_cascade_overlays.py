@@ -58,3 +58,19 @@ def test_close_labels_take_different_slots() -> None:
         str(a.text).split()[0]: (a.y, a.xanchor) for a in cascade_figure(MAP, r).layout.annotations
     }
     assert len({notes["shock"], notes["pin"], notes["final"]}) == 3
+
+
+def test_plot_draws_cascades_and_plans_over_their_map(tmp_path: Path) -> None:
+    import liqmap
+
+    r = simulate_cascade(MAP, DEPTH, shock_pct=-3.5)
+    p = make_plan(MAP, flat_bars(), side="long", size_usd=10e6, depth=DEPTH)
+    png = liqmap.plot(r, tmp_path / "c.png", on=MAP)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "Cascade path" in liqmap.plot(r, tmp_path / "c.html", on=MAP).read_text()
+    assert liqmap.plot(p, tmp_path / "p.png", on=MAP).stat().st_size > 20_000
+    with pytest.raises(ParameterError, match="on=liq_map") as info:
+        liqmap.plot(p, tmp_path / "p2.png")
+    assert info.value.field == "on"
+    with pytest.raises(TypeError, match="a CascadeResult or Plan"):
+        liqmap.plot(DEPTH, tmp_path / "x.png")  # type: ignore[arg-type]

@@ -24,7 +24,8 @@ from liqmap.api import estimate_map
 from liqmap.domain.enums import Venue
 from liqmap.errors import GeoBlockedError, InputError
 from liqmap.exchanges import DataKind
-from liqmap.exchanges.sync import market_from_store, store_symbol, sync
+from liqmap.services.stored_market import market_from_store
+from liqmap.services.sync import store_symbol, sync
 from liqmap.settings import Settings
 from liqmap.store import Store
 

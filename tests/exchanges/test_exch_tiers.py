@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
 from liqmap.exchanges.binance.tiers import sign
-from liqmap.exchanges.tiers import cached_table, refreshed_table, sync_tiers
+from liqmap.services.tiers import cached_table, refreshed_table, sync_tiers
 from liqmap.settings import Settings
 from liqmap.store import Store
 

@@ -132,7 +132,7 @@ async def test_webhook_delivery_ends_by_its_deadline(trickler: Trickler) -> None
 def test_a_whole_sync_ends_by_its_deadline(trickler: Trickler, tmp_path: Path) -> None:
     """Each request ends by its own deadline and is retried; the sync as a whole still stops
     at ``LIQMAP_SYNC_DEADLINE`` with an error naming it."""
-    from liqmap.exchanges.sync import sync
+    from liqmap.services.sync import sync
     from liqmap.store import Store
 
     settings = Settings(

@@ -22,8 +22,8 @@ from liqmap.recorder import (
     RecorderReport,
     read_recorded,
 )
-from liqmap.recorder.replay import ReplayServer
 from liqmap.settings import Settings
+from liqmap.testing.replay import ReplayServer
 
 VENUES = (Venue.BINANCE, Venue.BYBIT, Venue.OKX)
 FAST = ConnectionOptions(

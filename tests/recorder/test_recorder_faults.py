@@ -26,8 +26,8 @@ from liqmap.recorder import (
     read_recorded,
 )
 from liqmap.recorder.batching import Columns
-from liqmap.recorder.replay import encode_liquidations
 from liqmap.settings import Settings
+from liqmap.testing.replay import encode_liquidations
 
 
 class SlowSink(ParquetSink):

@@ -16,10 +16,10 @@ import pytest
 from recorder_wsdata import Event
 
 from liqmap.domain.enums import Venue
-from liqmap.recorder.replay import ReplayServer, encode_liquidations
 from liqmap.settings import Settings
 from liqmap.store import Store
 from liqmap.store.segments import segment_dir, segment_files
+from liqmap.testing.replay import ReplayServer, encode_liquidations
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
 RATE = 500  # messages per second

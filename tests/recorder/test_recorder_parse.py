@@ -21,7 +21,7 @@ from liqmap.exchanges.binance.stream import BinanceLiquidationStream
 from liqmap.exchanges.bybit.stream import BybitLiquidationStream
 from liqmap.exchanges.okx.stream import OkxLiquidationStream, inst_id
 from liqmap.recorder import Kind, LiqRow
-from liqmap.recorder.replay import encode_liquidations
+from liqmap.testing.replay import encode_liquidations
 
 BTC = frozenset({"BTCUSDT"})
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from liqmap.domain.enums import Venue
-from liqmap.recorder.adapter import LiqRow
+from liqmap.exchanges.stream import LiqRow
 from liqmap.recorder.batching import Columns
 from liqmap.recorder.engine import Recorder, RecorderConfig
 from liqmap.recorder.plausible import PriceGuard

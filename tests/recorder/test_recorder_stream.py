@@ -28,9 +28,9 @@ from liqmap.recorder import (
     StoreSink,
     default_sink,
 )
-from liqmap.recorder.replay import Fault, encode_liquidations
 from liqmap.settings import Settings
 from liqmap.store import Store
+from liqmap.testing.replay import Fault, encode_liquidations
 
 FAST_PINGS = dataclasses.replace(FAST, ping_interval_s=0.05, pong_timeout_s=0.2)
 

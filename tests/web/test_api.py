@@ -12,10 +12,10 @@ import pytest
 from _web import Running, make_app, serve
 
 from liqmap import api
-from liqmap.cli.liqprice import quote_json
 from liqmap.core.margin import liquidation_price
 from liqmap.domain.enums import Side, Venue
 from liqmap.io.brackets import default_table
+from liqmap.io.quote_json import quote_to_dict
 from liqmap.web.sources import DemoSource
 
 MAP_FIELDS = {
@@ -103,7 +103,7 @@ def test_liqprice_is_the_cli_json(client: httpx.Client) -> None:
     got = client.get("/api/v1/liqprice", params=params).json()
     table = default_table(Venue.BINANCE, "BTC")
     quote = liquidation_price(Venue.BINANCE, Side.LONG, 60000, 20, notional=100000, table=table)
-    assert got == json.loads(json.dumps(quote_json(quote, table)))
+    assert got == json.loads(json.dumps(quote_to_dict(quote, table)))
     n, e = 100_000.0, 60_000.0  # Binance bracket 1: (WB - q*E) / (q*MMR - q) for a long
     assert got["liquidation_price"] == pytest.approx((n / 20 - n) / (n / e * 0.004 - n / e))
 

@@ -15,6 +15,7 @@ from _web import REPO, Running
 import liqmap.io.orderbook
 from liqmap import api
 from liqmap.cli.app import main
+from liqmap.services import market
 from liqmap.web.params import FieldError
 from liqmap.web.sources import DemoSource
 from liqmap.web.trade_params import resolve_depth_model
@@ -43,7 +44,7 @@ def _cli_json(
         assert source == api.DEMO
         return data[symbol.upper()]
 
-    monkeypatch.setattr(api, "load_market", load_market)
+    monkeypatch.setattr(market, "load_market", load_market)  # the CLI's query loads through it
     capsys.readouterr()
     assert main([*argv, "--source", "demo", "--json"]) == 0
     return json.loads(capsys.readouterr().out)

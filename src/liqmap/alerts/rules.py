@@ -69,7 +69,6 @@ class AlertConfigError(ParameterError):
     ) -> None:
         self.path = path
         self.rule = rule
-        self.field = field
         self.section = section
         self.detail = message
         where = []
@@ -80,7 +79,7 @@ class AlertConfigError(ParameterError):
         if field is not None:
             where.append(f"field {field!r}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{prefix}: {message}" if prefix else message, field=field)
 
     def located(self, *, path: str | None = None, rule: str | None = None) -> AlertConfigError:
         """The same error, located in ``path`` (and in ``rule`` when it named none)."""

@@ -1,5 +1,8 @@
 """Webhook delivery: POST the alert's JSON, retry with exponential backoff, de-duplicate.
 
+The retry loop, ``Retry-After`` parsing and backoff are :mod:`liqmap.net.retry`'s (policy
+:func:`policy_of`); this module only says what each answer means.
+
 Per attempt (at most ``max_attempts``):
 
 ======================================  ==========================================================
@@ -26,11 +29,9 @@ was delivered (or is being delivered) within its cooldown is not sent again (sta
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
@@ -41,9 +42,24 @@ from liqmap.alerts.alert import Alert
 from liqmap.alerts.config_file import WebhookConfig
 from liqmap.alerts.cooldown import CooldownGate
 from liqmap.core.reading import format_duration
+from liqmap.errors import (
+    ExchangeClientError,
+    ExchangeError,
+    ExchangeServerError,
+    ExchangeTimeoutError,
+    RateLimitError,
+)
 from liqmap.net.deadline import Deadline, DeadlineExceeded, within
+from liqmap.net.retry import GiveUp, RetryPolicy, parse_retry_after, with_retries
 
-__all__ = ["DeliveryResult", "DeliveryStatus", "Sleep", "WebhookSender", "retry_after_s"]
+__all__ = [
+    "DeliveryResult",
+    "DeliveryStatus",
+    "Sleep",
+    "WebhookSender",
+    "policy_of",
+    "retry_after_s",
+]
 
 DeliveryStatus = Literal["delivered", "duplicate", "failed"]
 Sleep = Callable[[float], Awaitable[None]]
@@ -89,18 +105,19 @@ class DeliveryResult:
 
 
 def retry_after_s(value: str | None, now_s: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: ``'2'``, ``'0.5'`` or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(text).timestamp() - now_s
-        except (TypeError, ValueError):
-            return None
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    """Seconds to wait from a ``Retry-After`` header: ``'2'``, ``'0.5'`` or an HTTP date
+    (:func:`liqmap.net.retry.parse_retry_after`)."""
+    return parse_retry_after(value, now_s)
+
+
+def policy_of(config: WebhookConfig) -> RetryPolicy:
+    """The webhook's :class:`~liqmap.net.retry.RetryPolicy`: deterministic backoff, a 429 waits
+    its ``Retry-After`` only when it is given and at most ``max_backoff_s``."""
+    return RetryPolicy(
+        attempts=config.max_attempts, base_s=config.backoff_s, cap_s=config.max_backoff_s,
+        max_retry_after_s=config.max_backoff_s, jitter="none", over_limit="give_up",
+        retry_rate_limit_without_wait=False,
+    )  # fmt: skip
 
 
 class WebhookSender:
@@ -156,70 +173,84 @@ class WebhookSender:
 
     async def _deliver(self, client: httpx.AsyncClient, alert: Alert) -> DeliveryResult:
         cfg = self.config
-        body = alert.to_json().encode("utf-8")
         headers = {
             **cfg.headers,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "Idempotency-Key": alert.idempotency_key,
         }
+        body = alert.to_json().encode("utf-8")
         budget = Deadline(cfg.deadline_s)
-        attempt, status, error = 0, None, ""
-        delay: float | None = None
-        while attempt < cfg.max_attempts:
-            attempt += 1
-            backoff = min(cfg.max_backoff_s, cfg.backoff_s * 2 ** (attempt - 1))
-            delay = backoff
-            try:
-                response = await within(
-                    budget.remaining(),
-                    partial(
-                        client.post, cfg.url, content=body,
-                        headers={**headers, "X-Liqmap-Attempt": str(attempt)},
-                    ),
-                )  # fmt: skip
-            except DeadlineExceeded:
-                status, error = None, f"no complete answer within the {cfg.deadline_s:g} s deadline"
-                break
-            except httpx.TimeoutException:
-                status, error = None, f"timed out after {cfg.timeout_s:g} s"
-            except httpx.TransportError as exc:
-                status, error = None, f"connection failed ({type(exc).__name__}: {exc})"
-            else:
-                status = response.status_code
-                if response.is_success:
-                    return self._result(alert, "delivered", attempt, status, "")
-                delay, error = self._after(response, backoff)
-            if delay is None:
-                break
-            if attempt < cfg.max_attempts:
-                if delay >= budget.remaining():
-                    error += f"; the {cfg.deadline_s:g} s deadline leaves no time for a retry"
-                    delay = None
-                    break
-                await self._sleep(delay)
-        if attempt == cfg.max_attempts and delay is not None:
-            error += f"; gave up after {attempt} attempt(s)"
-        return self._result(alert, "failed", attempt, status, error)
+        tries = 0
 
-    def _after(self, r: httpx.Response, backoff: float) -> tuple[float | None, str]:
-        """(delay before the next attempt or ``None`` = do not retry, error text)."""
+        async def attempt() -> int:
+            nonlocal tries
+            tries += 1
+            sent = {**headers, "X-Liqmap-Attempt": str(tries)}
+            return await self._post(
+                client, partial(client.post, cfg.url, content=body, headers=sent), budget
+            )
+
+        notes: list[str] = []
+
+        def give_up(_err: ExchangeError, _tries: int, why: GiveUp) -> None:
+            if why == "exhausted":
+                notes.append(f"; gave up after {tries} attempt(s)")
+            elif why == "deadline":
+                notes.append(f"; the {cfg.deadline_s:g} s deadline leaves no time for a retry")
+
+        try:
+            status = await with_retries(
+                attempt, policy_of(cfg), sleep=self._sleep, deadline=budget, on_give_up=give_up
+            )
+        except ExchangeError as err:
+            return self._result(alert, "failed", tries, err.status, str(err) + "".join(notes))
+        return self._result(alert, "delivered", tries, status, "")
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        post: Callable[[], Awaitable[httpx.Response]],
+        budget: Deadline,
+    ) -> int:
+        """One POST; its status on success, else the error the retry loop classifies."""
+        cfg = self.config
+        try:
+            response = await within(budget.remaining(), post)
+        except DeadlineExceeded:
+            raise ExchangeError(
+                f"no complete answer within the {cfg.deadline_s:g} s deadline"
+            ) from None
+        except httpx.TimeoutException:
+            raise ExchangeTimeoutError(f"timed out after {cfg.timeout_s:g} s") from None
+        except httpx.TransportError as exc:
+            raise ExchangeTimeoutError(f"connection failed ({type(exc).__name__}: {exc})") from None
+        if response.is_success:
+            return response.status_code
+        raise self._refused(response)
+
+    def _refused(self, r: httpx.Response) -> ExchangeError:
+        """The error for a non-2xx answer: 5xx and a 429 with a usable ``Retry-After`` retry."""
         code = r.status_code
         snippet = r.text[:200].strip()
         body = f": {snippet}" if snippet else ""
         if code >= 500:
-            return backoff, f"HTTP {code} from the receiver{body}"
+            return ExchangeServerError(f"HTTP {code} from the receiver{body}", status=code)
         if code == 429:
             wait = retry_after_s(r.headers.get("Retry-After"), self._clock())
             if wait is None:
-                return None, "HTTP 429 without Retry-After (not retried)"
-            if wait > self.config.max_backoff_s:
-                return None, (
+                msg = "HTTP 429 without Retry-After (not retried)"
+            elif wait > self.config.max_backoff_s:
+                msg = (
                     f"HTTP 429 with Retry-After {wait:g} s, more than max_backoff_s "
                     f"{self.config.max_backoff_s:g} s (not retried)"
                 )
-            return wait, f"HTTP 429, Retry-After {wait:g} s"
+            else:
+                msg = f"HTTP 429, Retry-After {wait:g} s"
+            return RateLimitError(msg, status=code, retry_after_s=wait)
         if 300 <= code < 400:
             where = r.headers.get("Location", "?")
-            return None, f"HTTP {code} redirect to {where} (not followed; configure the final URL)"
-        return None, f"HTTP {code}: the receiver refused the alert (not retried){body}"
+            msg = f"HTTP {code} redirect to {where} (not followed; configure the final URL)"
+            return ExchangeClientError(msg, status=code)
+        msg = f"HTTP {code}: the receiver refused the alert (not retried){body}"
+        return ExchangeClientError(msg, status=code)

@@ -10,7 +10,8 @@ Deadlines (:mod:`liqmap.net.deadline`): a checksum request must end within ``dea
 (``LIQMAP_HTTP_DEADLINE``); a zip within ``deadline_s`` plus its size at :data:`MIN_RATE_BPS`
 (64 KiB/s), so a server trickling bytes cannot hold a download; the partial file is kept.
 
-Retries (bounded by :class:`RetryPolicy`, with exponential backoff and ``Retry-After``): 5xx,
+Retries (:mod:`liqmap.net.retry`, policy :data:`ARCHIVE_RETRY`, with exponential backoff and
+``Retry-After``): 5xx,
 429/418, timeouts, dropped connections, checksum mismatches. Not retried: 404 (the file does
 not exist: reported as missing), other 4xx, a full disk.
 """
@@ -28,20 +29,19 @@ from typing import TypeVar
 import httpx
 
 from liqmap.archive.layout import ArchiveFile
-from liqmap.errors import (
-    DiskFullError,
-    DownloadError,
-    ExchangeClientError,
-    ExchangeError,
-    ExchangeServerError,
-    ExchangeTimeoutError,
-    GeoBlockedError,
-    RateLimitError,
-)
+from liqmap.errors import DiskFullError, DownloadError, ExchangeTimeoutError
+from liqmap.io.atomic import is_disk_full
 from liqmap.net.deadline import DEFAULT_DEADLINE_S, DeadlineExceeded, within
-from liqmap.store._db import is_disk_full
+from liqmap.net.retry import RetryPolicy, error_for_status, with_retries
 
-__all__ = ["MIN_RATE_BPS", "ArchiveClient", "Fetched", "RetryPolicy", "sha256_file"]
+__all__ = [
+    "ARCHIVE_RETRY",
+    "MIN_RATE_BPS",
+    "ArchiveClient",
+    "Fetched",
+    "RetryPolicy",
+    "sha256_file",
+]
 
 T = TypeVar("T")
 _CHUNK = 1 << 20
@@ -49,20 +49,10 @@ MIN_RATE_BPS = 64 * 1024
 """Slowest download accepted: a zip gets ``deadline_s + size / MIN_RATE_BPS`` seconds."""
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently to retry: ``attempts`` tries in all, waiting
-    ``backoff_s * 2**k`` (at most ``max_backoff_s``, or the server's ``Retry-After``)."""
-
-    attempts: int = 4
-    backoff_s: float = 1.0
-    max_backoff_s: float = 30.0
-
-    def delay(self, attempt: int, error: ExchangeError) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (0-based)."""
-        if isinstance(error, RateLimitError) and error.retry_after_s is not None:
-            return min(error.retry_after_s, self.max_backoff_s)
-        return float(min(self.backoff_s * 2**attempt, self.max_backoff_s))
+ARCHIVE_RETRY = RetryPolicy(
+    attempts=4, base_s=1.0, cap_s=30.0, max_retry_after_s=30.0, jitter="none", over_limit="cap"
+)
+"""The archive's default: deterministic backoff ``1, 2, 4 s``; a long ``Retry-After`` waits 30 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +80,14 @@ def sha256_file(path: Path) -> str:
 
 
 def _status_error(resp: httpx.Response, url: str) -> None:
-    code = resp.status_code
-    if code < 400:
-        return
-    if code == 404:
+    if resp.status_code == 404:
         raise _MissingError(url)
-    if code in (429, 418):
-        after = resp.headers.get("Retry-After")
-        wait = float(after) if after and after.replace(".", "", 1).isdigit() else None
-        raise RateLimitError(
-            f"{url}: HTTP {code} (rate limited)", url=url, status=code, retry_after_s=wait
-        )
-    if code == 451:
-        raise GeoBlockedError(
-            f"{url}: HTTP 451, the archive refuses this location; set LIQMAP_BINANCE_ARCHIVE_URL "
-            "to a mirror or proxy",
-            url=url,
-            status=code,
-        )
-    if code >= 500:
-        raise ExchangeServerError(f"{url}: HTTP {code} from the archive", url=url, status=code)
-    raise ExchangeClientError(f"{url}: HTTP {code}", url=url, status=code)
+    err = error_for_status(
+        resp.status_code, resp.headers, url, who="the archive",
+        geo_fix="Set LIQMAP_BINANCE_ARCHIVE_URL to a mirror or proxy you are allowed to use",
+    )  # fmt: skip
+    if err is not None:
+        raise err
 
 
 def _parse_checksum(text: str, f: ArchiveFile, url: str) -> str:
@@ -164,7 +141,7 @@ class ArchiveClient:
         self.base_url = base_url.rstrip("/")
         self.folder = folder
         self.deadline_s = deadline_s
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or ARCHIVE_RETRY
         self._on_bytes = on_bytes or (lambda n: None)
         self._client = httpx.AsyncClient(
             timeout=timeout_s, transport=transport, follow_redirects=True
@@ -198,14 +175,7 @@ class ArchiveClient:
             return None
 
     async def _retrying(self, op: Callable[[], Awaitable[T]]) -> T:
-        for attempt in range(self.retry.attempts):
-            try:
-                return await op()
-            except ExchangeError as e:
-                if not e.retryable or attempt == self.retry.attempts - 1:
-                    raise
-                await asyncio.sleep(self.retry.delay(attempt, e))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await with_retries(op, self.retry)
 
     async def _checksum(self, f: ArchiveFile) -> str:
         url = f.checksum_url(self.base_url)

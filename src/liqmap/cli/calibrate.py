@@ -30,6 +30,7 @@ from liqmap.cli.options import (
     SymbolArg,
 )
 from liqmap.domain.enums import Venue
+from liqmap.domain.market import LiquidationEvents
 from liqmap.errors import ParameterError
 from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
@@ -83,6 +84,27 @@ def _demo(symbol: str, preset: str, days: float, seed: int) -> api.MarketData:
     )  # fmt: skip
     sim = simulate(cfg)
     return api.MarketData(sim.candles, sim.open_interest, sim.liquidations, sim, api.DEMO)
+
+
+def _market(
+    symbol: str, source: str, oi: Path | None, flow: Path | None, liquidations: Path | None,
+    demo: tuple[str, float, int],
+) -> tuple[api.MarketData, LiquidationEvents]:  # fmt: skip
+    """The market to calibrate on and its liquidation events: the ``demo`` preset's
+    ``(preset, days, seed)`` simulation, or files with their liquidation tape (the truth)."""
+    if source == api.DEMO:
+        if liquidations or flow or oi:
+            raise ParameterError("--liquidations/--flow/--oi apply to file sources, not to 'demo'")
+        data = _demo(symbol, *demo)
+    else:
+        if liquidations is None:
+            raise ParameterError(
+                "--liquidations is required with a file --source (it is the truth)"
+            )
+        data = api.load_market(symbol, source, oi=oi, flow=flow, liquidations=liquidations)
+    if data.liquidations is None or len(data.liquidations) == 0:
+        raise ParameterError("no liquidation events to calibrate on")
+    return data, data.liquidations
 
 
 def calibrate_cmd(
@@ -164,19 +186,8 @@ def calibrate_cmd(
     if out.suffix.lower() != ".json" or not out.parent.is_dir():
         raise ParameterError(f"--out: give a .json file in an existing folder, got {str(out)!r}")
     demo = source == api.DEMO
-    if demo:
-        if liquidations or flow or oi:
-            raise ParameterError("--liquidations/--flow/--oi apply to file sources, not to 'demo'")
-        data = _demo(symbol, preset, days, sim_seed)
-    else:
-        if liquidations is None:
-            raise ParameterError(
-                "--liquidations is required with a file --source (it is the truth)"
-            )
-        data = api.load_market(symbol, source, oi=oi, flow=flow, liquidations=liquidations)
-    if data.liquidations is None or len(data.liquidations) == 0:
-        raise ParameterError("no liquidation events to calibrate on")
-    events, _ = drop_price_outliers(data.liquidations, data.candles, max_price_dev)
+    data, tape = _market(symbol, source, oi, flow, liquidations, (preset, days, sim_seed))
+    events, _ = drop_price_outliers(tape, data.candles, max_price_dev)
     gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
     first = int(data.candles.ts_ms[0]) + cfg.warmup_ms
     t0 = parse_time_ms(start, name="--from") if start else max(first, int(events.ts_ms[0]))
@@ -212,9 +223,7 @@ def calibrate_cmd(
         "flow": flow.name if flow else None, "oi": oi.name if oi else None,
         "events": len(events), "outage_rule": "none" if not gap else outage,
         "tape_share": cfg.tape_share if cfg.tape_share is not None else "free",
-    }  # fmt: skip
-    if demo:
-        provenance |= {"preset": preset, "days": days, "sim_seed": sim_seed}
+    } | ({"preset": preset, "days": days, "sim_seed": sim_seed} if demo else {})  # fmt: skip
     result.write(out, provenance)
     if as_json:
         typer.echo(out.read_text(encoding="utf-8").strip())

@@ -24,25 +24,8 @@ from liqmap.cli._trade import (
     source_of,
     write_chart_or_json,
 )
-from liqmap.cli.options import (
-    AtOpt,
-    BinsOpt,
-    BracketsOpt,
-    ExchangeOpt,
-    FlowOpt,
-    JsonOpt,
-    LeverageOpt,
-    LiqOpt,
-    MapRequest,
-    OfflineOpt,
-    OiOpt,
-    OutOpt,
-    ParamsOpt,
-    RangeOpt,
-    SourceOpt,
-    SymbolArg,
-    WindowOpt,
-)
+from liqmap.cli.market_options import MarketOptions, market_options
+from liqmap.cli.options import JsonOpt, OutOpt, SymbolArg
 from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
 from liqmap.core.cascade_dist import CascadeOutcomes, OutcomeConfig, simulate_outcomes
 from liqmap.core.reading import format_price, format_usd
@@ -107,8 +90,10 @@ def _print_outcomes(o: CascadeOutcomes) -> None:
     c.print(f"[dim]map uncertainty: {o.band_source}[/]")
 
 
+@market_options(omit=("mark",))
 def cascade_cmd(
     symbol: SymbolArg,
+    *,
     shock: str | None = typer.Option(
         None, "--shock", help="Initial price move in percent: -2% (down) or 1.5% (up)."
     ),
@@ -128,19 +113,7 @@ def cascade_cmd(
         help="Share of the wick kept after it (0..1).",
         show_default="2/3 ≈ 0.667",
     ),
-    source: SourceOpt = "exchange",
-    offline: OfflineOpt = False,
-    oi: OiOpt = None,
-    flow: FlowOpt = None,
-    liquidations: LiqOpt = None,
-    window: WindowOpt = "24h",
-    at: AtOpt = None,
-    bins: BinsOpt = 400,
-    range_pct: RangeOpt = None,
-    exchange: ExchangeOpt = "binance",
-    leverage: LeverageOpt = None,
-    brackets: BracketsOpt = None,
-    params: ParamsOpt = None,
+    market: MarketOptions,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -159,14 +132,10 @@ def cascade_cmd(
         raise ParameterError(f"--draws must be >= 0, got {draws}")
     check_out(out)
     prof = resolve_depth(symbol, depth, depth_model_name, depth_scale) if kind == "book" else None
-    req = MapRequest.build(
-        symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
-        exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct, offline=offline,
-    )  # fmt: skip
+    req = market.request(symbol)
     m = map_for(req)
     cfg = CascadeConfig(permanent_fraction=permanent)
-    label, simulated = source_of(req, source)
+    label, simulated = source_of(req, market.source)
     imp = impact_for(req, m, depth_scale) if prof is None else None
     r = simulate_cascade(m, imp or prof, shock_pct=shock_pct, order_usd=order, config=cfg)  # type: ignore[arg-type]
     o = None
@@ -181,9 +150,9 @@ def cascade_cmd(
         "simulated": simulated,
     }
     if out is not None:
-        from liqmap.render.overlays import render_cascade
+        from liqmap.render import render
 
-        write_chart_or_json(out, lambda: render_cascade(m, r, out, outcomes=o), data)
+        write_chart_or_json(out, lambda: render(r, out, on=m, outcomes=o), data)
     if as_json:
         typer.echo(json.dumps(data, allow_nan=False))
         return

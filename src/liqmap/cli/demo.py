@@ -14,7 +14,7 @@ from liqmap.cli import console, show
 from liqmap.core.clusters import detect_clusters
 from liqmap.core.map_distance import profile_similarity
 from liqmap.core.results import LiquidationMap
-from liqmap.io.export import write_result
+from liqmap.output import write_result
 from liqmap.render.mpl_compare import render_compare_png
 from liqmap.render.mpl_map import render_map_png
 

@@ -7,22 +7,24 @@ import math
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from liqmap.cli import console
-from liqmap.core.margin import BRACKET_AT_LIQUIDATION, LiquidationQuote, liquidation_price
+from liqmap.core.margin import LiquidationQuote, liquidation_price
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable
+from liqmap.domain.venue import venue_names
 from liqmap.errors import FallbackTableWarning, ParameterError
 from liqmap.io.brackets import load_brackets
-from liqmap.io.tables import table_kind, table_note
+from liqmap.io.quote_json import margin_currency, quote_to_dict
+from liqmap.io.tables import table_kind
 from liqmap.timeutil import parse_time_ms
 
-__all__ = ["liqprice_cmd", "margin_currency", "quote_json", "register"]
+__all__ = ["liqprice_cmd", "register"]
 
 DEFAULT_SYMBOL = "BTC"
 
@@ -31,9 +33,7 @@ def liqprice_cmd(
     *,
     side: Annotated[str, typer.Option("--side", help="Position side: long or short.")],
     entry: Annotated[float, typer.Option("--entry", help="Entry price.")],
-    exchange: Annotated[
-        str, typer.Option("--exchange", help="binance, binance-coinm, bybit, okx, hyperliquid.")
-    ] = "binance",
+    exchange: Annotated[str, typer.Option("--exchange", help=f"{venue_names()}.")] = "binance",
     symbol: Annotated[
         str | None,
         typer.Option(
@@ -94,7 +94,7 @@ def liqprice_cmd(
         taker_fee_rate=fee_rate,
     )
     if as_json:
-        sys.stdout.write(json.dumps(quote_json(quote, table, brackets), indent=2) + "\n")
+        sys.stdout.write(json.dumps(quote_to_dict(quote, table, brackets), indent=2) + "\n")
     else:
         _print(quote, table)
 
@@ -104,55 +104,6 @@ def register(app: typer.Typer) -> None:
     if any(c.name == "liqprice" for c in app.registered_commands):
         return
     app.command("liqprice")(liqprice_cmd)
-
-
-def margin_currency(venue: Venue, symbol: str) -> str:
-    """The currency margins are held in: the coin for COIN-M, USDC on Hyperliquid, else USDT."""
-    if venue.contract_kind is ContractKind.INVERSE:
-        return symbol.upper().split("USD")[0] or "coin"
-    return "USDC" if venue is Venue.HYPERLIQUID else "USDT"
-
-
-def quote_json(
-    quote: LiquidationQuote, table: MarginTable, path: Path | None = None
-) -> dict[str, Any]:
-    """The ``--json`` object (infinite values as ``null``)."""
-    t = quote.tier
-    return {
-        "exchange": quote.venue.value,
-        "symbol": table.symbol,
-        "side": quote.side.value,
-        "entry": quote.entry_price,
-        "leverage": quote.leverage,
-        "notional": quote.notional,
-        "quantity": quote.quantity,
-        "contracts": quote.contracts,
-        "margin": quote.margin,
-        "margin_currency": margin_currency(quote.venue, table.symbol),
-        "maintenance_margin": quote.maintenance_margin,
-        "taker_fee_rate": quote.taker_fee_rate,
-        "liquidation_price": _finite(quote.liquidation_price),
-        "distance_pct": _finite(quote.distance_pct),
-        "bracket": t.tier,
-        "maint_margin_ratio": t.maint_margin_ratio,
-        "maint_amount": t.maint_amount,
-        "max_leverage": t.max_leverage,
-        "bracket_floor": t.notional_floor,
-        "bracket_cap": _finite(t.notional_cap),
-        "bracket_rule": "at the liquidation price"
-        if quote.venue in BRACKET_AT_LIQUIDATION
-        else "at entry",
-        "entry_bracket": t.tier if quote.entry_tier is None else quote.entry_tier.tier,
-        "table": {
-            "kind": table_kind(table, path),
-            "label": table_note(table, path),
-            "symbol": table.symbol,
-            "venue": table.venue,
-            "as_of": table.as_of,
-            "source": table.source,
-            "file": None if path is None else str(path),
-        },
-    }
 
 
 def _table(venue: Venue, symbol: str | None, path: Path | None, at: str | None) -> MarginTable:
@@ -180,7 +131,7 @@ def _cached(venue: Venue, symbol: str) -> MarginTable | None:
     settings = Settings.from_env()
     if not settings.store_path.exists():
         return None
-    from liqmap.exchanges.sync import store_symbol
+    from liqmap.services.sync import store_symbol
     from liqmap.store import Store
 
     with Store.open(settings=settings, read_only=True) as store:
@@ -258,7 +209,3 @@ def _print(q: LiquidationQuote, table: MarginTable) -> None:
 def _size(q: LiquidationQuote) -> str:
     text = f"{q.notional:,.2f} notional = {q.quantity:,.8g} coin"
     return text + (f" = {q.contracts:,.6g} contracts" if q.contracts is not None else "")
-
-
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None

@@ -10,26 +10,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from liqmap.cli import console
-from liqmap.cli.options import (
-    AtOpt,
-    BinsOpt,
-    BracketsOpt,
-    ExchangeOpt,
-    FlowOpt,
-    JsonOpt,
-    LeverageOpt,
-    LiqOpt,
-    MapRequest,
-    MarkOpt,
-    OfflineOpt,
-    OiOpt,
-    OutOpt,
-    ParamsOpt,
-    RangeOpt,
-    SourceOpt,
-    SymbolArg,
-    WindowOpt,
-)
+from liqmap.cli.market_options import MarketOptions, market_options
+from liqmap.cli.options import JsonOpt, OutOpt, SymbolArg
 from liqmap.errors import ParameterError
 from liqmap.limits import check_heatmap_cells
 
@@ -42,54 +24,22 @@ DEFAULT_COLUMNS = 720
 __all__ = ["register"]
 
 
+@market_options()
 def map_cmd(
-    symbol: SymbolArg,
-    source: SourceOpt = "exchange",
-    oi: OiOpt = None,
-    flow: FlowOpt = None,
-    liquidations: LiqOpt = None,
-    mark: MarkOpt = None,
-    window: WindowOpt = "24h",
-    at: AtOpt = None,
-    bins: BinsOpt = 400,
-    range_pct: RangeOpt = None,
-    exchange: ExchangeOpt = "binance",
-    offline: OfflineOpt = False,
-    leverage: LeverageOpt = None,
-    brackets: BracketsOpt = None,
-    params: ParamsOpt = None,
-    out: OutOpt = None,
-    as_json: JsonOpt = False,
+    symbol: SymbolArg, market: MarketOptions, out: OutOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Estimate the liquidation map: USD of liquidation orders per price level and leverage."""
-    req = MapRequest.build(
-        symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
-        exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct, offline=offline, mark=mark,
-    )  # fmt: skip
-    m = req.estimate()
-    _finish(m, out, as_json, "print_map")
+    _finish(market.request(symbol).estimate(), out, as_json, "print_map")
 
 
+@market_options(omit=("range_pct",))
 def heatmap_cmd(
     symbol: SymbolArg,
-    source: SourceOpt = "exchange",
-    oi: OiOpt = None,
-    flow: FlowOpt = None,
-    liquidations: LiqOpt = None,
-    mark: MarkOpt = None,
-    window: WindowOpt = "24h",
-    at: AtOpt = None,
-    bins: BinsOpt = 400,
+    market: MarketOptions,
     columns: int = typer.Option(DEFAULT_COLUMNS, "--columns", help="Time columns (1..5000)."),
     warmup: str | None = typer.Option(
         None, "--warmup", help="History before the window fed to the model first (default 24h)."
     ),
-    exchange: ExchangeOpt = "binance",
-    offline: OfflineOpt = False,
-    leverage: LeverageOpt = None,
-    brackets: BracketsOpt = None,
-    params: ParamsOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
     view: float = typer.Option(
@@ -110,47 +60,24 @@ def heatmap_cmd(
         raise ParameterError(f"--path: use line, candles or auto, got {path_mode!r}")
     if not (0 <= view <= 100):
         raise ParameterError(f"--view: a percent of price from 0 (whole grid) to 100, got {view:g}")
-    check_heatmap_cells(bins, columns)
-    req = MapRequest.build(
-        symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
-        exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=None, offline=offline,
-        extra_history_ms=parse_duration_ms(warmup) if warmup else 86_400_000, mark=mark,
-    )  # fmt: skip
+    check_heatmap_cells(market.bins, columns)
+    warm_ms = parse_duration_ms(warmup) if warmup else 86_400_000
+    req = market.request(symbol, extra_history_ms=warm_ms)
     if req.markets is not None:
         raise ParameterError("heatmap: give one --exchange (multi-venue applies to map and levels)")
     h = api.estimate_heatmap(
-        req.data, window=window, at=at, exchange=exchange, brackets=brackets, params=req.params,
-        bins=bins, columns=columns, warmup=warmup,
+        req.data, window=market.window, at=market.at, exchange=market.exchange,
+        brackets=market.brackets, params=req.params, bins=market.bins, columns=columns,
+        warmup=warmup,
     )  # fmt: skip
     chart = {"view_pct": view or None, "price_path": path_mode}
     _finish(h, out, as_json, "print_heatmap", chart, full_path=full_path)
 
 
-def levels_cmd(
-    symbol: SymbolArg,
-    source: SourceOpt = "exchange",
-    oi: OiOpt = None,
-    flow: FlowOpt = None,
-    liquidations: LiqOpt = None,
-    window: WindowOpt = "24h",
-    at: AtOpt = None,
-    bins: BinsOpt = 400,
-    range_pct: RangeOpt = None,
-    exchange: ExchangeOpt = "binance",
-    offline: OfflineOpt = False,
-    leverage: LeverageOpt = None,
-    brackets: BracketsOpt = None,
-    params: ParamsOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@market_options(omit=("mark",))
+def levels_cmd(symbol: SymbolArg, market: MarketOptions, as_json: JsonOpt = False) -> None:
     """List the liquidation clusters (key levels), ranked by size and closeness to price."""
-    req = MapRequest.build(
-        symbol, source=source, oi=oi, flow=flow, liquidations=liquidations, window=window, at=at,
-        exchange=exchange, brackets=brackets, leverage=leverage, params=params, bins=bins,
-        range_pct=range_pct, offline=offline,
-    )  # fmt: skip
-    m = req.estimate()
+    m = market.request(symbol).estimate()
     if as_json:
         d = m.to_dict()
         keep = ("schema", "symbol", "exchange", "price", "as_of_ms", "as_of", "window", "tiers")
@@ -173,7 +100,8 @@ def _finish(
 ) -> None:
     """Write ``--out``, print ``--json`` or the summary (``liqmap.cli.show.<printer>``)."""
     from liqmap.cli import show
-    from liqmap.io.export import to_json, write_result
+    from liqmap.io.export import to_json
+    from liqmap.output import write_result
 
     if out is not None:
         if out.suffix.lower() not in (".png", ".html", ".json", ".csv"):

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from liqmap.domain.enums import Venue
-from liqmap.errors import ParameterError
 
 if TYPE_CHECKING:  # the library loads when a command runs, not when its options are declared
     from liqmap import api
@@ -154,30 +153,21 @@ class MapRequest:
         ``extra_history_ms``: history needed before the window (a heatmap's warm-up).
         """
         from liqmap import api
-        from liqmap.timeutil import parse_duration_ms
+        from liqmap.services.market import MarketQuery, query_markets
+        from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
         p = api.resolve_params(params_file=params, leverage=leverage)
-        days = max(parse_duration_ms(window) / 86_400_000 + 1.0, 7.0)
         venues = api.parse_exchanges(exchange)
-        if source == EXCHANGE:
-            if oi or flow or liquidations or mark:
-                raise ParameterError("--oi/--flow/--liquidations/--mark apply to file sources")
-            window_ms = parse_duration_ms(window) + extra_history_ms
-            markets = {v: _from_store(symbol, v, window_ms, at, offline) for v in venues}
-            first = next(iter(markets.values()))
-            if len(venues) == 1:
-                return cls(first, p, window, at, venues[0].value, brackets, bins, range_pct)
-            return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)
-        if len(venues) == 1:
-            data = api.load_market(
-                symbol, source, oi=oi, flow=flow, liquidations=liquidations, mark=mark,
-                demo_days=days if source == api.DEMO else None,
-            )  # fmt: skip
-            return cls(data, p, window, at, venues[0].value, brackets, bins, range_pct)
-        if mark:
-            raise ParameterError("--mark goes with one --exchange (a venue's own mark price)")
-        markets = _load_markets(symbol, venues, source, oi, flow, liquidations, days)
+        query = MarketQuery(
+            symbol, venues, source, window_ms=parse_duration_ms(window) + extra_history_ms,
+            at_ms=parse_time_ms(at) if at else None, offline=offline, oi=oi, flow=flow,
+            liquidations=liquidations, mark=mark,
+            demo_days=max(parse_duration_ms(window) / 86_400_000 + 1.0, 7.0),
+        )  # fmt: skip
+        markets = query_markets(query)
         first = next(iter(markets.values()))
+        if len(venues) == 1:
+            return cls(first, p, window, at, venues[0].value, brackets, bins, range_pct)
         return cls(first, p, window, at, exchange, brackets, bins, range_pct, markets)
 
     def brackets_by_venue(self) -> dict[Venue, str | None]:
@@ -200,52 +190,3 @@ class MapRequest:
             self.data, window=self.window, at=self.at, exchange=self.exchange,
             brackets=self.brackets, params=self.params, bins=self.bins, range_pct=self.range_pct,
         )  # fmt: skip
-
-
-EXCHANGE = "exchange"
-
-
-def _from_store(
-    symbol: str, venue: Venue, window_ms: int, at: str | None, offline: bool
-) -> api.MarketData:
-    """The window's data from the local store, synced from the venue first unless offline."""
-    from liqmap.exchanges.sync import market_from_store
-    from liqmap.settings import Settings
-    from liqmap.store import Store
-    from liqmap.timeutil import parse_time_ms
-
-    settings = Settings.from_env()
-    with Store.open(settings=settings) as store:
-        return market_from_store(
-            store, venue, symbol, window_ms=window_ms, at_ms=parse_time_ms(at) if at else None,
-            offline=offline, settings=settings,
-        )  # fmt: skip
-
-
-def _load_markets(
-    symbol: str,
-    venues: tuple[Venue, ...],
-    source: str,
-    oi: Path | None,
-    flow: Path | None,
-    liquidations: Path | None,
-    days: float,
-) -> dict[Venue, api.MarketData]:
-    from liqmap import api
-
-    sources = api.per_venue(source, venues)
-    ois, flows, liqs = (api.per_venue(x, venues) for x in (oi, flow, liquidations))
-    loaded: dict[tuple[str | None, ...], api.MarketData] = {}
-    markets: dict[Venue, api.MarketData] = {}
-    for v in venues:
-        src = sources[v]
-        if src is None:
-            raise ParameterError(f"--source: no bars given for {v.value}; add {v.value}=PATH")
-        key = (src, ois[v], flows[v], liqs[v])
-        if key not in loaded:
-            loaded[key] = api.load_market(
-                symbol, src, oi=ois[v], flow=flows[v], liquidations=liqs[v],
-                demo_days=days if src == api.DEMO else None,
-            )  # fmt: skip
-        markets[v] = loaded[key]
-    return markets

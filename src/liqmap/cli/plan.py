@@ -24,25 +24,8 @@ from liqmap.cli._trade import (
     source_of,
     write_chart_or_json,
 )
-from liqmap.cli.options import (
-    AtOpt,
-    BinsOpt,
-    BracketsOpt,
-    ExchangeOpt,
-    FlowOpt,
-    JsonOpt,
-    LeverageOpt,
-    LiqOpt,
-    MapRequest,
-    OfflineOpt,
-    OiOpt,
-    OutOpt,
-    ParamsOpt,
-    RangeOpt,
-    SourceOpt,
-    SymbolArg,
-    WindowOpt,
-)
+from liqmap.cli.market_options import MarketOptions, market_options
+from liqmap.cli.options import JsonOpt, MapRequest, OutOpt, SymbolArg
 from liqmap.core.impact import ImpactModel
 from liqmap.core.plan import DISCLAIMER, LevelRef, Plan, PlanConfig, make_plan
 from liqmap.core.reading import format_price, format_usd
@@ -137,8 +120,10 @@ def _impact_or_none(req: MapRequest, m: LiquidationMap, scale: float) -> ImpactM
         return None
 
 
+@market_options(omit=("mark",))
 def plan_cmd(
     symbol: SymbolArg,
+    *,
     side: str = typer.Option(..., "--side", help="long or short."),
     entry: float | None = typer.Option(None, "--entry", help="Entry price (default: current)."),
     size: str | None = typer.Option(None, "--size", help="Order size in USD, e.g. 2M."),
@@ -151,19 +136,7 @@ def plan_cmd(
     max_risk: float = typer.Option(
         0.0, "--max-risk", help="Allowed stop distance in percent (0: 4 x the recent range)."
     ),
-    source: SourceOpt = "exchange",
-    offline: OfflineOpt = False,
-    oi: OiOpt = None,
-    flow: FlowOpt = None,
-    liquidations: LiqOpt = None,
-    window: WindowOpt = "24h",
-    at: AtOpt = None,
-    bins: BinsOpt = 400,
-    range_pct: RangeOpt = None,
-    exchange: ExchangeOpt = "binance",
-    leverage: LeverageOpt = None,
-    brackets: BracketsOpt = None,
-    params: ParamsOpt = None,
+    market: MarketOptions,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -180,24 +153,9 @@ def plan_cmd(
         raise ParameterError(f"--min-rr and --max-risk must be >= 0, got {min_rr}, {max_risk}")
     check_out(out)
     prof = resolve_depth(symbol, depth, depth_model_name, depth_scale)
-    req = MapRequest.build(
-        symbol,
-        source=source,
-        oi=oi,
-        flow=flow,
-        liquidations=liquidations,
-        window=window,
-        at=at,
-        exchange=exchange,
-        brackets=brackets,
-        leverage=leverage,
-        params=params,
-        bins=bins,
-        range_pct=range_pct,
-        offline=offline,
-    )
+    req = market.request(symbol)
     m = map_for(req)
-    label, simulated = source_of(req, source)
+    label, simulated = source_of(req, market.source)
     p = make_plan(
         m,
         req.data.candles,
@@ -211,9 +169,9 @@ def plan_cmd(
         simulated=simulated,
     )
     if out is not None:
-        from liqmap.render.overlays import render_plan
+        from liqmap.render import render
 
-        write_chart_or_json(out, lambda: render_plan(m, p, out), p.to_dict())
+        write_chart_or_json(out, lambda: render(p, out, on=m), p.to_dict())
     if as_json:
         typer.echo(json.dumps(p.to_dict(), allow_nan=False))
         return

@@ -63,7 +63,7 @@ def positions_cmd(
     ] = True,
 ) -> None:
     """Build a REAL liquidation map from Hyperliquid accounts' positions, with OI coverage."""
-    from liqmap.io.export import write_result
+    from liqmap.output import write_result
 
     if Venue.parse(exchange) is not Venue.HYPERLIQUID:
         raise ParameterError(

@@ -16,7 +16,7 @@ from liqmap.cli import console
 from liqmap.errors import ParameterError
 from liqmap.recorder import FlushPolicy, RecorderConfig, RecorderReport, parse_seconds, record
 from liqmap.recorder.status import print_final, status_table
-from liqmap.recorder.venues import parse_symbols, parse_venues
+from liqmap.recorder.venues import parse_symbols, parse_venues, recordable
 
 __all__ = ["parse_contract_values", "record_cmd", "register"]
 
@@ -43,7 +43,12 @@ def parse_contract_values(items: list[str]) -> dict[str, float]:
 def record_cmd(
     *,
     exchange: Annotated[
-        str, typer.Option("--exchange", "-e", help="Venues, comma-separated: binance,bybit,okx.")
+        str,
+        typer.Option(
+            "--exchange",
+            "-e",
+            help="Venues, comma-separated: " + ",".join(v.value for v in recordable()) + ".",
+        ),
     ] = "binance,bybit,okx",
     symbols: Annotated[
         str, typer.Option("--symbols", "-s", help="Linear perpetuals, e.g. BTCUSDT,ETHUSDT.")

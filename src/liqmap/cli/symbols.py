@@ -12,6 +12,7 @@ from rich.table import Table
 
 from liqmap.cli import console
 from liqmap.domain.enums import Venue
+from liqmap.domain.venue import venue_names
 
 __all__ = ["SymbolRow", "register", "symbol_rows"]
 
@@ -75,7 +76,7 @@ def _cached_rows(venues: list[Venue]) -> list[SymbolRow]:
 def symbols_cmd(
     exchange: Annotated[
         str,
-        typer.Option("--exchange", help="binance, binance-coinm, bybit, okx, hyperliquid, all."),
+        typer.Option("--exchange", help=f"{venue_names()}, all."),
     ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:

@@ -12,10 +12,11 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from liqmap.cli import console
 from liqmap.domain.enums import Venue
+from liqmap.domain.venue import venue_names
 from liqmap.errors import ParameterError
 from liqmap.exchanges.base import INTERVALS_MS
 from liqmap.exchanges.records import DataKind
-from liqmap.exchanges.sync import DEFAULT_KINDS, SyncReport, sync
+from liqmap.services.sync import DEFAULT_KINDS, SyncReport, sync
 from liqmap.settings import Settings
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
@@ -77,9 +78,7 @@ def _print(rep: SyncReport) -> None:
 
 def sync_cmd(
     symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
-    exchange: Annotated[
-        str, typer.Option("--exchange", help="binance, binance-coinm, bybit, okx, hyperliquid.")
-    ] = "binance",
+    exchange: Annotated[str, typer.Option("--exchange", help=f"{venue_names()}.")] = "binance",
     since: Annotated[
         str, typer.Option("--since", help="Start: ISO date/time, epoch ms, or a duration ago (7d).")
     ] = "7d",

@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from liqmap.cli import console
 from liqmap.domain.enums import Venue
-from liqmap.exchanges.tiers import TierSync, sync_tiers
 from liqmap.io.report import fmt_ms
+from liqmap.services.tiers import TierSync, sync_tiers
 from liqmap.settings import Settings
 
 __all__ = ["register"]

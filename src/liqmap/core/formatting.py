@@ -39,6 +39,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from liqmap.domain.numbers import format_number
+
 __all__ = [
     "display_tz",
     "display_zone",
@@ -150,18 +152,6 @@ def format_duration(ms: int) -> str:
     if h:
         return f"{h}h {m}m" if m else f"{h}h"
     return f"{m}m" if m else f"{s}s"
-
-
-def format_number(x: float) -> str:
-    """A plain number for messages and help: integers with thousands separators, others with
-    four significant decimals at most (``8e8 -> '800,000,000'``, ``0.6666.. -> '0.6667'``)."""
-    if isinstance(x, bool) or not math.isfinite(x):
-        return str(x)
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    if abs(x) >= 1000:
-        return f"{x:,.2f}".rstrip("0").rstrip(".")
-    return f"{x:.4g}" if abs(x) >= 1e-4 else f"{x:.3e}"
 
 
 def format_range(lo: float, hi: float, *, usd: bool = False) -> str:

@@ -30,7 +30,8 @@ the simulator) keeps the entry tier everywhere: a documented approximation (``do
 section 1.7). The leverage limit is always the entry tier's.
 
 The formulas are derived in ``docs/model.md`` section 1; each one cites its exchange document in
-:mod:`liqmap.core._margin_formulas`.
+:mod:`liqmap.core._margin_formulas`. A venue names its formula, bracket rule and fee term in
+``venue.margin`` (:class:`~liqmap.domain.venue.MarginRules`); nothing here branches on the venue.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Any, Literal, assert_never
 from liqmap.core import _margin_formulas as formulas
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
+from liqmap.domain.venue import MarginFormula
 from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
 
 __all__ = [
@@ -59,13 +61,11 @@ __all__ = [
 BracketRule = Literal["liquidation", "entry"]
 """Which bracket the formula uses: Binance's at the liquidation price, or the one at entry."""
 
-BRACKET_AT_LIQUIDATION: frozenset[Venue] = frozenset({Venue.BINANCE, Venue.BINANCE_COINM})
-"""Venues whose bracket is the one holding the value at the liquidation price (see
-"Bracket choice"); the others use the bracket at entry."""
-
-DEFAULT_TAKER_FEE_RATE: dict[Venue, float] = {Venue.OKX: 0.0005}
-"""Taker fee rates the formulas use when none is given: only OKX's liquidation condition needs one
-(regular-user USDT-margined swap taker fee, 0.05%: https://www.okx.com/fees)."""
+BRACKET_AT_LIQUIDATION = frozenset(v for v in Venue if v.margin.bracket_at_liquidation)
+"""Built-in venues taking the bracket at the liquidation price ("Bracket choice"; the rule is
+``venue.margin.bracket_at_liquidation``)."""
+DEFAULT_TAKER_FEE_RATE = {v: f for v in Venue if (f := v.margin.taker_fee_rate) is not None}
+"""Built-in venues' fee rates in the liquidation condition (OKX only; ``venue.margin``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +172,8 @@ def liquidation_price(
     table
         Maintenance-margin tiers of the symbol (see :func:`liqmap.io.brackets.default_table`).
     taker_fee_rate
-        OKX only: fee rate in the liquidation condition (default :data:`DEFAULT_TAKER_FEE_RATE`).
+        Fee rate in the liquidation condition, for venues whose condition has one (OKX); default
+        the venue's ``margin.taker_fee_rate``.
     bracket
         ``"liquidation"``: Binance's bracket at the liquidation price (exact); ``"entry"``: the
         entry bracket everywhere (the estimator's approximation). See "Bracket choice".
@@ -186,15 +187,16 @@ def liquidation_price(
     """
     if not isinstance(venue, Venue):
         raise UnknownExchangeError(f"venue must be a liqmap Venue, got {venue!r}")
-    entry = _positive("entry price", entry_price)
+    entry = _positive("entry price", entry_price, "entry_price")
     lev = _leverage(leverage)
     tbl = _require_table(venue, table)
     value = _notional(entry, notional, quantity)
     if not (math.isfinite(value) and _NORMAL_MIN <= value / entry < math.inf):
         raise ParameterError(
             f"a position of {value:g} at entry {entry:g} is {value / entry:g} coin: outside the range "
-            "liqmap can compute with; check the units of the entry price and the size"
-        )
+            "liqmap can compute with; check the units of the entry price and the size",
+            field="entry_price", value=entry_price,
+        )  # fmt: skip
     inverse = venue.contract_kind is ContractKind.INVERSE
     basis = value / entry if inverse else value  # the table's unit: coin for inverse contracts
     tier = select_tier(tbl, basis)
@@ -202,8 +204,9 @@ def liquidation_price(
         raise LeverageError(
             f"leverage {lev:g}x exceeds the maximum {tier.max_leverage:g}x of bracket {tier.tier} "
             f"of {tbl.symbol} ({venue.value}), which holds positions of {_span(tier)}; "
-            f"lower the leverage or the position size"
-        )
+            f"lower the leverage or the position size",
+            field="leverage", value=leverage,
+        )  # fmt: skip
     wb = basis / lev if margin is None else _positive("margin", margin)
     fee = _fee(venue, taker_fee_rate)
     mm = _maintenance(venue, value, entry, tier, fee)
@@ -211,11 +214,12 @@ def liquidation_price(
         raise ParameterError(
             f"margin {wb:,.8g} is at or below the maintenance margin {mm:,.8g} of this "
             f"{value:,.2f} position (bracket {tier.tier} of {tbl.symbol}): it would be liquidated "
-            f"immediately; add margin or lower the leverage"
-        )
+            f"immediately; add margin or lower the leverage",
+            field="margin", value=wb,
+        )  # fmt: skip
     pos = formulas.Position(side.sign, entry, value, wb)
     used, lp = tier, _price(venue, pos, tier, fee)
-    if bracket == "liquidation" and venue in BRACKET_AT_LIQUIDATION:
+    if bracket == "liquidation" and venue.margin.bracket_at_liquidation:
         used, lp = _tier_at_liquidation(venue, pos, tbl, tier, lp)
     return LiquidationQuote(
         venue=venue,
@@ -274,14 +278,16 @@ def select_tier(table: MarginTable, value: float) -> MarginTier:
     if value < first.notional_floor:
         raise ParameterError(
             f"position value {value:,.8g} is below the first tier of {table.symbol} "
-            f"(floor {first.notional_floor:,.8g}); check the table or the position size"
-        )
+            f"(floor {first.notional_floor:,.8g}); check the table or the position size",
+            field="notional", value=value,
+        )  # fmt: skip
     if value >= last.notional_cap:
         raise ParameterError(
             f"position value {value:,.8g} exceeds the largest tier of {table.symbol} "
             f"(tier {last.tier}, cap {last.notional_cap:,.8g}): the exchange does not allow it, or "
-            f"the table is incomplete; give a smaller position or a fuller table (--brackets)"
-        )
+            f"the table is incomplete; give a smaller position or a fuller table (--brackets)",
+            field="notional", value=value,
+        )  # fmt: skip
     return table.tier_for(value)
 
 
@@ -294,8 +300,8 @@ def inverse_contract_size(symbol: str) -> float:
 
 
 def _value_at(venue: Venue, pos: formulas.Position, price: float) -> float:
-    """The position's value in the table's unit at ``price``: coin for COIN-M, else USD(T)."""
-    if venue is Venue.BINANCE_COINM:
+    """The position's value in the table's unit at ``price``: coin for inverse, else USD(T)."""
+    if venue.contract_kind is ContractKind.INVERSE:
         return pos.notional / price if price > 0 else math.inf
     return pos.qty * price
 
@@ -329,24 +335,25 @@ def _tier_at_liquidation(
 
 def _price(venue: Venue, pos: formulas.Position, tier: MarginTier, fee: float) -> float:
     mmr, amount = tier.maint_margin_ratio, tier.maint_amount
-    match venue:
-        case Venue.BINANCE:
+    formula = venue.margin.formula
+    match formula:
+        case MarginFormula.BINANCE_USDM:
             return formulas.binance_usdm(pos, mmr, amount)
-        case Venue.BINANCE_COINM:
+        case MarginFormula.BINANCE_COINM:
             return formulas.binance_coinm(pos, mmr, amount)
-        case Venue.BYBIT:
+        case MarginFormula.BYBIT_LINEAR:
             return formulas.bybit_linear(pos, mmr, amount)
-        case Venue.OKX:
+        case MarginFormula.OKX_LINEAR:
             return formulas.okx_linear(pos, mmr, amount, fee)
-        case Venue.HYPERLIQUID:
+        case MarginFormula.HYPERLIQUID:
             return formulas.hyperliquid(pos, mmr, amount)
         case _:
-            assert_never(venue)
+            assert_never(formula)
 
 
 def _maintenance(venue: Venue, value: float, entry: float, tier: MarginTier, fee: float) -> float:
     """Maintenance requirement at the entry price, in the margin currency."""
-    if venue is Venue.BINANCE_COINM:
+    if venue.contract_kind is ContractKind.INVERSE:
         return formulas.binance_coinm_maintenance(
             value, entry, tier.maint_margin_ratio, tier.maint_amount
         )
@@ -354,12 +361,16 @@ def _maintenance(venue: Venue, value: float, entry: float, tier: MarginTier, fee
 
 
 def _fee(venue: Venue, taker_fee_rate: float | None) -> float:
-    if venue is not Venue.OKX:
-        return 0.0
+    default = venue.margin.taker_fee_rate
+    if default is None:
+        return 0.0  # the venue's liquidation condition has no fee term
     if taker_fee_rate is None:
-        return DEFAULT_TAKER_FEE_RATE[venue]
+        return default
     if not (math.isfinite(taker_fee_rate) and 0.0 <= taker_fee_rate < 0.1):
-        raise ParameterError(f"taker fee rate must be in [0, 0.1), got {taker_fee_rate}")
+        raise ParameterError(
+            f"taker fee rate must be in [0, 0.1), got {taker_fee_rate}",
+            field="taker_fee_rate", value=taker_fee_rate,
+        )  # fmt: skip
     return float(taker_fee_rate)
 
 
@@ -385,23 +396,29 @@ def _notional(entry: float, notional: float | None, quantity: float | None) -> f
         return _positive("notional", notional)
     if quantity is not None and notional is None:
         return _positive("quantity", quantity) * entry
-    raise ParameterError("give the position size as notional or as quantity (exactly one)")
+    raise ParameterError(
+        "give the position size as notional or as quantity (exactly one)", field="notional"
+    )
 
 
 _NORMAL_MIN = sys.float_info.min  # smallest normal float; below it ratios lose all precision
 
 
-def _positive(name: str, value: float) -> float:
+def _positive(name: str, value: float, field: str | None = None) -> float:
     v = float(value)
     if not (math.isfinite(v) and v >= _NORMAL_MIN):
-        raise ParameterError(f"{name} must be a finite number > 0, got {value}")
+        raise ParameterError(
+            f"{name} must be a finite number > 0, got {value}", field=field or name, value=value
+        )
     return v
 
 
 def _leverage(value: float) -> float:
     v = float(value)
     if not (math.isfinite(v) and v > 0.0):
-        raise LeverageError(f"leverage must be a finite number > 0, got {value}")
+        raise LeverageError(
+            f"leverage must be a finite number > 0, got {value}", field="leverage", value=value
+        )
     return v
 
 

@@ -5,9 +5,10 @@
     async with client_for("binance") as c:
         candles = await c.fetch(DataKind.CANDLES, "BTCUSDT", start_ms, end_ms)
 
-``liqmap.exchanges.sync`` fills the embedded store with what is missing and builds
-:class:`liqmap.api.MarketData` from it (:func:`~liqmap.exchanges.sync.market_from_store`).
-WebSocket streams live in each venue's ``stream.py``.
+Nothing here touches the store: filling it is the service layer's job (:mod:`liqmap.services`).
+WebSocket streams live in each venue's ``stream.py`` (the contract: :mod:`.stream`). Each venue
+folder exports one :class:`~liqmap.exchanges.spec.VenueSpec`; :mod:`.registry` lists them
+(:func:`spec_for`), and ``_template/`` is the skeleton of a new one.
 """
 
 from liqmap.exchanges.base import VenueClient
@@ -20,8 +21,9 @@ from liqmap.exchanges.records import (
     PositionSnapshot,
     TakerFlow,
 )
-from liqmap.exchanges.registry import CLIENTS, client_for, endpoint_rows, supported_kinds
+from liqmap.exchanges.registry import CLIENTS, client_for, endpoint_rows, spec_for, supported_kinds
 from liqmap.exchanges.rest import Budget, HttpClient, RateLimiter, RetryPolicy
+from liqmap.exchanges.spec import VenueSpec
 
 __all__ = [
     "CLIENTS",
@@ -37,7 +39,9 @@ __all__ = [
     "RetryPolicy",
     "TakerFlow",
     "VenueClient",
+    "VenueSpec",
     "client_for",
     "endpoint_rows",
+    "spec_for",
     "supported_kinds",
 ]

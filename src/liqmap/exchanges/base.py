@@ -21,7 +21,7 @@ from liqmap.exchanges.records import DataKind, Endpoint, FundingRates, Record, c
 from liqmap.exchanges.rest import Budget, HttpClient, RetryPolicy, Sleep
 from liqmap.settings import Settings
 
-__all__ = ["INTERVALS_MS", "VenueClient", "base_coin", "interval_name", "windows"]
+__all__ = ["INTERVALS_MS", "VenueClient", "base_coin", "interval_name", "store_symbol", "windows"]
 
 INTERVALS_MS = {
     "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
@@ -182,3 +182,11 @@ def base_coin(symbol: str) -> str:
         if s.endswith(quote) and len(s) > len(quote):
             return s[: -len(quote)]
     return s
+
+
+def store_symbol(venue: Venue, symbol: str) -> str:
+    """The symbol a venue's series are stored under: ``BTCUSDT`` on the linear USDT venues (as the
+    recorder stores them), ``BTCUSD`` on Binance COIN-M, the coin (``BTC``) on Hyperliquid."""
+    from liqmap.exchanges.registry import spec_for  # the registry imports this module
+
+    return spec_for(venue).store_symbol(base_coin(symbol))

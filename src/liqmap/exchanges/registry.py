@@ -1,30 +1,108 @@
-"""Venue -> client class, and what each venue serves (the kinds and their endpoints)."""
+"""The venue registry: every venue liqmap knows, one line each, and lookups by venue.
+
+Adding a venue is one new folder (``liqmap/exchanges/<venue>/``, start from ``_template``) and
+its spec in the registration tuple below (plus the package's name in the import line;
+``docs/architecture.md`` "Venues"); :func:`registered` does it for a while, in one line. Code that needs a venue's client,
+stream, tiers or conventions asks :func:`spec_for`; nothing branches on the venue's name.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
 from liqmap.domain.enums import Venue
+from liqmap.errors import UnknownExchangeError
+from liqmap.exchanges import binance, bybit, hyperliquid, okx
 from liqmap.exchanges.base import VenueClient
-from liqmap.exchanges.binance.client import BinanceClient, BinanceCoinmClient
-from liqmap.exchanges.bybit.client import BybitClient
-from liqmap.exchanges.hyperliquid.client import HyperliquidClient
-from liqmap.exchanges.okx.client import OkxClient
 from liqmap.exchanges.records import DataKind
 from liqmap.exchanges.rest import RetryPolicy, Sleep
+from liqmap.exchanges.spec import VenueSpec
 from liqmap.settings import Settings
 
-__all__ = ["CLIENTS", "client_for", "endpoint_rows", "supported_kinds"]
+__all__ = [
+    "CLIENTS",
+    "SPECS",
+    "client_for",
+    "endpoint_rows",
+    "register",
+    "registered",
+    "spec_for",
+    "specs",
+    "supported_kinds",
+    "unregister",
+]
 
-CLIENTS: dict[Venue, type[VenueClient]] = {
-    Venue.BINANCE: BinanceClient,
-    Venue.BINANCE_COINM: BinanceCoinmClient,
-    Venue.BYBIT: BybitClient,
-    Venue.OKX: OkxClient,
-    Venue.HYPERLIQUID: HyperliquidClient,
-}
+SPECS: dict[Venue, VenueSpec] = {}
+"""Venue -> spec, in registration order (the order of ``liqmap symbols``, docs tables)."""
+
+
+def register(spec: VenueSpec) -> VenueSpec:
+    """Add ``spec`` (and make its venue known to ``Venue.parse``); returns it."""
+    Venue.register(spec.venue)
+    SPECS[spec.venue] = spec
+    return spec
+
+
+def unregister(spec: VenueSpec) -> None:
+    """Remove a registered spec and its venue (tests that register a venue for a while)."""
+    if SPECS.get(spec.venue) is spec:
+        del SPECS[spec.venue]
+        Venue.unregister(spec.venue)
+
+
+@contextmanager
+def registered(spec: VenueSpec) -> Iterator[VenueSpec]:
+    """``with registered(SPEC):`` the venue is known inside the block only."""
+    register(spec)
+    try:
+        yield spec
+    finally:
+        unregister(spec)
+
+
+# The venues: one line each (and the package's name in the import above).
+for _spec in (binance.SPEC, binance.COINM_SPEC, bybit.SPEC, okx.SPEC, hyperliquid.SPEC):
+    register(_spec)
+
+
+def spec_for(venue: Venue | str) -> VenueSpec:
+    """The spec of ``venue`` (a :class:`Venue` or its name)."""
+    v = venue if isinstance(venue, Venue) else Venue.parse(venue)
+    spec = SPECS.get(v)
+    if spec is None:
+        raise UnknownExchangeError(
+            f"venue {v.value!r} has no registered spec; add register(<venue>.spec.SPEC) to "
+            "liqmap/exchanges/registry.py"
+        )
+    return spec
+
+
+def specs() -> tuple[VenueSpec, ...]:
+    """Every registered spec, in registration order."""
+    return tuple(SPECS.values())
+
+
+class _Clients:
+    """Read-only ``Venue -> client class`` view of the registry (the former ``CLIENTS`` dict)."""
+
+    def __getitem__(self, venue: Venue) -> type[VenueClient]:
+        return spec_for(venue).client
+
+    def items(self) -> Iterator[tuple[Venue, type[VenueClient]]]:
+        return ((v, s.client) for v, s in SPECS.items())
+
+    def __iter__(self) -> Iterator[Venue]:
+        return iter(tuple(SPECS))
+
+    def __len__(self) -> int:
+        return len(SPECS)
+
+
+CLIENTS = _Clients()
 
 
 def client_for(
@@ -36,20 +114,21 @@ def client_for(
     sleep: Sleep = asyncio.sleep,
 ) -> VenueClient:
     """A new async client of ``venue`` (close it: ``async with client_for(...) as c``)."""
-    v = venue if isinstance(venue, Venue) else Venue.parse(venue)
-    return CLIENTS[v](settings, transport=transport, retry=retry, sleep=sleep)
+    cls = spec_for(venue).client
+    return cls(settings, transport=transport, retry=retry, sleep=sleep)
 
 
 def supported_kinds(venue: Venue | str) -> tuple[DataKind, ...]:
     """The kinds ``venue`` serves over public REST."""
-    v = venue if isinstance(venue, Venue) else Venue.parse(venue)
-    return tuple(k for k in DataKind if k in CLIENTS[v].endpoints)
+    cls = spec_for(venue).client
+    return tuple(k for k in DataKind if k in cls.endpoints)
 
 
 def endpoint_rows() -> list[tuple[str, str, str, str, str]]:
     """``(venue, kind, endpoint, page size, history)`` for every venue and kind (docs/tests)."""
     rows: list[tuple[str, str, str, str, str]] = []
-    for venue, cls in CLIENTS.items():
+    for venue, spec in SPECS.items():
+        cls = spec.client
         for kind in DataKind:
             ep = cls.endpoints.get(kind)
             if ep is None:
@@ -57,10 +136,11 @@ def endpoint_rows() -> list[tuple[str, str, str, str, str]]:
                     (venue.value, kind.value, "not public", "", cls.unsupported.get(kind, ""))
                 )
                 continue
-            depth = (
-                "full" if ep.history_ms is None
-                else "current only" if ep.history_ms == 0
-                else f"{ep.history_ms / 86_400_000:g} days"
-            )  # fmt: skip
+            if ep.history_ms is None:
+                depth = "full"
+            elif ep.history_ms == 0:
+                depth = "current only"
+            else:
+                depth = f"{ep.history_ms / 86_400_000:g} days"
             rows.append((venue.value, kind.value, ep.path, str(ep.page_size or "all"), depth))
     return rows

@@ -4,9 +4,10 @@
   for the whole request (:func:`liqmap.net.within`: a server trickling bytes cannot hold it); a
   timeout, an expired deadline or a dropped connection is an
   :class:`~liqmap.errors.ExchangeTimeoutError` (retryable).
-* **Retries**: bounded (``RetryPolicy.attempts``), exponential backoff with full jitter, only for
-  retryable errors (timeouts, 5xx, 429/418). A 429/418 waits exactly its ``Retry-After``.
-* **Status mapping** (:func:`error_for_status`): 451 -> :class:`~liqmap.errors.GeoBlockedError`
+* **Retries** (:mod:`liqmap.net.retry`, re-exported here): bounded (``RetryPolicy.attempts``),
+  exponential backoff with full jitter, only for retryable errors (timeouts, 5xx, 429/418). A
+  429/418 waits exactly its ``Retry-After``.
+* **Status mapping** (:func:`error_for_status`, over :func:`liqmap.net.retry.error_for_status`): 451 -> :class:`~liqmap.errors.GeoBlockedError`
   naming the ``LIQMAP_<VENUE>_REST_URL`` fix; other 4xx -> ``ExchangeClientError`` (fatal);
   5xx -> ``ExchangeServerError``; 429/418 -> ``RateLimitError(retry_after_s)``.
 * **Bodies**: decoded by msgspec straight into the venue's wire structs; a body that is not JSON,
@@ -19,28 +20,20 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
 import msgspec
 
 from liqmap.domain.enums import Venue
-from liqmap.errors import (
-    ExchangeClientError,
-    ExchangeError,
-    ExchangeServerError,
-    ExchangeTimeoutError,
-    GeoBlockedError,
-    MalformedResponseError,
-    RateLimitError,
-)
+from liqmap.errors import ExchangeError, ExchangeTimeoutError, MalformedResponseError
 from liqmap.net.deadline import DEFAULT_DEADLINE_S, DeadlineExceeded, within
+from liqmap.net.retry import RetryPolicy, Sleep, parse_retry_after, with_retries
+from liqmap.net.retry import error_for_status as net_error_for_status
 
 __all__ = [
     "Budget",
@@ -57,38 +50,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 Check = Callable[[Any, str], None]
 _SNIPPET = 300
 
 
 def env_key(venue: Venue) -> str:
     """The environment variable that overrides a venue's REST base URL."""
-    return f"LIQMAP_{venue.value.upper().replace('-', '_')}_REST_URL"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how long to retry a retryable error.
-
-    ``attempts`` counts every try (1 = no retry). Backoff before retry ``k`` (0-based) is uniform
-    in ``[0, min(cap_s, base_s * 2**k)]`` ("full jitter"); a rate-limit answer with ``Retry-After``
-    waits exactly that long, unless it exceeds ``max_retry_after_s`` (then the error is raised
-    at once: waiting an IP ban out is the user's call).
-    """
-
-    attempts: int = 4
-    base_s: float = 0.5
-    cap_s: float = 20.0
-    max_retry_after_s: float = 300.0
-
-    def wait_s(self, err: ExchangeError, attempt: int, rng: random.Random) -> float | None:
-        """Seconds to wait before the next try, or ``None`` to give up."""
-        if not err.retryable or attempt + 1 >= self.attempts:
-            return None
-        if isinstance(err, RateLimitError) and err.retry_after_s is not None:
-            return err.retry_after_s if err.retry_after_s <= self.max_retry_after_s else None
-        return rng.uniform(0.0, min(self.cap_s, self.base_s * 2.0**attempt))
+    return f"LIQMAP_{venue.name}_REST_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,24 +111,6 @@ class RateLimiter:
             self._stamp[bucket] = now
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if absent."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _snippet(body: bytes | str) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     text = " ".join(text.split())
@@ -171,40 +121,15 @@ def error_for_status(
     venue: Venue, status: int, headers: Mapping[str, str], body: bytes | str, url: str
 ) -> ExchangeError | None:
     """The liqmap error for an HTTP status, or ``None`` for a success (2xx/3xx)."""
-    if status < 400:
-        return None
-    name = venue.value
-    said = _snippet(body)
-    if status in (429, 418):
-        lower = {k.lower(): v for k, v in headers.items()}
-        wait = parse_retry_after(lower.get("retry-after"))
-        what = "banned this IP for exceeding its rate limit" if status == 418 else "rate-limited us"
-        after = f"; retry after {wait:g} s" if wait is not None else ""
-        return RateLimitError(
-            f"{name} {what} (HTTP {status}) at {url}{after}: {said}",
-            url=url, status=status, retry_after_s=wait,
-        )  # fmt: skip
-    if status == 451:
-        return GeoBlockedError(
-            f"{name} refuses requests from this location (HTTP 451) at {url}. Set {env_key(venue)} "
-            "to a proxy or mirror of the same API that you are allowed to use, e.g. "
-            f"{env_key(venue)}=https://my-proxy.example/{name}",
-            url=url, status=status,
-        )  # fmt: skip
-    if status >= 500:
-        return ExchangeServerError(
-            f"{name} failed (HTTP {status}) at {url}: {said}", url=url, status=status
-        )
-    hint = (
-        " (Bybit and Binance answer 403 to an IP they have banned for too many requests)"
-        if status == 403
-        else ""
-    )
-    return ExchangeClientError(
-        f"{name} rejected the request (HTTP {status}) at {url}{hint}: {said}",
-        url=url,
-        status=status,
-    )
+    key = env_key(venue)
+    return net_error_for_status(
+        status, headers, url, who=venue.value, said=_snippet(body),
+        geo_fix=(
+            f"Set {key} to a proxy or mirror of the same API that you are allowed to use, e.g. "
+            f"{key}=https://my-proxy.example/{venue.value}"
+        ),
+        hint_403=" (Bybit and Binance answer 403 to an IP they have banned for too many requests)",
+    )  # fmt: skip
 
 
 def decode(raw: bytes, typ: type[T], *, venue: Venue, url: str) -> T:
@@ -223,32 +148,6 @@ def decode(raw: bytes, typ: type[T], *, venue: Venue, url: str) -> T:
             f"payload starts {_snippet(raw)!r}",
             raw=raw, url=url,
         ) from None  # fmt: skip
-
-
-async def with_retries(
-    call: Callable[[], Awaitable[T]],
-    policy: RetryPolicy,
-    *,
-    sleep: Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
-    on_retry: Callable[[ExchangeError, float], None] | None = None,
-) -> T:
-    """Run ``call``; on a retryable :class:`ExchangeError` wait (per ``policy``) and try again."""
-    rand = rng or random.Random()
-    attempt = 0
-    while True:
-        try:
-            return await call()
-        except ExchangeError as err:
-            wait = policy.wait_s(err, attempt, rand)
-            if wait is None:
-                if err.retryable and attempt > 0:
-                    err.args = (f"{err.args[0]} (gave up after {attempt + 1} tries)", *err.args[1:])
-                raise
-            if on_retry is not None:
-                on_retry(err, wait)
-            await sleep(wait)
-            attempt += 1
 
 
 class HttpClient:

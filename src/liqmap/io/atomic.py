@@ -8,13 +8,22 @@ temporary file is removed and the target is left untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal, cast, overload
 
-__all__ = ["atomic_writer", "write_atomic"]
+__all__ = ["atomic_writer", "is_disk_full", "write_atomic"]
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an OS or DuckDB error caused by a full disk (``ENOSPC``)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "ENOSPC" in text
 
 
 @overload

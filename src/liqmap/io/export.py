@@ -1,4 +1,5 @@
-"""Write result objects to files: PNG/HTML through the renderers, JSON and CSV here.
+"""Result objects as JSON and CSV (charts are :mod:`liqmap.render`; :mod:`liqmap.output` picks
+the writer from the file suffix).
 
 Every write is atomic (temp file in the target folder, then rename): nothing half-written. JSON is
 encoded by msgspec (compact, never ``NaN``); a heatmap's price path is one bar per column unless
@@ -10,16 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
-from liqmap.errors import ParameterError
-from liqmap.io.atomic import write_atomic
 
-__all__ = ["map_csv", "to_json", "write_result"]
+__all__ = ["heatmap_csv", "map_csv", "to_json"]
 
 
 def _finite(value: Any) -> Any:
@@ -83,7 +81,7 @@ def map_csv(m: LiquidationMap) -> str:
     return buf.getvalue()
 
 
-def _heatmap_csv(h: LiquidationHeatmap) -> str:
+def heatmap_csv(h: LiquidationHeatmap) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["ts_ms", "price_low", "price_high", "long_usd", "short_usd"])
@@ -101,35 +99,3 @@ def _heatmap_csv(h: LiquidationHeatmap) -> str:
                     ]
                 )
     return buf.getvalue()
-
-
-def write_result(
-    result: LiquidationMap | LiquidationHeatmap,
-    path: Path,
-    *,
-    view_pct: float | None = 12.0,
-    price_path: Literal["auto", "line", "candles"] = "auto",
-    js: Literal["inline", "shared"] = "inline",
-    full_path: bool = False,
-) -> Path:
-    """Write ``result`` to ``path``; the format follows the suffix (.png .html .json .csv).
-
-    ``view_pct``, ``price_path`` and ``js`` go to the chart renderer (``liqmap.render.render``);
-    ``full_path``: a heatmap's JSON carries every bar of the price path (see :func:`to_json`).
-    """
-    suffix = path.suffix.lower()
-    if suffix in (".png", ".html"):
-        from liqmap.extras import require
-
-        require("charts", f"writing {path.name}")
-        from liqmap.render import render
-
-        return render(result, path, view_pct=view_pct, price_path=price_path, js=js)
-    if suffix == ".json":
-        write_atomic(path, to_json(result, full_path=full_path))
-        return path
-    if suffix == ".csv":
-        text = map_csv(result) if isinstance(result, LiquidationMap) else _heatmap_csv(result)
-        write_atomic(path, text)
-        return path
-    raise ParameterError(f"cannot write {path.name!r}: use .png, .html, .json or .csv")

@@ -28,6 +28,7 @@ from typing import assert_never
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
+from liqmap.domain.venue import MarginFormula
 from liqmap.errors import FallbackTableWarning
 from liqmap.io.bracket_snapshots import fallback_ladder, snapshot_dates, snapshot_table
 
@@ -73,21 +74,23 @@ def fallback_table(
 
 
 def _tiers(venue: Venue, rows: list[MarginTier], lev: float | None) -> tuple[MarginTier, ...]:
-    match venue:
-        case Venue.BINANCE | Venue.BYBIT:
+    """The Binance ladder adapted to the venue's maintenance rule (its margin formula)."""
+    formula = venue.margin.formula
+    match formula:
+        case MarginFormula.BINANCE_USDM | MarginFormula.BYBIT_LINEAR:
             return tuple(rows)
-        case Venue.OKX:
+        case MarginFormula.OKX_LINEAR:
             return tuple(
                 MarginTier(t.tier, t.notional_floor, t.notional_cap, t.maint_margin_ratio, 0.0,
                            t.max_leverage)
                 for t in rows
             )  # fmt: skip
-        case Venue.HYPERLIQUID:
+        case MarginFormula.HYPERLIQUID:
             hl = lev or HYPERLIQUID_FALLBACK_LEVERAGE
             return (MarginTier(1, 0.0, math.inf, 1.0 / (2.0 * hl), 0.0, hl),)
-        case Venue.BINANCE_COINM:
+        case MarginFormula.BINANCE_COINM:
             rate = max(t.maint_margin_ratio for t in rows if t.maint_margin_ratio < 0.1)
             top = max(t.max_leverage for t in rows)
             return (MarginTier(1, 0.0, math.inf, rate, 0.0, top),)
         case _:
-            assert_never(venue)
+            assert_never(formula)

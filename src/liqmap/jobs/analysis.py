@@ -81,7 +81,7 @@ def load(task: Task, start_ms: int | None = None, end_ms: int | None = None) -> 
 
 
 def _from_store(inp: Inputs, venue: str, symbol: str, start: int | None, end: int | None) -> Loaded:
-    from liqmap.exchanges.sync import store_symbol
+    from liqmap.exchanges.base import store_symbol
     from liqmap.settings import Settings
     from liqmap.store import Store
 

@@ -13,7 +13,7 @@
 facade the CLI uses. See docs/recorder.md for the per-venue rules and guarantees.
 """
 
-from liqmap.recorder.adapter import Decoded, Kind, LiqRow, PingSpec, StreamAdapter
+from liqmap.exchanges.stream import Decoded, Kind, LiqRow, PingSpec, StreamAdapter
 from liqmap.recorder.batching import FlushPolicy, parse_seconds
 from liqmap.recorder.connection import ConnectionOptions
 from liqmap.recorder.engine import Recorder, RecorderConfig, record

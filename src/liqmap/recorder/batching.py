@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
-from liqmap.recorder.adapter import LiqRow
+from liqmap.exchanges.stream import LiqRow
 
 __all__ = ["COLUMNS", "Batcher", "Columns", "FlushPolicy", "parse_seconds", "to_columns"]
 

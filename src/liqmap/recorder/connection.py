@@ -22,7 +22,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import MalformedResponseError
-from liqmap.recorder.adapter import Kind, LiqRow, StreamAdapter
+from liqmap.exchanges.stream import Kind, LiqRow, StreamAdapter
+from liqmap.net.retry import RetryPolicy
 from liqmap.recorder.stats import VenueStats
 
 __all__ = ["ConnectionOptions", "VenueConnection", "backoff_delay", "now_ms"]
@@ -53,9 +54,9 @@ class ConnectionOptions:
 
 
 def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
-    """Exponential backoff with jitter: uniform in ``[d/2, d]``, ``d = min(cap, base*2^n)``."""
-    d = min(cap_s, base_s * 2.0 ** min(attempt, 30))
-    return rng.uniform(d / 2, d)
+    """Exponential backoff with jitter: uniform in ``[d/2, d]``, ``d = min(cap, base*2^n)``
+    (:meth:`liqmap.net.retry.RetryPolicy.backoff_s`, "equal" jitter)."""
+    return RetryPolicy(base_s=base_s, cap_s=cap_s, jitter="equal").backoff_s(attempt, rng)
 
 
 class _RejectedError(Exception):
@@ -292,7 +293,6 @@ def _describe(exc: BaseException) -> str:
 
 
 def _hint(code: int, venue: Venue) -> str:
-    name = venue.value.upper().replace("-", "_")
     if code in (403, 451):
-        return f" (the venue refuses this location; set LIQMAP_{name}_WS_URL to a proxy)"
+        return f" (the venue refuses this location; set LIQMAP_{venue.name}_WS_URL to a proxy)"
     return ""

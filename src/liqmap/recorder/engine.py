@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import LiqmapError, ParameterError
-from liqmap.recorder.adapter import LiqRow, StreamAdapter
+from liqmap.exchanges.stream import LiqRow, StreamAdapter
 from liqmap.recorder.batching import Batcher, FlushPolicy, to_columns
 from liqmap.recorder.connection import ConnectionOptions, VenueConnection, now_ms
 from liqmap.recorder.plausible import PriceGuard, keep_rejected

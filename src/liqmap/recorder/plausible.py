@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from liqmap.domain.plausible import MAX_PRICE_RATIO, implausible_vs_price
-from liqmap.recorder.adapter import LiqRow
+from liqmap.exchanges.stream import LiqRow
 
 __all__ = ["KEEP", "MIN_SEEN", "PriceGuard", "keep_rejected"]
 

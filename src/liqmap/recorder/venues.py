@@ -1,14 +1,8 @@
-"""Which venues have a public liquidation stream, and their adapters.
+"""Which venues have a public liquidation stream, and their adapters (from the venue specs).
 
-==============  ==========================================  =================================
-venue           stream                                      adapter
-==============  ==========================================  =================================
-binance         ``!forceOrder@arr`` (USD-M, all symbols)    exchanges.binance.stream
-bybit           ``allLiquidation.{symbol}`` (linear)        exchanges.bybit.stream
-okx             ``liquidation-orders``, instType SWAP       exchanges.okx.stream
-hyperliquid     none public (see docs/recorder.md)          --
-binance-coinm   not recorded (inverse contracts)            --
-==============  ==========================================  =================================
+A venue is recordable when its :class:`~liqmap.exchanges.spec.VenueSpec` has a ``stream``
+factory; otherwise its ``no_stream_reason`` says why (Hyperliquid: no public stream; Binance
+COIN-M: inverse contracts). The adapters live in ``liqmap.exchanges.<venue>.stream``.
 """
 
 from __future__ import annotations
@@ -17,19 +11,18 @@ from collections.abc import Iterable, Mapping
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
-from liqmap.recorder.adapter import StreamAdapter, canonical_symbol
+from liqmap.exchanges.registry import spec_for, specs
+from liqmap.exchanges.stream import StreamAdapter, canonical_symbol
 
-__all__ = ["RECORDABLE", "build_adapter", "parse_symbols", "parse_venues"]
+__all__ = ["RECORDABLE", "build_adapter", "parse_symbols", "parse_venues", "recordable"]
 
-RECORDABLE = (Venue.BINANCE, Venue.BYBIT, Venue.OKX)
-_WHY_NOT = {
-    Venue.HYPERLIQUID: (
-        "Hyperliquid has no public liquidation stream: its WebSocket API serves liquidations "
-        "only per account (userEvents/userFills for a given address) and its public 'trades' "
-        "carry no liquidation flag (docs/recorder.md)"
-    ),
-    Venue.BINANCE_COINM: "the recorder normalises linear (USDT/USDC) contracts only",
-}
+RECORDABLE = tuple(s.venue for s in specs() if s.stream is not None)
+"""The built-in venues with a public liquidation stream (a registered venue's spec says)."""
+
+
+def recordable() -> tuple[Venue, ...]:
+    """Every registered venue with a public liquidation stream."""
+    return tuple(s.venue for s in specs() if s.stream is not None)
 
 
 def parse_venues(text: str | Iterable[str]) -> tuple[Venue, ...]:
@@ -40,15 +33,17 @@ def parse_venues(text: str | Iterable[str]) -> tuple[Venue, ...]:
         if not part:
             continue
         venue = Venue.parse(part)
-        if venue not in RECORDABLE:
+        spec = spec_for(venue)
+        if spec.stream is None:
             raise ParameterError(
-                f"--exchange {venue.value}: cannot record liquidations: {_WHY_NOT[venue]}; "
-                f"recordable: {', '.join(v.value for v in RECORDABLE)}"
+                f"--exchange {venue.value}: cannot record liquidations: {spec.no_stream_reason}; "
+                f"recordable: {', '.join(v.value for v in recordable())}"
             )
         if venue not in out:
             out.append(venue)
     if not out:
-        raise ParameterError("--exchange: name at least one of binance, bybit, okx")
+        names = ", ".join(v.value for v in recordable())
+        raise ParameterError(f"--exchange: name at least one of {names}")
     return tuple(out)
 
 
@@ -65,17 +60,9 @@ def build_adapter(
     venue: Venue, symbols: Iterable[str], okx_contract_values: Mapping[str, float] | None = None
 ) -> StreamAdapter:
     """The stream adapter of ``venue`` keeping ``symbols`` (canonical, e.g. BTCUSDT)."""
-    wanted = frozenset(symbols)
-    if venue is Venue.BINANCE:
-        from liqmap.exchanges.binance.stream import BinanceLiquidationStream
-
-        return BinanceLiquidationStream(wanted)
-    if venue is Venue.BYBIT:
-        from liqmap.exchanges.bybit.stream import BybitLiquidationStream
-
-        return BybitLiquidationStream(wanted)
-    if venue is Venue.OKX:
-        from liqmap.exchanges.okx.stream import OkxLiquidationStream
-
-        return OkxLiquidationStream(wanted, dict(okx_contract_values or {}))
-    raise ParameterError(f"cannot record liquidations from {venue.value}: {_WHY_NOT[venue]}")
+    spec = spec_for(venue)
+    if spec.stream is None:
+        raise ParameterError(
+            f"cannot record liquidations from {venue.value}: {spec.no_stream_reason}"
+        )
+    return spec.stream(frozenset(symbols), dict(okx_contract_values or {}))

@@ -1,10 +1,17 @@
-"""``render(result, path)``: pick the renderer from the result type and the file suffix."""
+"""``render(result, path)``: pick the renderer from the result type and the file suffix.
+
+The one place that maps a result type to its chart: a new chart type adds its branch here (and
+its renderer module beside this one); the CLI, ``liqmap.plot()`` and ``liqmap.output`` call this.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from liqmap.core.cascade import CascadeResult
+from liqmap.core.cascade_dist import CascadeOutcomes
+from liqmap.core.plan import Plan
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
 from liqmap.render._plotly import JsMode
@@ -13,34 +20,43 @@ from liqmap.render.html_heatmap import render_heatmap_html
 from liqmap.render.html_map import render_map_html
 from liqmap.render.mpl_heatmap import render_heatmap_png
 from liqmap.render.mpl_map import render_map_png
+from liqmap.render.overlays import render_cascade, render_plan
 from liqmap.render.style import Style
 
-__all__ = ["SUFFIXES", "render"]
+__all__ = ["SUFFIXES", "Drawable", "render"]
 
 SUFFIXES = (".png", ".html", ".htm")
 
+#: What :func:`render` draws (a cascade or a plan over the map it was computed from).
+Drawable = LiquidationMap | LiquidationHeatmap | CascadeResult | Plan
+
 
 def render(
-    result: LiquidationMap | LiquidationHeatmap,
+    result: Drawable,
     path: str | os.PathLike[str],
     *,
     style: Style | None = None,
     view_pct: float | None = DEFAULT_VIEW_PCT,
     price_path: PathMode = "auto",
     js: JsMode = "inline",
+    on: LiquidationMap | None = None,
+    outcomes: CascadeOutcomes | None = None,
 ) -> Path:
     """Write ``result`` to ``path`` as a PNG (``.png``) or interactive HTML (``.html``).
 
     Heatmaps take ``view_pct`` (price view: the traded range +/- this % of price; ``None`` =
     the whole grid) and ``price_path`` (``line``, ``candles`` or ``auto``); HTML files take
     ``js`` (``inline``: one self-contained file; ``shared``: one script file next to them).
+    A :class:`CascadeResult` or :class:`Plan` is drawn over ``on``, the map it was computed from
+    (a cascade with its ``outcomes`` distribution when given).
 
     Raises
     ------
     ParameterError
         When the suffix of ``path`` is neither ``.png`` nor ``.html``.
+        When a cascade or plan comes without ``on`` (its map).
     TypeError
-        When ``result`` is not a :class:`LiquidationMap` or :class:`LiquidationHeatmap`.
+        When ``result`` is none of the drawable results.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
@@ -49,6 +65,8 @@ def render(
             f"({suffix or 'none'}); end the file name in .png (picture) or .html (interactive)"
         )
     png = suffix == ".png"
+    if isinstance(result, CascadeResult | Plan):
+        return _overlay(result, path, on, style, outcomes)
     if isinstance(result, LiquidationMap):
         return (
             render_map_png(result, path, style=style)
@@ -64,5 +82,24 @@ def render(
             result, path, style=style, view_pct=view_pct, price_path=price_path, js=js
         )
     raise TypeError(
-        f"render() draws a LiquidationMap or a LiquidationHeatmap, got {type(result).__name__}"
+        "render() draws a LiquidationMap or a LiquidationHeatmap (or a CascadeResult or Plan "
+        f"over its map), got {type(result).__name__}"
     )
+
+
+def _overlay(
+    result: CascadeResult | Plan,
+    path: str | os.PathLike[str],
+    on: LiquidationMap | None,
+    style: Style | None,
+    outcomes: CascadeOutcomes | None,
+) -> Path:
+    kind = "cascade" if isinstance(result, CascadeResult) else "plan"
+    if on is None:
+        raise ParameterError(
+            f"a {kind} is drawn over the map it was computed from: pass it as on=liq_map",
+            field="on",
+        )
+    if isinstance(result, CascadeResult):
+        return render_cascade(on, result, path, style=style, outcomes=outcomes)
+    return render_plan(on, result, path, style=style)

@@ -22,6 +22,8 @@ from liqmap.core.formatting import format_pct, format_time, format_usd
 from liqmap.core.formatting import format_price as _format_price
 from liqmap.core.reading import evidence_caveat
 from liqmap.core.results import Coverage, LiquidationHeatmap, LiquidationMap, tier_label
+from liqmap.domain.venue import Venue
+from liqmap.errors import UnknownExchangeError
 
 __all__ = [
     "TRUTH_NOTE",
@@ -45,7 +47,7 @@ __all__ = [
     "utc_text",
 ]
 
-_EXCHANGES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "demo": "Demo", "sim": "Sim"}
+_SOURCES = {"demo": "Demo", "sim": "Sim"}  # sources that are not venues
 
 
 def price_decimals(price: float, step: float | None = None) -> int:
@@ -69,8 +71,12 @@ def utc_text(ts_ms: int) -> str:
 
 
 def exchange_name(exchange: str) -> str:
-    """Display name of an exchange id (``okx -> OKX``); unknown ids are shown as given."""
-    return _EXCHANGES.get(exchange.lower(), exchange)
+    """Display name of an exchange id (``okx -> OKX``: the venue's ``label``); unknown ids are
+    shown as given."""
+    try:
+        return Venue.parse(exchange).label
+    except UnknownExchangeError:
+        return _SOURCES.get(exchange.lower(), exchange)
 
 
 def bin_width_text(edges: np.ndarray, ref_price: float) -> str:

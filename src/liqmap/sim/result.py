@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap.core.position_bins import bin_positions
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
@@ -156,11 +157,6 @@ class SimulationResult:
         return self.log.positions.take(self.log.open_mask(ts_ms))
 
 
-def _nearest_tier(leverage: FloatArray, tiers: FloatArray) -> IntArray:
-    dist = np.abs(np.log(leverage)[:, None] - np.log(tiers)[None, :])
-    return np.asarray(np.argmin(dist, axis=1), dtype=np.int64)
-
-
 def true_liquidation_profile(
     positions: TruePositions,
     edges: FloatArray,
@@ -170,7 +166,8 @@ def true_liquidation_profile(
 ) -> tuple[FloatArray, FloatArray]:
     """Bin the positions' liquidation USD by price, per leverage tier, like a ``LiquidationMap``.
 
-    Each position goes to the tier nearest its leverage in log terms (75x between 50x and 100x
+    The binning is :func:`liqmap.core.position_bins.bin_positions`. Each position goes to the
+    tier nearest its leverage in log terms (75x between 50x and 100x
     goes to 100x) and to the bin ``[edges[i], edges[i + 1])`` holding its liquidation price;
     positions outside the edges are left out. ``measure`` is the USD counted: ``notional`` (at
     entry, what open interest counted when it opened) or ``at_liquidation`` (qty x liquidation
@@ -190,16 +187,11 @@ def true_liquidation_profile(
         raise ParameterError(
             f"true_liquidation_profile: measure must be 'notional' or 'at_liquidation', got {measure!r}"
         )
-    n_bins = len(edges) - 1
-    out = np.zeros((2, len(tiers), n_bins))
-    if len(positions) == 0:
-        return out[0], out[1]
     usd = positions.notional_usd
     if measure == "at_liquidation":
         usd = positions.qty * positions.liquidation_price
-    b = np.searchsorted(edges, positions.liquidation_price, side="right") - 1
-    ok = (b >= 0) & (b < n_bins)
-    s = np.where(positions.side > 0, 0, 1)
-    t = _nearest_tier(positions.leverage, tiers)
-    np.add.at(out, (s[ok], t[ok], b[ok]), usd[ok])
-    return out[0], out[1]
+    bins = bin_positions(
+        edges, leverages, side=positions.side, leverage=positions.leverage,
+        liquidation_price=positions.liquidation_price, usd=usd,
+    )  # fmt: skip
+    return bins.long_usd, bins.short_usd

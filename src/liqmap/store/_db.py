@@ -8,7 +8,6 @@ whose message names the store file and says what to do: a full disk becomes
 from __future__ import annotations
 
 import contextlib
-import errno
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.errors import DiskFullError, StoreError
+from liqmap.io.atomic import is_disk_full
 
 __all__ = ["fetch_arrays", "guard", "insert_rows", "is_disk_full", "scalar", "translate"]
 
 _BATCH = "_liqmap_batch"
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """True for an OS or DuckDB error caused by a full disk (``ENOSPC``)."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return True
-    text = str(exc)
-    return "No space left on device" in text or "ENOSPC" in text
 
 
 def translate(exc: BaseException, path: Path, action: str) -> StoreError:

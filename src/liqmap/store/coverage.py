@@ -29,6 +29,7 @@ from liqmap.domain.market import Gap, IntArray
 from liqmap.errors import ParameterError
 from liqmap.io.report import fmt_ms
 from liqmap.store._db import scalar
+from liqmap.store.kinds import LIQUIDATIONS, SeriesKind
 from liqmap.store.segments import segment_files, series_with_segments
 
 __all__ = ["SeriesInfo", "info", "missing_ranges", "series_times", "source_of"]
@@ -50,6 +51,11 @@ class SeriesInfo:
     last_ms: int
     gaps: tuple[Gap, ...] = ()
     step_ms: int | None = None
+
+    @property
+    def series_kind(self) -> SeriesKind:
+        """:attr:`kind` typed."""
+        return SeriesKind.parse(self.kind)
 
     @property
     def missing(self) -> int:
@@ -76,24 +82,9 @@ class SeriesInfo:
         }
 
 
-_KINDS_HELP = (
-    "candles:<interval_ms>, oi, oi-change, funding, series:<name>, book-depth, liquidations"
-)
-
-
-def source_of(kind: str) -> tuple[str, str, list[object]]:
+def source_of(kind: str | SeriesKind) -> tuple[str, str, list[object]]:
     """``(table, extra SQL condition, parameters)`` holding a kind's rows."""
-    head, _, arg = kind.partition(":")
-    if head == "candles" and arg.isdigit() and int(arg) > 0:
-        return "candles", " AND interval_ms = ?", [int(arg)]
-    if kind in ("oi", "oi-change"):
-        return "open_interest", " AND kind = ?", ["level" if kind == "oi" else "change"]
-    if head == "series" and arg:
-        return "series", " AND kind = ?", [arg]
-    tables = {"funding": "funding", "book-depth": "book_depth", "liquidations": "liquidations"}
-    if kind in tables:
-        return tables[kind], "", []
-    raise ParameterError(f"unknown store kind {kind!r}; use one of {_KINDS_HELP}")
+    return SeriesKind.parse(kind).table()
 
 
 def series_times(
@@ -101,7 +92,7 @@ def series_times(
     home: Path,
     venue: str,
     symbol: str,
-    kind: str,
+    kind: str | SeriesKind,
     start_ms: int | None = None,
     end_ms: int | None = None,
 ) -> IntArray:
@@ -114,7 +105,8 @@ def series_times(
         rng, rng_params = rng + " AND ts_ms < ?", [*rng_params, int(end_ms)]
     sql = f"SELECT ts_ms FROM {table} WHERE venue = ? AND symbol = ?{cond}{rng}"
     args: list[object] = [venue, symbol, *params, *rng_params]
-    files = segment_files(home, "liquidations", venue, symbol) if kind == "liquidations" else []
+    liquidations = SeriesKind.parse(kind) == LIQUIDATIONS
+    files = segment_files(home, "liquidations", venue, symbol) if liquidations else []
     if files:
         sql += f" UNION SELECT ts_ms FROM read_parquet(?) WHERE true{rng}"
         args += [[str(f) for f in files], *rng_params]
@@ -151,10 +143,9 @@ def missing_ranges(
 
 
 def _gaps(kind: str, times: IntArray) -> tuple[tuple[Gap, ...], int | None]:
-    if kind == "liquidations" or len(times) < 2:
+    if kind == str(LIQUIDATIONS) or len(times) < 2:
         return (), None
-    head, _, arg = kind.partition(":")
-    step = int(arg) if head == "candles" else infer_interval_ms(times)
+    step = SeriesKind.parse(kind).interval_ms or infer_interval_ms(times)
     return detect_gaps(times, step), step
 
 

@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError, StoreError
@@ -30,6 +31,7 @@ from liqmap.settings import Settings
 from liqmap.store import coverage, reads, writes
 from liqmap.store._db import guard, scalar
 from liqmap.store.coverage import SeriesInfo
+from liqmap.store.kinds import SeriesKind
 from liqmap.store.schema import SCHEMA_VERSION, check_version, current_version, migrate
 from liqmap.store.segments import (
     remove_files,
@@ -332,13 +334,16 @@ class Store:
     # --- coverage ---------------------------------------------------------------------------
 
     def missing_ranges(
-        self, venue: str, symbol: str, kind: str, start_ms: int, end_ms: int, step_ms: int
-    ) -> list[tuple[int, int]]:
+        self, venue: str | Venue, symbol: str, kind: str | SeriesKind, start_ms: int,
+        end_ms: int, step_ms: int,
+    ) -> list[tuple[int, int]]:  # fmt: skip
         """Half-open ranges of ``[start_ms, end_ms)`` where the series has no point.
 
-        ``kind``: ``candles:60000``, ``oi``, ``oi-change``, ``funding``, ``series:<name>``,
-        ``book-depth``, ``liquidations``. See :func:`liqmap.store.coverage.missing_ranges`.
+        ``kind``: a :class:`~liqmap.store.kinds.SeriesKind` or its spelling (``candles:60000``,
+        ``oi``, ``oi-change``, ``funding``, ``series:<name>``, ``book-depth``, ``liquidations``).
+        See :func:`liqmap.store.coverage.missing_ranges`.
         """
+        venue = venue.value if isinstance(venue, Venue) else venue
         with guard(self.path, "reading coverage"):
             times = coverage.series_times(
                 self._con, self.home, venue, symbol, kind, start_ms - step_ms, end_ms

@@ -2,7 +2,7 @@
 
 What a file holds is told by its data.binance.vision name when it has one
 (``BTCUSDT-1m-2024-01-31.zip``, ``BTCUSDT-metrics-2024-01-31.zip``, ...), else by its columns.
-Each file is parsed by the :mod:`liqmap.io` loaders (or :mod:`liqmap.archive.files` for the
+Each file is parsed by the :mod:`liqmap.io` loaders (or :mod:`liqmap.io.archive_files` for the
 archive kinds they lack) and written in one transaction: all of its rows or none. Writes are
 idempotent, so importing a file again adds 0 rows.
 
@@ -13,7 +13,7 @@ candles           ``candles:<interval>`` (klines, bars, recorder 1m)
 aggTrades         ``candles:60000`` with taker-buy volume (trades aggregated per minute)
 flow              ``candles:60000`` with taker flow, and ``oi-change``
 open_interest     ``oi`` (levels, USD) or ``oi-change``
-metrics           ``oi`` and ``series:<ratio>`` (see ``liqmap.archive.files.METRIC_SERIES``)
+metrics           ``oi`` and ``series:<ratio>`` (see ``liqmap.io.archive_files.METRIC_SERIES``)
 funding           ``funding``
 book_depth        ``book-depth``
 liquidations      ``liquidations``
@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from liqmap.archive.files import (
+from liqmap.domain.market import FloatArray, IntArray
+from liqmap.errors import DataFileError, ParameterError
+from liqmap.io.archive_files import (
     archive_files,
     load_book_depth_report,
     load_funding_report,
@@ -37,8 +39,6 @@ from liqmap.archive.files import (
     match_archive_layout,
     parse_archive_name,
 )
-from liqmap.domain.market import FloatArray, IntArray
-from liqmap.errors import DataFileError, ParameterError
 from liqmap.io.files import (
     DEFAULT_TRADE_INTERVAL_MS,
     load_candles_report,
@@ -51,6 +51,7 @@ from liqmap.io.read import read_table
 from liqmap.io.report import LoadReport
 from liqmap.io.table import base_asset
 from liqmap.store.database import Store
+from liqmap.store.kinds import BOOK_DEPTH, FUNDING, LIQUIDATIONS, OI, OI_CHANGE, SeriesKind
 
 __all__ = [
     "IMPORT_KINDS",
@@ -131,13 +132,13 @@ def _check_symbol(path: Path, symbol: str) -> None:
 
 
 Write = Callable[[Store], int]
-Parsed = tuple[LoadReport, list[tuple[str, Write]]]
+Parsed = tuple[LoadReport, list[tuple[SeriesKind, Write]]]
 Parser = Callable[[Path, str, str, int | None], Parsed]
 
 
 def _candles(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     candles, report = load_candles_report(p, symbol=sym, interval_ms=iv)
-    key = f"candles:{candles.interval_ms}"
+    key = SeriesKind.candles(candles.interval_ms)
     return report, [(key, lambda s: s.write_candles(venue, sym, candles))]
 
 
@@ -148,14 +149,14 @@ def _trades(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
 def _flow(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     candles, oi, report = load_flow_report(p, symbol=sym)
     return report, [
-        (f"candles:{candles.interval_ms}", lambda s: s.write_candles(venue, sym, candles)),
-        ("oi-change", lambda s: s.write_open_interest(venue, sym, oi)),
+        (SeriesKind.candles(candles.interval_ms), lambda s: s.write_candles(venue, sym, candles)),
+        (OI_CHANGE, lambda s: s.write_open_interest(venue, sym, oi)),
     ]
 
 
 def _oi(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     oi, report = load_open_interest_report(p, symbol=sym)
-    key = "oi" if oi.kind == "level" else "oi-change"
+    key = OI if oi.kind == "level" else OI_CHANGE
     return report, [(key, lambda s: s.write_open_interest(venue, sym, oi))]
 
 
@@ -165,25 +166,25 @@ def _series_write(venue: str, sym: str, kind: str, ts: IntArray, values: FloatAr
 
 def _metrics(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     oi, series, report = load_metrics_report(p, symbol=sym)
-    writes: list[tuple[str, Write]] = [("oi", lambda s: s.write_open_interest(venue, sym, oi))]
+    writes: list[tuple[SeriesKind, Write]] = [(OI, lambda s: s.write_open_interest(venue, sym, oi))]
     for kind, (ts, values) in series.items():
-        writes.append((f"series:{kind}", _series_write(venue, sym, kind, ts, values)))
+        writes.append((SeriesKind.series(kind), _series_write(venue, sym, kind, ts, values)))
     return report, writes
 
 
 def _funding(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     ts, rate, report = load_funding_report(p, symbol=sym)
-    return report, [("funding", lambda s: s.write_funding(venue, sym, ts, rate))]
+    return report, [(FUNDING, lambda s: s.write_funding(venue, sym, ts, rate))]
 
 
 def _depth(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     rows, report = load_book_depth_report(p, symbol=sym)
-    return report, [("book-depth", lambda s: s.write_book_depth(venue, sym, rows))]
+    return report, [(BOOK_DEPTH, lambda s: s.write_book_depth(venue, sym, rows))]
 
 
 def _liquidations(p: Path, venue: str, sym: str, iv: int | None) -> Parsed:
     events, report = load_liquidations_report(p, symbol=sym)
-    return report, [("liquidations", lambda s: s.write_liquidations(venue, sym, events))]
+    return report, [(LIQUIDATIONS, lambda s: s.write_liquidations(venue, sym, events))]
 
 
 _PARSERS: Mapping[ImportKind, Parser] = {
@@ -205,7 +206,7 @@ class ParsedFile:
     path: str
     kind: ImportKind
     report: LoadReport
-    writes: tuple[tuple[str, Write], ...]
+    writes: tuple[tuple[SeriesKind, Write], ...]
 
 
 def parse_file(
@@ -235,7 +236,7 @@ def parse_file(
 def store_parsed(store: Store, parsed: ParsedFile) -> ImportResult:
     """Write a parsed file's rows in one transaction."""
     with store.transaction():
-        new = {key: write(store) for key, write in parsed.writes}
+        new = {str(key): write(store) for key, write in parsed.writes}
     return ImportResult(parsed.path, parsed.kind, parsed.report, new)
 
 

@@ -34,8 +34,7 @@ from numpy.typing import NDArray
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import DiskFullError, ParameterError
-from liqmap.io.atomic import write_atomic
-from liqmap.store._db import is_disk_full
+from liqmap.io.atomic import is_disk_full, write_atomic
 
 __all__ = [
     "LIQUIDATION_COLUMNS",

@@ -13,14 +13,14 @@ parameter is ever used as a file path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query, Request
 
 from liqmap import api
 from liqmap.core.results import tier_label
 from liqmap.domain.enums import Venue
-from liqmap.errors import ParameterError
+from liqmap.errors import ParameterError, UnknownExchangeError
 from liqmap.limits import heatmap_max_cells
 from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import WINDOWS, parse_duration_ms, parse_time_ms
@@ -60,16 +60,26 @@ MAX_BINS = 2_000
 MAX_HEATMAP_BINS = 1_000
 MAX_COLUMNS = 1_000
 MAX_CELLS = heatmap_max_cells()  # bins x columns: the CLI's limit too (liqmap.limits)
-VenueName = Literal["binance", "binance-coinm", "bybit", "okx", "hyperliquid"]
+VenueName = str
+"""A venue name (``binance``, ``okx``...): any registered venue, checked by :func:`parse_venue`."""
 
 
 class FieldError(ParameterError):
     """A query parameter is invalid; ``field`` names it (HTTP 422)."""
 
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", field=field)
+
+
+def parse_venue(name: str) -> Venue:
+    """The registered venue named ``name``; a :class:`FieldError` on ``exchange`` otherwise."""
+    try:
+        return Venue.parse(name)
+    except UnknownExchangeError as exc:
+        raise FieldError("exchange", str(exc)) from None
 
 
 SymbolQ = Annotated[
@@ -269,7 +279,7 @@ def map_query(
     src = resolve_source(sources, source)
     sym = resolve_symbol(src, symbol)
     w_ms = _window(window, "window", MIN_WINDOW_MS, MAX_WINDOW_MS)
-    venue = Venue(exchange) if exchange else src.exchange
+    venue = parse_venue(exchange) if exchange else src.exchange
     return MapQuery(
         src, sym, venue, window.lower(), w_ms, at.strip() if at else None, bins, range_pct,
         _params(leverage),

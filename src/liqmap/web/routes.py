@@ -36,6 +36,7 @@ from liqmap.web.params import (
     VenueName,
     heatmap_query,
     map_query,
+    parse_venue,
     resolve_source,
     resolve_symbol,
 )
@@ -192,16 +193,16 @@ async def get_liqprice(
     """Exact isolated-margin liquidation price, bracket used and distance from entry
     (``liqmap liqprice --json``; give ``notional`` or ``quantity``; ``liquidation_price`` is
     null when the position cannot be liquidated)."""
-    from liqmap.cli.liqprice import quote_json
     from liqmap.core.margin import liquidation_price
     from liqmap.domain.enums import Side
     from liqmap.io.brackets import default_table
+    from liqmap.io.quote_json import quote_to_dict
 
     if notional is None and quantity is None:
         raise FieldError("notional", "give the position size as notional (USD) or quantity (coin)")
     if notional is not None:
         quantity = None  # documented: notional wins when both are given
-    venue = Venue(exchange)
+    venue = parse_venue(exchange)
     try:
         table = default_table(venue, symbol)
     except InputError as exc:
@@ -216,18 +217,22 @@ async def get_liqprice(
     except UnknownSymbolError as exc:
         raise FieldError("symbol", str(exc)) from None
     except InputError as exc:
-        raise FieldError(_liqprice_field(str(exc), notional), str(exc)) from None
-    return Response(dumps(quote_json(quote, table)), media_type="application/json")
+        raise FieldError(_liqprice_field(exc, notional), str(exc)) from None
+    return Response(dumps(quote_to_dict(quote, table)), media_type="application/json")
 
 
-def _liqprice_field(message: str, notional: float | None) -> str:
-    """The parameter a liquidation-price error is about."""
-    text = message.lower()
-    if "margin" in text:
-        return "margin"
-    if "position value" in text or "notional" in text or "quantity" in text:
+#: ``liquidation_price`` parameters -> the query fields of ``GET /liqprice``.
+_LIQPRICE_QUERY = {"entry_price": "entry", "taker_fee_rate": "taker_fee", "table": "symbol"}
+
+
+def _liqprice_field(exc: InputError, notional: float | None) -> str:
+    """The query field a liquidation-price error names (``exc.field``): the size is the one the
+    request gave (notional or quantity); an error naming no field is about the whole query."""
+    if exc.field in ("notional", "quantity"):
         return "notional" if notional is not None else "quantity"
-    return "entry" if "entry" in text else "query"
+    if exc.field is None:
+        return "query"
+    return _LIQPRICE_QUERY.get(exc.field, exc.field)
 
 
 @router.get(

@@ -18,12 +18,12 @@ from liqmap.domain.enums import Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import UnknownExchangeError, UnknownSymbolError
 from liqmap.settings import Settings
+from liqmap.store.kinds import SeriesKind
 from liqmap.web.sources import HISTORY_DAYS, Snapshot
 
 __all__ = ["MarketStore", "ReopeningStore", "StoreSource", "store_sources"]
 
 _DAY_MS = 86_400_000
-_CANDLES = "candles:"
 PREFERRED_INTERVAL_MS = 60_000
 
 
@@ -106,19 +106,19 @@ class ReopeningStore:
 
 
 def _interval(kind: str) -> int | None:
-    if not kind.startswith(_CANDLES):
-        return None
-    try:
-        return int(kind.removeprefix(_CANDLES))
-    except ValueError:
-        return None
+    """The bar interval of a stored ``candles`` series, ``None`` for other kinds."""
+    return SeriesKind.parse(kind).interval_ms
 
 
 def _venue(name: str) -> Venue:
+    """The stored venue's margin rules; never another venue's (an unknown one is an error)."""
     try:
         return Venue.parse(name)
-    except UnknownExchangeError:
-        return Venue.BINANCE
+    except UnknownExchangeError as exc:
+        raise UnknownExchangeError(
+            f"the store holds data of venue {name!r}, whose margin rules liqmap does not know: "
+            f"{exc}; register the venue (docs/architecture.md, 'Venues') to map it"
+        ) from None
 
 
 class StoreSource:
@@ -148,7 +148,7 @@ class StoreSource:
 
     @property
     def exchange(self) -> Venue:
-        """Margin rules of the venue (binance when liqmap has none for it)."""
+        """Margin rules of the venue (UnknownExchangeError when liqmap has none for it)."""
         return _venue(self.venue)
 
     def symbols(self) -> tuple[str, ...]:

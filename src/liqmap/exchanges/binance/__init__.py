@@ -1,5 +1,6 @@
 """Binance USD-M and COIN-M futures: wire schemas, parsing, the public REST client."""
 
 from liqmap.exchanges.binance.client import BinanceClient, BinanceCoinmClient
+from liqmap.exchanges.binance.spec import COINM_SPEC, SPEC
 
-__all__ = ["BinanceClient", "BinanceCoinmClient"]
+__all__ = ["COINM_SPEC", "SPEC", "BinanceClient", "BinanceCoinmClient"]

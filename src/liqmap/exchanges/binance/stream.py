@@ -24,7 +24,7 @@ import msgspec
 
 from liqmap.domain.enums import Venue
 from liqmap.exchanges.binance.ws_schemas import BinanceWsMessage, ForceOrder, ForceOrderEvent
-from liqmap.recorder.adapter import (
+from liqmap.exchanges.stream import (
     ACK,
     Decoded,
     Kind,

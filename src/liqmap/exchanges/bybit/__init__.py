@@ -1,5 +1,6 @@
 """Bybit v5 (USDT perpetual): wire schemas, parsing, the public REST client."""
 
 from liqmap.exchanges.bybit.client import BybitClient
+from liqmap.exchanges.bybit.spec import SPEC
 
-__all__ = ["BybitClient"]
+__all__ = ["SPEC", "BybitClient"]

@@ -23,7 +23,7 @@ import msgspec
 
 from liqmap.domain.enums import Venue
 from liqmap.exchanges.bybit.ws_schemas import AllLiquidationItem, BybitWsMessage
-from liqmap.recorder.adapter import (
+from liqmap.exchanges.stream import (
     ACK,
     PONG,
     Decoded,

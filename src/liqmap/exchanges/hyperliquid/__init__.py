@@ -1,5 +1,6 @@
 """Hyperliquid perpetuals: wire schemas, parsing, the public info client, real positions."""
 
 from liqmap.exchanges.hyperliquid.client import HyperliquidClient
+from liqmap.exchanges.hyperliquid.spec import SPEC
 
-__all__ = ["HyperliquidClient"]
+__all__ = ["SPEC", "HyperliquidClient"]

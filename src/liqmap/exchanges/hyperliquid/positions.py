@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from liqmap.core.clusters import detect_clusters, usd_near_price
+from liqmap.core.position_bins import bin_positions, nearest_tiers
 from liqmap.core.reading import compose_reading, format_usd
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.errors import DataFileError, ExchangeClientError, ExchangeError, ParameterError
@@ -139,8 +140,7 @@ def store_rows(snapshot: PositionSnapshot) -> dict[str, np.ndarray]:
 
 def nearest_tier(leverage: float, tiers: Sequence[float]) -> int:
     """Index of the tier nearest to ``leverage`` on a log scale (3x goes to 5x, not 1x)."""
-    lv = math.log(max(leverage, 1.0))
-    return min(range(len(tiers)), key=lambda i: abs(math.log(tiers[i]) - lv))
+    return int(nearest_tiers([max(leverage, 1.0)], tiers)[0])
 
 
 def _edges(price: float, liq: np.ndarray, bins: int, range_pct: float | None) -> np.ndarray:
@@ -174,17 +174,12 @@ def positions_map(
     liq = np.array([p.liquidation_px for p in drawn], dtype=np.float64)
     edges = _edges(price, liq, bins, range_pct)
     tiers = params.leverages
-    long_usd = np.zeros((len(tiers), bins))
-    short_usd = np.zeros((len(tiers), bins))
-    oor = [0.0, 0.0]
-    for p, px in zip(drawn, liq, strict=True):
-        i = int(np.searchsorted(edges, px, side="right")) - 1
-        if not 0 <= i < bins:
-            oor[0 if p.side > 0 else 1] += p.position_value
-            continue
-        (long_usd if p.side > 0 else short_usd)[nearest_tier(p.leverage, tiers), i] += (
-            p.position_value
-        )
+    binned = bin_positions(
+        edges, tiers, side=[p.side for p in drawn], liquidation_price=liq,
+        leverage=[max(p.leverage, 1.0) for p in drawn], usd=[p.position_value for p in drawn],
+    )  # fmt: skip
+    long_usd, short_usd = binned.long_usd, binned.short_usd
+    oor = [binned.out_of_range_long_usd, binned.out_of_range_short_usd]
     held = sum(abs(p.size) for p in ps)
     share = held / open_interest if open_interest > 0 else math.nan
     side_held = (sum(p.size for p in ps if p.size > 0), -sum(p.size for p in ps if p.size < 0))

@@ -1,5 +1,6 @@
 """OKX v5 (USDT-margined swaps): wire schemas, parsing, the public REST client."""
 
 from liqmap.exchanges.okx.client import OkxClient
+from liqmap.exchanges.okx.spec import SPEC
 
-__all__ = ["OkxClient"]
+__all__ = ["SPEC", "OkxClient"]

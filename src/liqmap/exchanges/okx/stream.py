@@ -26,7 +26,7 @@ import msgspec
 from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
 from liqmap.exchanges.okx.ws_schemas import OkxLiquidation, OkxLiquidationDetail, OkxWsMessage
-from liqmap.recorder.adapter import (
+from liqmap.exchanges.stream import (
     ACK,
     PONG,
     Decoded,

@@ -1,5 +1,7 @@
 """A local WebSocket server that speaks one venue's liquidation-stream protocol and replays
-recorded messages: for tests, benchmarks and trying the recorder offline.
+recorded messages: for tests, benchmarks and trying the recorder offline. The venue's side of
+the protocol (handshake, pings, push encoding) is its spec's ``replay``
+(``liqmap.exchanges.<venue>.replay``); this module only serves it.
 
 It answers the venue's subscription request (or refuses it), its application-level ping
 (Bybit ``{"op":"ping"}``, OKX ``ping``), then sends the given messages in order, optionally
@@ -25,6 +27,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from liqmap.domain.enums import Venue
+from liqmap.errors import ParameterError
+from liqmap.exchanges.registry import spec_for
+from liqmap.exchanges.spec import LiqEvent, StreamReplay
 
 __all__ = ["Fault", "ReplayServer", "encode_liquidations"]
 
@@ -68,6 +73,7 @@ class ReplayServer:
         start_delay_s: float = 0.0,
     ) -> None:
         self.venue = venue
+        self._replay = _replay_of(venue)
         self.messages = list(messages)
         self.rate_per_s = rate_per_s
         self.faults = sorted(faults, key=lambda f: f.after)
@@ -152,47 +158,19 @@ class ReplayServer:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def _answer(self, text: str, conn: _Conn) -> str | None:
-        """The venue's reply to a client frame (None: no reply)."""
-        if text == "ping":  # OKX
-            return self._pinged(conn, "pong")
+        """The venue's reply to a client frame (None: no reply), from its spec's replay side."""
         try:
             req: Any = json.loads(text)
         except ValueError:
+            req = None
+        reply = self._replay.answer(text, req if isinstance(req, dict) else None, self.reject)
+        if reply is None:
             return None
-        if not isinstance(req, dict):
-            return None
-        if self.venue is Venue.BINANCE and req.get("method") == "SUBSCRIBE":
-            rid = req.get("id")
-            if self.reject:
-                return json.dumps({"error": {"code": 2, "msg": "Invalid request"}, "id": rid})
-            return self._subscribed(conn, json.dumps({"result": None, "id": rid}))
-        op = req.get("op")
-        if self.venue is Venue.BYBIT and op == "ping":
-            pong = {
-                "success": True,
-                "ret_msg": "pong",
-                "conn_id": "replay",
-                "req_id": "",
-                "op": "ping",
-            }
-            return self._pinged(conn, json.dumps(pong))
-        if self.venue is Venue.BYBIT and op == "subscribe":
-            base = {"conn_id": "replay", "req_id": req.get("req_id", ""), "op": "subscribe"}
-            if self.reject:
-                topic = ",".join(req.get("args", []))
-                return json.dumps(
-                    {"success": False, "ret_msg": f"error:handler not found,topic:{topic}", **base}
-                )
-            return self._subscribed(conn, json.dumps({"success": True, "ret_msg": "", **base}))
-        if self.venue is Venue.OKX and op == "subscribe":
-            if self.reject:
-                msg = f"Invalid request: {text}"
-                return json.dumps({"event": "error", "code": "60012", "msg": msg, "connId": "r"})
-            arg = (req.get("args") or [{}])[0]
-            return self._subscribed(
-                conn, json.dumps({"event": "subscribe", "arg": arg, "connId": "replay"})
-            )
-        return None
+        if reply.kind == "pong":
+            return self._pinged(conn, reply.text)
+        if reply.kind == "ack":
+            return self._subscribed(conn, reply.text)
+        return reply.text
 
     def _pinged(self, conn: _Conn, reply: str) -> str | None:
         self.pings += 1
@@ -263,9 +241,11 @@ class ReplayServer:
             await ws.close(1011, "replay: injected disconnect")
 
 
-def _dec(x: float) -> str:
-    """A venue-style decimal string: ``0.014``, ``9910``."""
-    return f"{x:.12f}".rstrip("0").rstrip(".")
+def _replay_of(venue: Venue) -> StreamReplay:
+    replay = spec_for(venue).replay
+    if replay is None:
+        raise ParameterError(f"no liquidation stream to replay for {venue.value}")
+    return replay
 
 
 def encode_liquidations(
@@ -276,28 +256,6 @@ def encode_liquidations(
     """``(symbol, ts_ms, side, price, qty)`` liquidations -> the venue's documented push
     messages (the inverse of the stream adapters' parsing), one message per event. For OKX,
     ``qty`` is converted to contracts with ``contract_values`` (instId -> ctVal)."""
-    out: list[str] = []
-    for symbol, ts, side, price, qty in events:
-        p, q = _dec(price), _dec(qty)
-        if venue is Venue.BINANCE:
-            order = {"s": symbol, "S": "SELL" if side > 0 else "BUY", "o": "LIMIT", "f": "IOC",
-                     "q": q, "p": p, "ap": p, "X": "FILLED", "l": q, "z": q, "T": ts}  # fmt: skip
-            msg: dict[str, Any] = {"e": "forceOrder", "E": ts, "o": order}
-        elif venue is Venue.BYBIT:
-            item = {"T": ts, "s": symbol, "S": "Buy" if side > 0 else "Sell", "v": q, "p": p}
-            msg = {"topic": f"allLiquidation.{symbol}", "type": "snapshot", "ts": ts,
-                   "data": [item]}  # fmt: skip
-        elif venue is Venue.OKX:
-            quote = "USDC" if symbol.endswith("USDC") else "USDT"
-            family = f"{symbol.removesuffix(quote)}-{quote}"
-            ct_val = (contract_values or {})[f"{family}-SWAP"]
-            detail = {"bkLoss": "0", "bkPx": p, "ccy": "", "posSide": "long" if side > 0 else "short",
-                      "side": "sell" if side > 0 else "buy", "sz": _dec(round(qty / ct_val, 8)),
-                      "ts": str(ts)}  # fmt: skip
-            msg = {"arg": {"channel": "liquidation-orders", "instType": "SWAP"},
-                   "data": [{"details": [detail], "instFamily": family,
-                             "instId": f"{family}-SWAP", "instType": "SWAP", "uly": family}]}  # fmt: skip
-        else:
-            raise ValueError(f"no liquidation stream for {venue.value}")
-        out.append(json.dumps(msg, separators=(",", ":")))
-    return out
+    encode = _replay_of(venue).encode
+    values = contract_values or {}
+    return [json.dumps(encode(LiqEvent(*e), values), separators=(",", ":")) for e in events]

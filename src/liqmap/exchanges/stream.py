@@ -1,10 +1,11 @@
-"""The contract between the recorder and a venue's liquidation-stream adapter.
+"""The stream contract: what a venue's liquidation-stream adapter gives the recorder.
 
 A venue adapter (``liqmap.exchanges.<venue>.stream``) is declarative: it names the URL path,
 the subscription and keep-alive messages, and decodes one raw WebSocket message into a
 :class:`Decoded` value. The recorder's connection loop (:mod:`liqmap.recorder.connection`) does
-everything else: connecting, answering pings, reconnecting, counting. This module is a leaf: it
-imports nothing from the recorder or the venue adapters.
+everything else: connecting, answering pings, reconnecting, counting. The contract lives beside
+the streams, so the recorder depends on ``exchanges`` and never the reverse; this module is a
+leaf: it imports nothing from the recorder or the venue adapters.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
-"""Fill the embedded store from the venues' public REST APIs, and build the estimator's input
-from it.
+"""Fill the embedded store from the venues' public REST APIs (the estimator's input is read back
+by :func:`liqmap.services.stored_market.market_from_store`).
 
 * :func:`sync_async` / :func:`sync` fetch, per kind, only the ranges the store lacks
   (``Store.missing_ranges``), clipped to what the endpoint still serves (e.g. Binance's 30 days of
   OI history), page by page, writing each page as it arrives (idempotent: re-fetching never
   duplicates). The open bar is never stored.
-* :func:`market_from_store` returns :class:`liqmap.api.MarketData` for a window: it syncs first
-  (unless ``offline``), then reads candles, OI levels and liquidation events from the store;
-  offline, a window the store does not cover is an :class:`~liqmap.errors.InputError` naming the
-  missing kinds and ranges.
 """
 
 from __future__ import annotations
@@ -17,22 +13,26 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 import httpx
 
-from liqmap.api import MarketData
 from liqmap.domain.enums import Venue
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import EmptyWindowError, ExchangeError, ExchangeTimeoutError, InputError
-from liqmap.exchanges.base import VenueClient, base_coin
+from liqmap.errors import (
+    EmptyWindowError,
+    ExchangeTimeoutError,
+    ParameterError,
+)
+from liqmap.exchanges.base import VenueClient, store_symbol
 from liqmap.exchanges.checks import plausible_rows
 from liqmap.exchanges.records import DataKind, FundingRates, LongShortRatios, Record, TakerFlow
-from liqmap.exchanges.registry import client_for
+from liqmap.exchanges.registry import client_for, spec_for
 from liqmap.io.report import fmt_ms
 from liqmap.net.deadline import DeadlineExceeded, within
 from liqmap.settings import Settings
 from liqmap.store import Store
+from liqmap.store.kinds import FUNDING, LIQUIDATIONS, OI, SeriesKind
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -40,7 +40,6 @@ __all__ = [
     "KindReport",
     "Progress",
     "SyncReport",
-    "market_from_store",
     "store_kind",
     "store_symbol",
     "sync",
@@ -59,28 +58,25 @@ _SERIES = {
 }
 
 
-def store_symbol(venue: Venue, symbol: str) -> str:
-    """The symbol a venue's series are stored under: ``BTCUSDT`` on the linear USDT venues (as the
-    recorder stores them), ``BTCUSD`` on Binance COIN-M, the coin (``BTC``) on Hyperliquid."""
-    coin = base_coin(symbol)
-    if venue is Venue.HYPERLIQUID:
-        return coin
-    return coin + ("USD" if venue is Venue.BINANCE_COINM else "USDT")
-
-
-def store_kind(venue: Venue, kind: DataKind, interval_ms: int) -> tuple[str, int]:
-    """``(store kind spelling, bucket step in ms)`` used for coverage of ``kind``."""
-    if kind is DataKind.CANDLES:
-        return f"candles:{interval_ms}", interval_ms
-    if kind is DataKind.FUNDING:
-        return "funding", _HOUR if venue is Venue.HYPERLIQUID else 8 * _HOUR
-    if kind is DataKind.TAKER:
-        return f"series:{_SERIES['taker_buy']}", _FIVE_MIN
-    if kind is DataKind.LONG_SHORT:
-        return f"series:{_SERIES['long_short']}", _FIVE_MIN
-    if kind is DataKind.LIQUIDATIONS:
-        return "liquidations", _HOUR
-    return kind.value, _FIVE_MIN
+def store_kind(venue: Venue, kind: DataKind, interval_ms: int) -> tuple[SeriesKind, int]:
+    """``(store kind, bucket step in ms)`` used for coverage of ``kind``."""
+    match kind:
+        case DataKind.CANDLES:
+            return SeriesKind.candles(interval_ms), interval_ms
+        case DataKind.FUNDING:
+            return FUNDING, spec_for(venue).funding_interval_ms
+        case DataKind.TAKER:
+            return SeriesKind.series(_SERIES["taker_buy"]), _FIVE_MIN
+        case DataKind.LONG_SHORT:
+            return SeriesKind.series(_SERIES["long_short"]), _FIVE_MIN
+        case DataKind.LIQUIDATIONS:
+            return LIQUIDATIONS, _HOUR
+        case DataKind.OI:
+            return OI, _FIVE_MIN
+        case DataKind.BRACKETS:
+            raise ParameterError("brackets are tables (one per fetch), not a series with coverage")
+        case _:
+            assert_never(kind)
 
 
 class Progress(Protocol):
@@ -312,98 +308,3 @@ def sync(
             )  # fmt: skip
 
     return asyncio.run(run())
-
-
-def _describe(ranges: list[tuple[int, int]], step_ms: int) -> str:
-    shown = ", ".join(f"{fmt_ms(a)} → {fmt_ms(b)}" for a, b in ranges[:3])
-    more = f" and {len(ranges) - 3} more" if len(ranges) > 3 else ""
-    n = sum(-(-(b - a) // step_ms) for a, b in ranges)
-    return f"{shown}{more} ({n:,} missing points)"
-
-
-def _offline_gaps(
-    store: Store, venue: Venue, key: str, start: int, end: int, interval_ms: int
-) -> list[str]:
-    missing: list[str] = []
-    for kind in (DataKind.CANDLES, DataKind.OI):
-        skind, step = store_kind(venue, kind, interval_ms)
-        if kind is DataKind.OI and venue is Venue.HYPERLIQUID:
-            continue  # only current values exist: never required
-        ranges = store.missing_ranges(venue.value, key, skind, start, end, step)
-        expected = -(-(end - start) // step)
-        gone = sum(-(-(b - a) // step) for a, b in ranges)
-        if kind is DataKind.CANDLES and gone <= max(2, expected // 200):
-            continue  # a few missing bars are reported as gaps by the estimator
-        if kind is DataKind.OI:
-            continue  # OI is optional: without it the estimator's volume fallback applies (noted)
-        if ranges:
-            missing.append(f"{skind} {_describe(ranges, step)}")
-    return missing
-
-
-def market_from_store(
-    store: Store,
-    venue: Venue | str,
-    symbol: str,
-    *,
-    window_ms: int,
-    at_ms: int | None = None,
-    offline: bool = False,
-    settings: Settings | None = None,
-    interval_ms: int = 60_000,
-    transport: httpx.AsyncBaseTransport | None = None,
-    now_ms: int | None = None,
-) -> MarketData:
-    """The estimator's input for ``[at - window, at)`` (``at`` default now) from the store.
-
-    Unless ``offline``, first syncs candles, OI and (where public) liquidations that the store
-    lacks. Offline, raises :class:`InputError` naming the missing kinds and ranges when the store
-    does not cover the window (more than 0.5% of the bars missing); missing OI does not block (the
-    map then uses the volume fallback and its notes say so).
-    """
-    v = venue if isinstance(venue, Venue) else Venue.parse(venue)
-    now = int(time.time() * 1000) if now_ms is None else now_ms
-    end = min(now, at_ms) if at_ms is not None else now
-    end -= end % interval_ms
-    start = end - window_ms
-    key = store_symbol(v, symbol)
-    if not offline:
-        try:
-            sync(
-                store, v, symbol, start_ms=start, end_ms=end, kinds=MAP_KINDS,
-                interval_ms=interval_ms, settings=settings, transport=transport, now_ms=now,
-            )  # fmt: skip
-        except ExchangeError as err:
-            err.args = (
-                f"{err.args[0]}; to draw from stored data only, add --offline",
-                *err.args[1:],
-            )
-            raise
-    else:
-        gaps = _offline_gaps(store, v, key, start, end, interval_ms)
-        if gaps:
-            raise InputError(
-                f"--offline: the store does not cover {v.value} {key} for {fmt_ms(start)} → "
-                f"{fmt_ms(end)}: missing " + "; ".join(gaps) + ". Run `liqmap sync "
-                f"{key} --exchange {v.value} --since {fmt_ms(start)}` (or drop --offline)"
-            )
-    candles = store.read_candles(v.value, key, interval_ms=interval_ms, start_ms=start, end_ms=end)
-    if not len(candles):
-        raise EmptyWindowError(
-            f"the store holds no {interval_ms // 60_000}m bars of {v.value} {key} between "
-            f"{fmt_ms(start)} and {fmt_ms(end)}; run `liqmap sync {key} --exchange {v.value}`"
-        )
-    oi = store.read_open_interest(v.value, key, start, end)
-    events = store.read_liquidations(v.value, key, start, end)
-    from liqmap.exchanges.tiers import refreshed_table
-
-    table = refreshed_table(
-        store, v, symbol, settings=settings, transport=transport, now_ms=now, fetch=not offline
-    )
-    return MarketData(
-        candles=candles,
-        oi=oi if oi is not None and len(oi) >= 2 else None,
-        liquidations=events if len(events) else None,
-        source=f"store:{v.value} {key}",
-        margin_table=table,
-    )

@@ -23,16 +23,15 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, assert_never
+from typing import Any
 
 import httpx
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.errors import LiqmapError, ParameterError
-from liqmap.exchanges.base import VenueClient
-from liqmap.exchanges.registry import client_for
-from liqmap.exchanges.sync import store_symbol
+from liqmap.exchanges.base import VenueClient, store_symbol
+from liqmap.exchanges.registry import client_for, spec_for
 from liqmap.settings import Settings
 from liqmap.store import Store
 
@@ -65,33 +64,11 @@ class TierSync:
 
 
 async def fetch_tiers(client: VenueClient, symbols: Sequence[str] | None) -> list[MarginTable]:
-    """The venue's current tiers of ``symbols`` (None: every symbol it lists)."""
-    venue = client.venue
-    match venue:
-        case Venue.BINANCE:
-            from liqmap.exchanges.binance import tiers as binance
-
-            return await binance.fetch_tiers(client, symbols)  # type: ignore[arg-type]
-        case Venue.BYBIT:
-            from liqmap.exchanges.bybit import tiers as bybit
-
-            return await bybit.fetch_tiers(client, symbols)  # type: ignore[arg-type]
-        case Venue.OKX:
-            from liqmap.exchanges.okx import tiers as okx
-
-            return await okx.fetch_tiers(client, symbols)  # type: ignore[arg-type]
-        case Venue.HYPERLIQUID:
-            from liqmap.exchanges.hyperliquid import tiers as hyperliquid
-
-            return await hyperliquid.fetch_tiers(client, symbols)  # type: ignore[arg-type]
-        case Venue.BINANCE_COINM:
-            raise ParameterError(
-                "binance-coinm brackets are served only to signed requests (GET "
-                "/dapi/v2/leverageBracket), which liqmap does not fetch yet: save the answer and "
-                "pass it with --brackets FILE"
-            )
-        case _:
-            assert_never(venue)
+    """The venue's current tiers of ``symbols`` (None: every symbol it lists), by its spec."""
+    spec = spec_for(client.venue)
+    if spec.tiers is None:
+        raise ParameterError(spec.no_tiers_reason)
+    return await spec.tiers(client, symbols)
 
 
 async def sync_tiers_async(
@@ -150,16 +127,9 @@ def cached_table(
 
 def live_tiers_available(venue: Venue, settings: Settings) -> bool:
     """True when liqmap can fetch the venue's tiers: public on Bybit, OKX and Hyperliquid; on
-    Binance USD-M with an API key configured; never on COIN-M."""
-    match venue:
-        case Venue.BYBIT | Venue.OKX | Venue.HYPERLIQUID:
-            return True
-        case Venue.BINANCE:
-            return bool(settings.binance_api_key and settings.binance_api_secret)
-        case Venue.BINANCE_COINM:
-            return False
-        case _:
-            assert_never(venue)
+    Binance USD-M with an API key configured; never on COIN-M (each venue's spec says)."""
+    spec = spec_for(venue)
+    return spec.tiers is not None and spec.tiers_available(settings)
 
 
 def refreshed_table(
