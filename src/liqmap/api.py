@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from liqmap.core import maps as _maps
 from liqmap.core import margin as _margin
@@ -63,8 +63,11 @@ def margin_table(
     return resolve_table(venue, symbol, brackets, as_of_ms=as_of_ms, cached=cached, warn=warn)
 
 
-def _with_table_note(m: LiquidationMap, table: MarginTable | None, path: object) -> LiquidationMap:
-    """The map with the ``margin table: ...`` label first in its notes."""
+_R = TypeVar("_R", LiquidationMap, LiquidationHeatmap)
+
+
+def _with_table_note(m: _R, table: MarginTable | None, path: object) -> _R:
+    """The map (or heatmap) with the ``margin table: ...`` label first in its notes."""
     from liqmap.io.tables import table_note
 
     if table is None:
@@ -206,11 +209,12 @@ def estimate_heatmap(
     params, _ = allowed_mix(params, venue, table, md.candles)
     warm = None if warmup is None else _window_ms(warmup)
     w = window if isinstance(window, str) else ""
-    return _maps.estimate_heatmap(
+    h = _maps.estimate_heatmap(
         md.candles, window_ms=_window_ms(window), venue=venue, table=table, oi=md.oi,
         liquidations=md.liquidations, params=params, as_of_ms=_at_ms(at), bins=bins,
         columns=columns, warmup_ms=warm, window_label=w, mark=md.mark,
     )  # fmt: skip
+    return _with_table_note(h, table, brackets)
 
 
 def true_map(

@@ -155,3 +155,18 @@ def test_map_with_mark_bars_crosses_levels_on_mark(
     # --mark is for file sources of one venue
     assert main(["map", "BTCUSDT", "--source", "demo", "--mark", str(mark)]) == 2
     assert "--mark" in capsys.readouterr().err
+
+
+def test_heatmap_names_its_margin_table_like_the_map(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11: every output says which margin table it used; heatmaps carry the map's note."""
+    from liqmap.render.formatting import heatmap_subtitle, tiers_text
+
+    m = _json(capsys, ["map", "BTCUSDT", *ARGS, "--bins", "100", "--json"])
+    h = _json(capsys, ["heatmap", "BTCUSDT", *ARGS, "--columns", "20", "--bins", "100", "--json"])
+    table_notes = [n for n in m["notes"] if n.startswith("margin table: ")]
+    assert table_notes and [n for n in h["notes"] if n.startswith("margin table: ")] == table_notes
+    import liqmap
+
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    hm = liqmap.estimate_heatmap(data, window="24h", columns=20, bins=100)
+    assert tiers_text(hm.notes) and tiers_text(hm.notes) in heatmap_subtitle(hm, 1.0)

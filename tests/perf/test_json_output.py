@@ -113,3 +113,20 @@ def test_map_json_is_msgspec_encoded_and_finite(tmp_path: Path) -> None:
     data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
     m = liqmap.estimate_map(data, window="24h")
     assert json.loads(to_json(m)) == json.loads(json.dumps(m.to_dict(), allow_nan=False))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"bins": [{"low": 1.0, "usd": 2.0}, {"low": 3.0, "usd": float("nan")}]},
+        {"bins": [{"low": 1.0, "tiers": [1.0, float("inf")]}]},
+        {"rows": [[1.0, 2.0], [float("-inf"), 0.0]]},
+        {"x": {"y": [{"z": float("nan")}]}},
+    ],
+)
+def test_a_non_finite_number_anywhere_is_refused(bad: dict[str, object]) -> None:
+    from liqmap.io.export import _finite
+
+    with pytest.raises(ValueError, match="non-finite"):
+        _finite(bad)
+    assert _finite({"bins": [{"low": 1e308, "usd": 1e308, "n": 3, "s": "a"}]})  # finite, huge

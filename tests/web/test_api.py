@@ -294,3 +294,15 @@ def test_schema_and_server_agree_on_st202_cases(client: httpx.Client) -> None:
     one = client.get("/api/v1/liqprice", params=q).json()
     both = client.get("/api/v1/liqprice", params={**q, "quantity": 5.0}).json()
     assert both == one
+
+
+def test_liqprice_of_a_symbol_without_a_table_uses_the_labelled_fallback(
+    client: httpx.Client,
+) -> None:
+    """As ``liqmap liqprice``: an unknown symbol is not a dead end, and the answer says FALLBACK."""
+    params = {"symbol": "NEWCOINUSDT", "side": "long", "entry": 2.0, "leverage": 10, "notional": 1e4}
+    r = client.get("/api/v1/liqprice", params=params)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["table"]["kind"] == "FALLBACK" and "FALLBACK" in got["table"]["label"]
+    assert 0 < got["liquidation_price"] < 2.0

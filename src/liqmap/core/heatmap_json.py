@@ -53,4 +53,5 @@ def heatmap_dict(
         },
         "coverage": h.coverage.to_dict(),
         "params": h.params.to_dict(),
+        "notes": list(h.notes),
     }

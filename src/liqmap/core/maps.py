@@ -176,6 +176,9 @@ def estimate_heatmap(
     out_long, out_short = run_kernel(state, bars, p, f_long, f_short, events=ev, snap_bar=snap)
     w = window.candles
     shown = liquidations.between(window.start_ms, window.end_ms) if liquidations else None
+    coverage = build_coverage(
+        window, bars, _n_events(liquidations, window.start_ms, window.end_ms), oi
+    )
     return LiquidationHeatmap(
         symbol=candles.symbol,
         exchange=venue.value,
@@ -186,10 +189,9 @@ def estimate_heatmap(
         short_usd=out_short,
         price_path=PricePath(w.ts_ms, w.open, w.high, w.low, w.close),
         params=p,
-        coverage=build_coverage(
-            window, bars, _n_events(liquidations, window.start_ms, window.end_ms), oi
-        ),
+        coverage=coverage,
         window_label=window_label or _label(window_ms),
+        notes=_notes(coverage, state, p, bars) + _table_notes(table),
         events_ts_ms=shown.ts_ms if shown else np.zeros(0, np.int64),
         events_price=shown.price if shown else np.zeros(0),
         events_usd=shown.notional_usd if shown else np.zeros(0),

@@ -403,6 +403,7 @@ class LiquidationHeatmap:
     events_price: FloatArray = field(default_factory=lambda: np.zeros(0))
     events_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
     events_side: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+    notes: tuple[str, ...] = field(default_factory=tuple)  # as a map's: margin table first
 
     def __post_init__(self) -> None:
         for name in (

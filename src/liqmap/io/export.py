@@ -28,18 +28,29 @@ def _finite(value: Any) -> Any:
     elif isinstance(value, dict):
         for v in value.values():
             _finite(v)
-    elif isinstance(value, list) and not isinstance(value, msgspec.Raw):
-        if value and isinstance(value[0], list):
-            for v in value:
-                _finite(v)
-        elif value and isinstance(value[0], float):
-            # a finite sum (one pass in C) proves every value finite; else look at each
-            if not math.isfinite(sum(value)) and not all(map(math.isfinite, value)):
-                raise ValueError("non-finite number in a JSON result")
-        else:
-            for v in value:
-                _finite(v)
+    elif isinstance(value, list) and value and not isinstance(value, msgspec.Raw):
+        _finite_list(value)
     return value
+
+
+def _finite_list(value: list[Any]) -> None:
+    if isinstance(value[0], dict):  # records (e.g. one per bin): flattened, summed in C
+        flat = [v for d in value for v in d.values()]
+        _floats_finite([v for v in flat if type(v) is float])
+        nested: list[Any] = [v for v in flat if isinstance(v, dict | list)]
+    elif isinstance(value[0], float):
+        _floats_finite(value)
+        return
+    else:
+        nested = value
+    for v in nested:
+        _finite(v)
+
+
+def _floats_finite(values: list[float]) -> None:
+    # a finite sum (one pass in C) proves every value finite; else look at each
+    if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
+        raise ValueError("non-finite number in a JSON result")
 
 
 def to_json(result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = False) -> bytes:

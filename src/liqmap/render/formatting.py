@@ -211,4 +211,7 @@ def heatmap_subtitle(h: LiquidationHeatmap, vmax: float, scale: str = "") -> str
     if n_ev:
         parts.append(f"{n_ev:,} observed liquidations ({format_usd(float(h.events_usd.sum()))})")
     parts.append(coverage_text(h.coverage, events=False))
+    tiers = tiers_text(h.notes)
+    if tiers:
+        parts.append(tiers)
     return "   |   ".join(parts)

@@ -140,6 +140,7 @@ class HeatmapOut(_Model):
     events: EventsOut
     coverage: CoverageOut
     params: dict[str, Any]
+    notes: list[str]
 
 
 class TableOut(_Model):

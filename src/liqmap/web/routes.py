@@ -197,6 +197,7 @@ async def get_liqprice(
     from liqmap.domain.enums import Side
     from liqmap.io.brackets import default_table
     from liqmap.io.quote_json import quote_to_dict
+    from liqmap.io.tables import resolve_table
 
     if notional is None and quantity is None:
         raise FieldError("notional", "give the position size as notional (USD) or quantity (coin)")
@@ -205,6 +206,8 @@ async def get_liqprice(
     venue = parse_venue(exchange)
     try:
         table = default_table(venue, symbol)
+    except UnknownSymbolError:  # no shipped table: the CLI's labelled fallback ladder (issue 11)
+        table = resolve_table(venue, symbol, warn=False)
     except InputError as exc:
         raise FieldError("symbol", str(exc)) from None
     try:
