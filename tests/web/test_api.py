@@ -300,7 +300,13 @@ def test_liqprice_of_a_symbol_without_a_table_uses_the_labelled_fallback(
     client: httpx.Client,
 ) -> None:
     """As ``liqmap liqprice``: an unknown symbol is not a dead end, and the answer says FALLBACK."""
-    params = {"symbol": "NEWCOINUSDT", "side": "long", "entry": 2.0, "leverage": 10, "notional": 1e4}
+    params = {
+        "symbol": "NEWCOINUSDT",
+        "side": "long",
+        "entry": 2.0,
+        "leverage": 10,
+        "notional": 1e4,
+    }
     r = client.get("/api/v1/liqprice", params=params)
     assert r.status_code == 200, r.text
     got = r.json()
