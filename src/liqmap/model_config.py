@@ -12,8 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from liqmap.domain.numbers import format_number
 from liqmap.errors import ParameterError
+from liqmap.numbers import format_number
 
 __all__ = [
     "DEFAULT_PARAMS",

@@ -39,7 +39,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from liqmap.domain.numbers import format_number
+from liqmap.numbers import format_number
 
 __all__ = [
     "display_tz",
