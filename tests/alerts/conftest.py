@@ -86,19 +86,17 @@ def make_events() -> EventsMaker:
     return build_events
 
 
-@pytest.fixture(scope="session")
-def _receiver_server() -> Iterator[HTTPServer]:
+@pytest.fixture
+def receiver() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 (threaded: a slow handler does not block the next one).
+
+    One per test, on a fresh port: an outbox thread of an earlier test that is still retrying
+    can never deliver into this test's log (a shared server made the counts depend on test
+    order)."""
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
-    server.stop()  # once: stopping a werkzeug server takes about half a second
-
-
-@pytest.fixture
-def receiver(_receiver_server: HTTPServer) -> Iterator[HTTPServer]:
-    """A real HTTP server on 127.0.0.1 (threaded: a slow handler does not block the next one)."""
-    yield _receiver_server
-    _receiver_server.clear()
+    server.stop()
 
 
 class SleepLog:

@@ -28,9 +28,13 @@ def api_server(api_running: Running) -> str:
     return api_running.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server whose demo market advances 20 one-minute bars per second."""
+    """A server whose demo market advances 20 one-minute bars per second.
+
+    One per module: the demo reveals ``demo_live_days`` (7) of bars, about 8 minutes at this
+    speed, then stops updating; a session-wide server ran dry when a shuffled order put the
+    live tests more than 8 minutes after its start."""
     with serve(make_app(tmp_path_factory.mktemp("home"), demo_speed=20.0)) as s:
         wait_ready(s.url)
         yield s.url
