@@ -78,11 +78,6 @@ def _why_not(module: str) -> str:
     return ""
 
 
-def _check(spec: Spec, value: object) -> bool:
-    """Whether ``value`` matches the compiled argument ``spec``."""
-    return _checker(spec)(value)
-
-
 def _checker(spec: Spec) -> Callable[[object], bool]:
     """A predicate for one compiled argument, built once per spec: a live map calls the kernel
     every bar, and comparing ``dtype.name`` strings per argument cost more than the kernel."""
