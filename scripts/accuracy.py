@@ -5,6 +5,7 @@ Usage::
     python scripts/accuracy.py                       # every window, writes docs (make accuracy)
     python scripts/accuracy.py --window dev --quick  # development window only, ~30 s, no docs
     python scripts/accuracy.py --fit-bands           # conformal band quantiles (dev window only)
+    python scripts/accuracy.py --fit-fresh           # fresh_share (dev window only)
 
 Walk-forward, one map per hour with the shipped defaults (24h window, default parameters, 400
 bins), scored per interval against the hourly truth (the tapes summed per hour) with the
@@ -31,6 +32,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from liqmap.accuracy.band_fit import BLOCKS, fit_band_quantiles
+from liqmap.accuracy.fresh_fit import fit_fresh_share
 from liqmap.accuracy.interval_report import (
     cell,
     check_targets,
@@ -335,6 +337,22 @@ def fit_bands(data: Path, console: Console) -> int:
     return 0
 
 
+def fit_fresh(data: Path, console: Console) -> int:
+    """``fresh_share`` on the development window only (docs/model.md 2.17)."""
+    w = load_window(data, "dev")
+    params = replace(DEFAULT_PARAMS, fresh_share=1.0)
+    with Progress(*PROGRESS_COLUMNS, console=console) as progress:
+        res = _walk(w, progress, params)
+    fit = fit_fresh_share(res.rows, CFG.horizons_ms[0], params.fresh_share)
+    console.print(f"dev, {horizon_label(CFG.horizons_ms[0])}, {fit.n} side-intervals over "
+                  f"{fit.days} days: fresh_share = {fit.share:.2f} (95% day-block bootstrap "
+                  f"{fit.ci[0]:.2f}..{fit.ci[1]:.2f}); loss {fit.loss:.3f} vs "
+                  f"{fit.loss_without:.3f} without fresh positions")  # fmt: skip
+    print(json.dumps({"fresh_share": round(fit.share, 2),
+                      "fresh_share_ci": [round(fit.ci[0], 2), round(fit.ci[1], 2)]}))  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("LIQMAP_SHARED_DATA", REPO.parent / "shared" / "data")))  # fmt: skip
@@ -345,8 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
     ap.add_argument("--fit-bands", action="store_true",
                     help="fit the conformal band quantiles on the development window and print them")  # fmt: skip
+    ap.add_argument("--fit-fresh", action="store_true",
+                    help="fit fresh_share on the development window and print it")  # fmt: skip
     args = ap.parse_args(argv)
     console = Console(stderr=True)
+    if args.fit_fresh:
+        return fit_fresh(args.data, console)
     if args.fit_bands:
         return fit_bands(args.data, console)
     n_boot = args.boot or (100 if args.quick else 500)

@@ -148,6 +148,9 @@ class EstimatorParams:
         leverage toward its two edges, in liquidation distance: 1 = the whole cell (the 100x
         cell over 70x..125x: the continuous law's histogram over distance), 0 = every position
         of the cell at its mean-distance leverage (docs/model.md 2.11).
+    fresh_share
+        Scale of the positions opened and liquidated within a scored move
+        (:meth:`LiquidationMap.usd_if`, docs/model.md 2.17); 0 scores the map's levels only.
     """
 
     leverages: tuple[float, ...] = ()
@@ -175,14 +178,17 @@ class EstimatorParams:
     band_log_sigma: float = 1.85  # sd of log(observed / predicted) hourly USD on the fit
     # split-conformal bands (docs/model.md 2.14), fitted on the development window only by
     # `python scripts/accuracy.py --fit-bands`: the widest quantiles over 4 time blocks of 5
-    # days (566 hourly side-intervals, 87.1% inside in sample, >= 80% in every block); they
-    # replace the symmetric band_log_sigma rule
-    band_log_q10: float | None = -4.131
-    band_log_q90: float | None = -0.611
-    band_floor_share: float = 0.2
+    # days (566 hourly side-intervals, 88.9% inside in sample), scoring the levels plus the
+    # fresh positions (2.17); they replace the symmetric band_log_sigma rule
+    band_log_q10: float | None = -5.859
+    band_log_q90: float | None = -2.808
+    band_floor_share: float = 1.0
     prior_spread: float = 0.02
     oi_anchor: bool = True
     cell_spread: float = 0.1
+    # fitted on the development window only (`python scripts/accuracy.py --fit-fresh`):
+    # 0.27, 95% day-block bootstrap interval 0.17..0.38 (docs/model.md 2.17)
+    fresh_share: float = 0.27
     derived: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -242,6 +248,7 @@ class EstimatorParams:
         self._validate_bands()
         _check_range("prior_spread", self.prior_spread, 0.0, 0.5)
         _check_range("cell_spread", self.cell_spread, 0.0, 1.0)
+        _check_range("fresh_share", self.fresh_share, 0.0, 100.0)
         for name in ("leverage_median_ci", "leverage_sigma_ci", "turnover_ci"):
             v = getattr(self, name)
             if v is not None and not (0 < v[0] <= v[1] and math.isfinite(v[1])):

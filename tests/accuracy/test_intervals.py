@@ -63,7 +63,7 @@ def test_snapshot_uses_only_data_known_at_t(
     ).score(moved, H)
 
 
-def test_rows_are_usd_between_the_path_and_the_price(
+def test_rows_are_the_levels_between_the_path_and_the_price_plus_fresh_positions(
     market: SimulationResult, btc_table: MarginTable
 ) -> None:
     walk = _walk(market, btc_table)
@@ -75,8 +75,13 @@ def test_rows_are_usd_between_the_path_and_the_price(
     inside = (c.ts_ms >= t) & (c.ts_ms < t + 4 * H)
     lo, hi = min(c.low[inside].min(), m.price), max(c.high[inside].max(), m.price)
     assert (row.low, row.high) == (lo, hi)
-    assert row.pred_long["model"] == pytest.approx(m.usd_between(lo, m.price, "long"))
-    assert row.pred_short["model"] == pytest.approx(m.usd_between(m.price, hi, "short"))
+    assert row.pred_long["model"] == pytest.approx(m.usd_if(lo, hi, "long", 4 * H))
+    assert row.pred_short["model"] == pytest.approx(m.usd_if(lo, hi, "short", 4 * H))
+    # the fresh part is what usd_if adds to the levels (docs/model.md 2.17)
+    fresh_l, fresh_s = row.pred_long["fresh"], row.pred_short["fresh"]
+    assert fresh_l > 0 and fresh_s > 0
+    assert row.pred_long["model"] - fresh_l == pytest.approx(m.usd_between(lo, m.price, "long"))
+    assert row.pred_short["model"] - fresh_s == pytest.approx(m.usd_between(m.price, hi, "short"))
     assert row.pred_long["range"] == pytest.approx((m.price - lo) / m.price)
     assert row.pred_short["oi_range"] == pytest.approx(walk.oi_at(t) * (hi - m.price) / m.price)
     ev = market.liquidations

@@ -8,8 +8,10 @@ interval ``[t, t + h)`` is scored:
 
 * its price path: ``P`` = the map's price (close of the last bar before ``t``),
   ``L = min(P, lowest low)``, ``H = max(P, highest high)`` over the bars of the interval;
-* the prediction of a side: long = USD between ``L`` and ``P`` (:meth:`LiquidationMap.usd_between`),
-  short = USD between ``P`` and ``H``; all = their sum;
+* the prediction of a side (:meth:`LiquidationMap.usd_if`): long = the map's USD between ``L``
+  and ``P``, short = between ``P`` and ``H``, each plus the fresh positions opened and
+  liquidated along the way (:mod:`liqmap.core.fresh`, ``fresh_share``; ``pred_*["fresh"]`` holds
+  that part); all = their sum;
 * the truth: USD liquidated per side in the interval (:class:`~liqmap.accuracy.truth.IntervalTruth`);
 * the baselines, computed the same way: ``range`` (``(P - L) / P``, ``(H - P) / P``),
   ``oi_range`` (open interest known at ``t`` x range), ``ladder`` (the distance-only ladder on
@@ -39,6 +41,7 @@ from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, Magn
 from liqmap.accuracy.truth import IntervalTruth
 from liqmap.core.binmass import usd_between_edges
 from liqmap.core.estimator import Grid, KernelState, run_kernel
+from liqmap.core.map_scoring import fresh_part
 from liqmap.core.maps import estimate_map
 from liqmap.core.results import LiquidationMap
 from liqmap.domain.enums import Venue
@@ -50,7 +53,6 @@ from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 __all__ = ["IntervalWalk", "Snapshot"]
 
 FloatArray = NDArray[np.float64]
-BAND_ATTRS = {"long": ("long_p10", "long_p90"), "short": ("short_p10", "short_p90")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +63,6 @@ class Snapshot:
     ladder_long: FloatArray
     ladder_short: FloatArray
     ladder_note: str | None
-
-
-def _band(m: LiquidationMap, side: str) -> tuple[FloatArray, FloatArray] | None:
-    """Per-bin p10/p90 arrays of a side, when the map carries them (``long_p10`` ...)."""
-    lo_name, hi_name = BAND_ATTRS[side]
-    lo, hi = getattr(m, lo_name, None), getattr(m, hi_name, None)
-    if lo is None or hi is None:
-        return None
-    lo_a, hi_a = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
-    if lo_a.shape != (m.n_bins,) or hi_a.shape != (m.n_bins,):
-        return None
-    return lo_a, hi_a
 
 
 class IntervalWalk:
@@ -157,26 +147,25 @@ class IntervalWalk:
         oi = self.oi_at(t)
         e = m.edges
         pred_long = {
-            "model": m.usd_between(lo, p, "long"),
+            "model": m.usd_if(lo, hi, "long", h),
+            "fresh": fresh_part(m, lo, hi, "long", h),
             "range": (p - lo) / p,
             "oi_range": oi * (p - lo) / p,
             "ladder": usd_between_edges(e, snap.ladder_long, lo, p),
             "uniform": usd_between_edges(e, u_long, lo, p),
         }
         pred_short = {
-            "model": m.usd_between(p, hi, "short"),
+            "model": m.usd_if(lo, hi, "short", h),
+            "fresh": fresh_part(m, lo, hi, "short", h),
             "range": (hi - p) / p,
             "oi_range": oi * (hi - p) / p,
             "ladder": usd_between_edges(e, snap.ladder_short, p, hi),
             "uniform": usd_between_edges(e, u_short, p, hi),
         }
         bands = [math.nan] * 4
-        bl, bs = _band(m, "long"), _band(m, "short")
+        bl, bs = m.usd_if_band(lo, hi, "long", h), m.usd_if_band(lo, hi, "short", h)
         if bl is not None and bs is not None:
-            bands = [
-                usd_between_edges(e, bl[0], lo, p), usd_between_edges(e, bl[1], lo, p),
-                usd_between_edges(e, bs[0], p, hi), usd_between_edges(e, bs[1], p, hi),
-            ]  # fmt: skip
+            bands = [bl[0], bl[1], bs[0], bs[1]]
         return ScoreRow(
             t,
             h,

@@ -17,6 +17,7 @@ import numpy as np
 from liqmap._aot import load
 from liqmap.core.bars import prepare_bars
 from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_spans
+from liqmap.core.fresh import FreshFlow, span_distances
 from liqmap.core.maps import summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import Venue
@@ -168,4 +169,8 @@ class LiveMap:
             out_of_range_long_usd=float(acc[kern.ACC_OOR_LONG] + self.shifted_out_usd[0]),
             out_of_range_short_usd=float(acc[kern.ACC_OOR_SHORT] + self.shifted_out_usd[1]),
             clusters=clusters, reading=reading,
+            fresh=FreshFlow(
+                float(long_usd.sum() + short_usd.sum()) * p.turnover_per_day / 24.0, "turnover",
+                span_distances(self.f_long, self.f_short),
+            ),
         )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,7 @@ from liqmap.core.estimator import (
     select_window,
     tier_spans,
 )
+from liqmap.core.fresh import FreshFlow, flow_rate, span_distances
 from liqmap.core.reading import compose_reading
 from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap, PricePath
 from liqmap.domain.enums import Venue
@@ -37,7 +39,8 @@ else:
     kern = load("liqmap.core._kernel")  # compiled ahead of time when built, else numba
 
 __all__ = [
-    "DEFAULT_BINS", "DEFAULT_COLUMNS", "NEAR_PCT", "estimate_heatmap", "estimate_map", "summarise",
+    "DEFAULT_BINS", "DEFAULT_COLUMNS", "NEAR_PCT", "estimate_heatmap", "estimate_map", "fresh_flow",
+    "summarise",
 ]  # fmt: skip
 
 DEFAULT_BINS = 400
@@ -132,7 +135,28 @@ def estimate_map(
         reading=reading,
         notes=_notes(coverage, state, p, bars) + _table_notes(table),
         band_usd=map_bands(long_usd, short_usd, p, edges=edges, price=price),
+        fresh=fresh_flow(candles, window.end_ms, p, f_long, f_short, long_usd, short_usd),
     )
+
+
+def fresh_flow(
+    candles: Candles,
+    as_of_ms: int,
+    p: EstimatorParams,
+    f_long: FloatArray,
+    f_short: FloatArray,
+    long_usd: FloatArray,
+    short_usd: FloatArray,
+) -> FreshFlow:
+    """The map's fresh-position flow (docs/model.md 2.17): the bars' traded USD per hour over
+    the day before ``as_of_ms``; without volume, the open notional x ``turnover_per_day`` / 24."""
+    typical = (candles.high + candles.low + candles.close) / 3.0
+    rate = flow_rate(candles.ts_ms, candles.volume * typical, candles.interval_ms, as_of_ms)
+    distances = span_distances(f_long, f_short)
+    if math.isfinite(rate):
+        return FreshFlow(rate, "volume", distances)
+    stock = float(long_usd.sum() + short_usd.sum())
+    return FreshFlow(stock * p.turnover_per_day / 24.0, "turnover", distances)
 
 
 def estimate_heatmap(

@@ -14,8 +14,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap.core import map_scoring
 from liqmap.core.binmass import usd_between_edges
 from liqmap.core.columns import bars_at_columns
+from liqmap.core.fresh import FreshFlow
 from liqmap.domain.market import Gap
 from liqmap.model_config import EstimatorParams
 
@@ -186,6 +188,7 @@ class LiquidationMap:
     long_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     short_usd_by_venue: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     band_usd: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    fresh: FreshFlow | None = None  # positions opened within a scored move (usd_if)
 
     def __post_init__(self) -> None:
         for name in ("edges", "long_usd", "short_usd", "long_usd_by_venue", "short_usd_by_venue",
@@ -309,6 +312,22 @@ class LiquidationMap:
             return usd_between_edges(self.edges, self.long_total + self.short_total, low, high)
         raise ValueError(f"usd_between: side must be 'long', 'short' or 'both', got {side!r}")
 
+    def usd_if(
+        self, low: float, high: float, side: Side = "both", horizon_ms: float = 3_600_000
+    ) -> float:
+        """USD liquidated if price trades over ``[low, high]`` within ``horizon_ms``: the levels
+        between the price and the move's extreme (:meth:`usd_between`) plus the positions opened
+        and liquidated along the way (``params.fresh_share``, docs/model.md 2.17; none without
+        :attr:`fresh`). ``low``/``high`` beyond the price are clipped to it. Raises ValueError on
+        ``low > high`` or an unknown side."""
+        return map_scoring.usd_if(self, low, high, side, horizon_ms)
+
+    def usd_if_band(
+        self, low: float, high: float, side: Side = "both", horizon_ms: float = 3_600_000
+    ) -> tuple[float, float] | None:
+        """``(p10, p90)`` of :meth:`usd_if` (None without bands)."""
+        return map_scoring.usd_if_band(self, low, high, side, horizon_ms)
+
     # --- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON layout documented in ``docs/json.md``."""
@@ -370,6 +389,8 @@ class LiquidationMap:
             "params": self.params.to_dict(),
             "notes": list(self.notes),
         }
+        if self.fresh is not None:
+            out["fresh"] = self.fresh.to_dict()
         if self.venues:
             out["venues"] = {
                 v: {
