@@ -185,3 +185,30 @@ def test_the_estimators_bands_move_usd_between_bins_but_keep_the_total() -> None
     np.testing.assert_allclose(k.samples_liquidated, 80e6, rtol=1e-9)
     f = simulate_outcomes(m, LAW, shock_pct=-10.0, outcomes=cfg, bands=free)
     assert f.samples_liquidated.min() < 0.9 * 80e6  # scale uncertainty (capped above at 80M)
+
+
+def test_fresh_positions_add_to_every_draw_within_the_horizon() -> None:
+    from dataclasses import replace
+
+    from liqmap.core.fresh import FreshFlow
+
+    m = ladder_map({90 + i: 20e6 for i in range(10)}, lo=80.0, hi=110.0)
+    cfg = OutcomeConfig(n_draws=100)
+    bare = simulate_outcomes(m, LAW, shock_pct=-3.0, outcomes=cfg)
+    assert set(bare.fresh_usd.values()) == {0.0} and bare.total_usd == bare.liquidated_usd
+    d = np.array([[0.005, 0.004], [0.012, 0.008], [0.005, 0.004], [0.012, 0.008]])  # 2 cells
+    flow = FreshFlow(1e9, "volume", d)
+    p = replace(m.params, leverages=(50.0, 100.0), weights=(0.5, 0.5), half_life_hours=(20.0, 10.0))
+    fm = replace(m, fresh=flow, params=p, leverages=(50.0,))
+    o = simulate_outcomes(fm, LAW, shock_pct=-3.0, outcomes=cfg)
+    assert o.liquidated_usd == bare.liquidated_usd  # the impact rounds are unchanged
+    assert all(v > 0 for v in o.fresh_usd.values())
+    assert all(o.total_usd[q] >= o.liquidated_usd[q] for q in o.total_usd)
+    assert list(o.total_usd.values()) == sorted(o.total_usd.values())
+    longer = simulate_outcomes(
+        fm, LAW, shock_pct=-3.0, outcomes=replace(cfg, horizon_ms=4 * 3_600_000)
+    )
+    assert longer.fresh_usd[0.5] > o.fresh_usd[0.5]
+    none = simulate_outcomes(fm, LAW, shock_pct=-3.0, outcomes=replace(cfg, horizon_ms=0))
+    assert set(none.fresh_usd.values()) == {0.0}
+    assert o.to_dict()["horizon_ms"] == 3_600_000 and "p50" in o.to_dict()["total_usd"]

@@ -82,6 +82,10 @@ def _print_outcomes(o: CascadeOutcomes) -> None:
     for col in ("", "p10", "p25", "median", "p75", "p90"):
         t.add_column(col, justify="right")
     t.add_row("liquidated", *(format_usd(v) for v in o.liquidated_usd.values()))
+    t.add_row(
+        f"+ fresh ({o.horizon_ms / 3_600_000:g}h)", *(format_usd(v) for v in o.fresh_usd.values())
+    )
+    t.add_row("total", *(format_usd(v) for v in o.total_usd.values()))
     t.add_row("pin move", *(f"{v:+.2f}%" for v in o.pin_move_pct.values()))
     t.add_row("final move", *(f"{v:+.2f}%" for v in o.final_move_pct.values()))
     c.print(t)

@@ -14,6 +14,10 @@ rounds as :func:`~liqmap.core.cascade.simulate_cascade`:
   :math:`z_i = \\rho z_0 + \\sqrt{1-\\rho^2}\\,\\epsilon_i`: one common factor (the map's overall
   scale, which dominates its error) and bin noise, :math:`\\rho` = ``bin_corr``.
 * **Impact.** :math:`(Y, \\delta)` from :meth:`ImpactModel.draws`.
+* **Fresh positions.** Besides the map's levels, each draw counts the positions opened and
+  liquidated as price travels to its pin within ``horizon_ms`` (docs/model.md 2.17,
+  :func:`~liqmap.core.map_scoring.fresh_part`): ``fresh_usd``; ``total_usd`` = levels + fresh.
+  They do not feed the impact rounds (they are opened and closed by the same move).
 
 The forced USD of every draw is capped at what the point map holds on that side
 (:func:`~liqmap.core.cascade.held_usd`): no draw liquidates more open notional than there is.
@@ -22,7 +26,7 @@ The forced USD of every draw is capped at what the point map holds on that side
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +34,7 @@ from numpy.typing import NDArray
 
 from liqmap.core.cascade import CascadeConfig, held_usd, run_rounds
 from liqmap.core.impact import ImpactModel
+from liqmap.core.map_scoring import fresh_part
 from liqmap.core.results import LiquidationMap
 
 __all__ = ["CascadeOutcomes", "MapBands", "OutcomeConfig", "bands_of", "simulate_outcomes"]
@@ -49,10 +54,13 @@ class OutcomeConfig:
     default_band_ratio: float = 4.0
     bin_corr: float = 0.7
     ks: tuple[float, ...] = (1.5, 2.0, 3.0)
+    horizon_ms: int = 3_600_000  # fresh positions: opened and liquidated within this long
 
     def __post_init__(self) -> None:
         if self.n_draws < 1 or not (self.default_band_ratio >= 1 and 0 <= self.bin_corr <= 1):
             raise ValueError("n_draws >= 1, default_band_ratio >= 1 and bin_corr in [0, 1]")
+        if self.horizon_ms < 0:
+            raise ValueError(f"horizon_ms must be >= 0, got {self.horizon_ms}")
         if any(not (k > 0 and math.isfinite(k)) for k in self.ks):
             raise ValueError(f"ks must be positive, got {self.ks}")
 
@@ -107,6 +115,9 @@ class CascadeOutcomes:
     band_source: str
     samples_liquidated: FloatArray
     samples_pin_pct: FloatArray
+    fresh_usd: dict[float, float] = field(default_factory=dict)
+    total_usd: dict[float, float] = field(default_factory=dict)
+    horizon_ms: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``liqmap.cascade_outcomes/1``)."""
@@ -121,6 +132,8 @@ class CascadeOutcomes:
             "p_pin_extends": {f"{k:g}x": v for k, v in self.p_extend.items()},
             "p_final_extends": {f"{k:g}x": v for k, v in self.p_extend_final.items()},
             "band_source": self.band_source,
+            "fresh_usd": q(self.fresh_usd), "total_usd": q(self.total_usd),
+            "horizon_ms": self.horizon_ms,
         }  # fmt: skip
 
 
@@ -169,7 +182,8 @@ def simulate_outcomes(
     ys, deltas = impact.draws(oc.n_draws, rng)
     cap, joint = held_usd(m, direction), order_usd is not None
     out = np.zeros((cfg.max_steps + 1, 3))
-    liq, pin = np.zeros(oc.n_draws), np.zeros(oc.n_draws)
+    liq, pin, fresh = np.zeros(oc.n_draws), np.zeros(oc.n_draws), np.zeros(oc.n_draws)
+    side = "long" if direction < 0 else "short"
     for i in range(oc.n_draws):
         model = replace(impact, fit=replace(impact.fit, y=float(ys[i]), delta=float(deltas[i])))
         d0, f0 = shock, flow0
@@ -179,6 +193,8 @@ def simulate_outcomes(
                           joint, cap, cfg, out)  # fmt: skip
         liq[i] = out[:n, 1].sum()
         pin[i] = (out[n - 1, 0] / m.price - 1.0) * 100.0
+        reach = float(out[n - 1, 0])
+        fresh[i] = fresh_part(m, min(reach, m.price), max(reach, m.price), side, oc.horizon_ms)
     s_pct = float(shock_pct) if shock_pct is not None else direction * shock * 100.0
     s_abs = max(abs(s_pct), 1e-12)
     final = s_pct + cfg.permanent_fraction * (pin - s_pct)
@@ -197,4 +213,7 @@ def simulate_outcomes(
         ),
         samples_liquidated=liq,
         samples_pin_pct=pin,
+        fresh_usd={q: float(np.quantile(fresh, q)) for q in QUANTILES},
+        total_usd={q: float(np.quantile(liq + fresh, q)) for q in QUANTILES},
+        horizon_ms=oc.horizon_ms,
     )  # fmt: skip

@@ -83,6 +83,9 @@ class OutcomesOut(_Model):
     p_pin_extends: dict[str, float] = Field(description='{"2x": P(wick >= 2 x shock), ...}')
     p_final_extends: dict[str, float]
     band_source: str = Field(description="the map uncertainty drawn")
+    fresh_usd: Quantiles = Field(description="positions opened and liquidated on the way")
+    total_usd: Quantiles = Field(description="levels + fresh positions, per draw")
+    horizon_ms: int = Field(description="the fresh positions' window")
 
 
 class CascadeOut(_Model):
