@@ -44,6 +44,7 @@ __all__ = [
     "auto_range_pct",
     "run_kernel",
     "select_window",
+    "span_columns",
     "tier_ratios",
     "tier_spans",
 ]
@@ -191,7 +192,7 @@ def tier_spans(
     return np.stack((near_l, far_l), axis=1), np.stack((near_s, far_s), axis=1)
 
 
-def _span_columns(
+def span_columns(
     f_long: FloatArray, f_short: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """The kernel's ``(f_long_lo, f_short_lo, f_long_hi, f_short_hi)``: per tier the lower and
@@ -285,10 +286,13 @@ def run_kernel(
     events: tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray] | None = None,
     snap_bar: NDArray[np.int64] | None = None,
     liq_out: FloatArray | None = None,
+    spans: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Advance ``state`` over ``bars``; returns heatmap columns (long, short) if ``snap_bar``.
 
-    ``liq_out`` (shape ``(len(bars), 2)``) receives the USD each bar cleared (long, short)."""
+    ``liq_out`` (shape ``(len(bars), 2)``) receives the USD each bar cleared (long, short).
+    ``spans``: :func:`span_columns` of ``(f_long, f_short)``, computed once by a caller that
+    runs one bar at a time (a live map); by default computed here."""
     weights, lam = _rates(params)
     if events is None:
         z = np.zeros(0, dtype=np.int64)
@@ -300,7 +304,7 @@ def run_kernel(
         state.stored, state.scale, state.ptr, state.total, state.acc,
         bars.high, bars.low, bars.entry_lo, bars.entry_hi, bars.new_long, bars.new_short,
         bars.oi_delta, bars.oi_prev, bars.dt_hours, bars.oi_target, bars.long_share,
-        weights, lam, *_span_columns(f_long, f_short),
+        weights, lam, *(span_columns(f_long, f_short) if spans is None else spans),
         state.grid.lo, state.grid.inv_width,
         events[0], events[1], events[2], events[3],
         snaps, out_long, out_short, np.zeros((0, 2)) if liq_out is None else liq_out,

@@ -15,14 +15,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from liqmap._aot import load
-from liqmap.core.bars import prepare_bars
-from liqmap.core.estimator import Grid, KernelState, auto_range_pct, run_kernel, tier_spans
+from liqmap.core.estimator import (
+    Grid,
+    KernelState,
+    auto_range_pct,
+    run_kernel,
+    span_columns,
+    tier_spans,
+)
 from liqmap.core.fresh import FreshFlow, span_distances
+from liqmap.core.live_bar import prepare_live_bar
 from liqmap.core.maps import summarise
 from liqmap.core.results import Coverage, LiquidationMap
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.domain.market import Candles, OpenInterest
 from liqmap.errors import ParameterError
 from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
@@ -66,6 +72,7 @@ class LiveMap:
         self.venue = venue
         self.params = params or DEFAULT_PARAMS
         self.f_long, self.f_short = tier_spans(venue, self.params, table, price)
+        self._spans = span_columns(self.f_long, self.f_short)  # once, not per bar
         self.half_pct = (
             auto_range_pct(self.f_long, self.f_short) if range_pct is None else range_pct
         )
@@ -101,25 +108,16 @@ class LiveMap:
             raise ParameterError(f"bad bar at {ts_ms}: low={low} high={high} close={close}")
         self._recentre(close)
         gap = self.interval_ms if self.last_ts_ms is None else ts_ms - self.last_ts_ms
-        bar = Candles(
-            self.symbol, self.interval_ms, np.array([ts_ms]),
-            np.array([open_]), np.array([high]), np.array([low]), np.array([close]),
-            np.array([volume]), np.array([taker_buy_volume]),
-        )  # fmt: skip
-        oi = None
-        if math.isfinite(oi_usd) and math.isfinite(self._oi_level):
-            oi = OpenInterest(
-                np.array([bar.ts_ms[0], bar.ts_ms[0] + self.interval_ms]),
-                np.array([self._oi_level, oi_usd]),
-            )
+        oi_open = self._oi_level if math.isfinite(oi_usd) else math.nan
         self._oi_level = oi_usd
         # the kernel reads dt from ts gaps; a one-bar call gets dt = interval, so pass the real gap
-        inputs = prepare_bars(
-            bar, oi, self.params, volume_ema=self._volume_ema, first_bar_is_start=self.bars == 0,
-            first_dt_hours=gap / 3_600_000.0,
+        inputs = prepare_live_bar(
+            self.interval_ms, open_, high, low, close, volume, taker_buy_volume, self.params,
+            oi_open=oi_open, oi_close=oi_usd, volume_ema=self._volume_ema,
+            first=self.bars == 0, dt_hours=gap / 3_600_000.0,
         )  # fmt: skip
         self._volume_ema = inputs.volume_ema
-        run_kernel(self.state, inputs, self.params, self.f_long, self.f_short)
+        run_kernel(self.state, inputs, self.params, self.f_long, self.f_short, spans=self._spans)
         self.price = close
         self.start_ms = ts_ms if self.start_ms is None else self.start_ms
         self.last_ts_ms = ts_ms
