@@ -250,6 +250,7 @@ def test_cascade_panel_runs_a_shock(page: Page, api_server: str) -> None:
     page.wait("Number(document.getElementById('cascade-panel').dataset.renders) >= 1")
     assert "SIMULATED" in page.text("cascade-source")  # the demo market says so
     assert "draws" in page.text("cascade-outcomes")  # the impact law's outcome distribution
+    assert "with fresh positions within 1h" in page.text("cascade-outcomes")
     before = page.panel_renders("cascade")
     page.page.select_option("#cascade-model", "book")
     page.redrawn("cascade", before)

@@ -85,6 +85,7 @@
     $("cascade-outcomes").replaceChildren(...(o ? [
       el("b", {}, `Over ${o.n_draws} draws: `),
       `liquidated ${fmtUsd(o.liquidated_usd.p10)} – ${fmtUsd(o.liquidated_usd.p90)} (median ${fmtUsd(o.liquidated_usd.p50)}) · `
+      + `with fresh positions within ${o.horizon_ms / 3600000}h ${fmtUsd(o.total_usd.p10)} – ${fmtUsd(o.total_usd.p90)} · `
       + `wick ${fmtPct(o.pin_move_pct.p10)} to ${fmtPct(o.pin_move_pct.p90)} · `
       + Object.entries(o.p_pin_extends).map(([k, p]) => `P(≥${k}) ${(p * 100).toFixed(0)}%`).join(" · "),
     ] : [el("span", { class: "muted" }, "No outcome distribution for the instant book.")]));
