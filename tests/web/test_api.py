@@ -20,7 +20,7 @@ from liqmap.web.sources import DemoSource
 
 MAP_FIELDS = {
     "schema", "symbol", "exchange", "price", "as_of_ms", "as_of", "window", "tiers", "totals",
-    "bins", "clusters", "reading", "coverage", "params", "notes",
+    "bins", "clusters", "reading", "coverage", "params", "notes", "fresh",
 }  # fmt: skip
 LEVELS_FIELDS = {
     "schema", "symbol", "exchange", "price", "as_of_ms", "as_of", "window", "tiers", "clusters",

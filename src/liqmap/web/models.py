@@ -80,6 +80,13 @@ class CoverageOut(_Model):
     liquidation_events: int
 
 
+class FreshOut(_Model):
+    """The flow behind ``LiquidationMap.usd_if``'s fresh positions (docs/model.md 2.17)."""
+
+    rate_usd_per_hour: Usd
+    source: Literal["volume", "turnover"]
+
+
 class LevelsOut(_Model):
     """``liqmap levels --json``: the map layout restricted to its key levels."""
 
@@ -103,6 +110,7 @@ class MapOut(LevelsOut):
     coverage: CoverageOut
     params: dict[str, Any]
     notes: list[str]
+    fresh: FreshOut | None = None
 
 
 class PricePathOut(_Model):
