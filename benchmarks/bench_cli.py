@@ -7,6 +7,10 @@ one untimed warm-up run of each. Medians of ``REPEAT`` pairs; the detail column 
 release's median and the speed-up. The TypeScript peer of the issue cannot be built here (no
 network to fetch it): its figures are quoted from the issue in ``docs/performance.md``.
 
+Both trees are byte-compiled first (``compileall``), as ``pip install`` leaves a package: with
+``PYTHONDONTWRITEBYTECODE`` set (as in this project's shells) every run would otherwise compile
+liqmap from source, ~0.1 s that no installed user pays.
+
 Inputs: the shared 30-day 1m BTCUSDT bars, and one year of 1m bars built from the shared 5m bars
 (:func:`benchmarks.data.btc_1m_from_5m`) written once as Parquet.
 """
@@ -104,10 +108,19 @@ def _result(name: str, target: float, runs: list[Run], cmd: list[str]) -> Result
     return Result(name, med, target, f"{vs}liqmap {' '.join(cmd)}")
 
 
+def compile_tree(src: Path) -> None:
+    """Byte-compile ``src`` (what an install does), so no timed run compiles from source."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(src)], check=True, stdout=subprocess.DEVNULL
+    )  # fmt: skip
+
+
 def run() -> list[Result]:
     shared = require_shared()
     work = Path(tempfile.mkdtemp(prefix="liqmap-bench-cli-"))
     new, old = REPO / "src", baseline_src(work)
+    compile_tree(new)
+    compile_tree(old)
     bars, year = str(shared / BARS_30D), str(year_file(work))
     out = str(work / "out.json")
     cases = [
