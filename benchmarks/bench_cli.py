@@ -35,11 +35,12 @@ BARS_30D = "bars/binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
 
 @dataclass(frozen=True)
 class Run:
-    """One process: wall time (s), peak RSS (MB), exit code."""
+    """One process: wall time (s), peak RSS (MB), exit code, user+sys CPU time (s)."""
 
     seconds: float
     peak_mb: float
     code: int
+    cpu: float = 0.0
 
 
 def run_once(src: Path, args: list[str], env: dict[str, str] | None = None) -> Run:
@@ -56,7 +57,8 @@ def run_once(src: Path, args: list[str], env: dict[str, str] | None = None) -> R
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}) under {src}:\n{err}")
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, cpu)
 
 
 def baseline_src(work: Path) -> Path:
@@ -95,17 +97,22 @@ def paired(name: str, args: list[str], new: Path, old: Path) -> list[Run]:
         mine.append(run_once(new, args))
         prev.append(run_once(old, args))
     _PREV[name] = statistics.median(r.seconds for r in prev)
+    _CPU[name] = (statistics.median(r.cpu for r in mine), statistics.median(r.cpu for r in prev))
     return mine
 
 
 _PREV: dict[str, float] = {}
+_CPU: dict[str, tuple[float, float]] = {}
 
 
 def _result(name: str, target: float, runs: list[Run], cmd: list[str]) -> Result:
     med = statistics.median(r.seconds for r in runs)
     prev = _PREV.get(name)
     vs = f"previous release {prev:.2f} s ({prev / med:.1f}x faster); " if prev else ""
-    return Result(name, med, target, f"{vs}liqmap {' '.join(cmd)}")
+    cpu = _CPU.get(name)
+    used = f"user+sys CPU {cpu[0]:.2f} s (previous {cpu[1]:.2f} s); " if cpu else ""
+    load = f"load average {os.getloadavg()[0]:.1f}; "
+    return Result(name, med, target, f"{vs}{used}{load}liqmap {' '.join(cmd)}")
 
 
 def compile_tree(src: Path) -> None:
