@@ -7,6 +7,10 @@ one untimed warm-up run of each. Medians of ``REPEAT`` pairs; the detail column 
 release's median and the speed-up. The TypeScript peer of the issue cannot be built here (no
 network to fetch it): its figures are quoted from the issue in ``docs/performance.md``.
 
+Both trees are byte-compiled first (``compileall``), as ``pip install`` leaves a package: with
+``PYTHONDONTWRITEBYTECODE`` set (as in this project's shells) every run would otherwise compile
+liqmap from source, ~0.1 s that no installed user pays.
+
 Inputs: the shared 30-day 1m BTCUSDT bars, and one year of 1m bars built from the shared 5m bars
 (:func:`benchmarks.data.btc_1m_from_5m`) written once as Parquet.
 """
@@ -31,11 +35,12 @@ BARS_30D = "bars/binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
 
 @dataclass(frozen=True)
 class Run:
-    """One process: wall time (s), peak RSS (MB), exit code."""
+    """One process: wall time (s), peak RSS (MB), exit code, user+sys CPU time (s)."""
 
     seconds: float
     peak_mb: float
     code: int
+    cpu: float = 0.0
 
 
 def run_once(src: Path, args: list[str], env: dict[str, str] | None = None) -> Run:
@@ -52,7 +57,8 @@ def run_once(src: Path, args: list[str], env: dict[str, str] | None = None) -> R
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}) under {src}:\n{err}")
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, cpu)
 
 
 def baseline_src(work: Path) -> Path:
@@ -91,23 +97,37 @@ def paired(name: str, args: list[str], new: Path, old: Path) -> list[Run]:
         mine.append(run_once(new, args))
         prev.append(run_once(old, args))
     _PREV[name] = statistics.median(r.seconds for r in prev)
+    _CPU[name] = (statistics.median(r.cpu for r in mine), statistics.median(r.cpu for r in prev))
     return mine
 
 
 _PREV: dict[str, float] = {}
+_CPU: dict[str, tuple[float, float]] = {}
 
 
 def _result(name: str, target: float, runs: list[Run], cmd: list[str]) -> Result:
     med = statistics.median(r.seconds for r in runs)
     prev = _PREV.get(name)
     vs = f"previous release {prev:.2f} s ({prev / med:.1f}x faster); " if prev else ""
-    return Result(name, med, target, f"{vs}liqmap {' '.join(cmd)}")
+    cpu = _CPU.get(name)
+    used = f"user+sys CPU {cpu[0]:.2f} s (previous {cpu[1]:.2f} s); " if cpu else ""
+    load = f"load average {os.getloadavg()[0]:.1f}; "
+    return Result(name, med, target, f"{vs}{used}{load}liqmap {' '.join(cmd)}")
+
+
+def compile_tree(src: Path) -> None:
+    """Byte-compile ``src`` (what an install does), so no timed run compiles from source."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(src)], check=True, stdout=subprocess.DEVNULL
+    )  # fmt: skip
 
 
 def run() -> list[Result]:
     shared = require_shared()
     work = Path(tempfile.mkdtemp(prefix="liqmap-bench-cli-"))
     new, old = REPO / "src", baseline_src(work)
+    compile_tree(new)
+    compile_tree(old)
     bars, year = str(shared / BARS_30D), str(year_file(work))
     out = str(work / "out.json")
     cases = [

@@ -32,6 +32,39 @@ def test_help_imports_no_heavy_library() -> None:
     assert _loaded_after("from liqmap.cli.app import main; main(['--help'])") == []
 
 
+def test_help_imports_neither_markdown_nor_tracebacks() -> None:
+    """typer's help module loads with stand-ins for the two modules it imports but does not use."""
+    code = (
+        "from liqmap.cli.app import main; main(['--help'])\n"
+        "import sys; assert not {'rich.markdown', 'markdown_it', 'rich.traceback', 'pygments'}"
+        " & set(sys.modules), sorted(sys.modules)"
+    )
+    assert _loaded_after(code) == []
+
+
+def test_the_stand_ins_become_the_real_classes() -> None:
+    from liqmap.cli import console
+
+    rich_utils = console.typer_rich_utils()
+    md = rich_utils.Markdown("# title")
+    import rich.markdown
+    import rich.traceback
+
+    assert type(md) is rich.markdown.Markdown and isinstance(md, rich_utils.Markdown)
+    tb = rich_utils.Traceback.from_exception(ValueError, ValueError("x"), None)
+    assert type(tb) is rich.traceback.Traceback
+
+
+def test_liqprice_imports_no_numpy_and_no_asyncio() -> None:
+    code = (
+        "from liqmap.cli.app import main\n"
+        "main(['liqprice', '--exchange', 'binance', '--side', 'long', '--entry', '60000',"
+        " '--leverage', '10', '--notional', '10000'])\n"
+        "import sys; assert 'asyncio' not in sys.modules"
+    )
+    assert _loaded_after(code) == []
+
+
 def test_import_liqmap_is_light() -> None:
     assert _loaded_after("import liqmap") == []
 

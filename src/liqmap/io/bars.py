@@ -9,7 +9,7 @@ notes say how many bars got each.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -18,7 +18,6 @@ from liqmap.domain.market import Candles, FloatArray, IntArray, OpenInterest
 from liqmap.domain.plausible import MAX_USD, bad_usd
 from liqmap.errors import EmptyWindowError, ParameterError
 from liqmap.io.report import LoadReport, Source, fmt_num
-from liqmap.io.table import Table
 from liqmap.io.validate import (
     check_interval,
     check_non_negative,
@@ -30,13 +29,20 @@ from liqmap.io.validate import (
     first,
 )
 
+if TYPE_CHECKING:
+    from liqmap.io.numeric import NumericTable
+    from liqmap.io.table import Table
+
+    #: What the bar and open-interest loaders read: the polars table or the numeric one.
+    AnyTable = Table | NumericTable
+
 __all__ = ["FLOW_INTERVAL_MS", "bars_from_table", "flow_from_table", "oi_from_table"]
 
 FLOW_INTERVAL_MS = 60_000
 _OHLC = ("open", "high", "low", "close")
 
 
-def _notes(table: Table, converted: int) -> list[str]:
+def _notes(table: AnyTable, converted: int) -> list[str]:
     notes = []
     if converted:
         notes.append(
@@ -48,7 +54,7 @@ def _notes(table: Table, converted: int) -> list[str]:
     return notes
 
 
-def _excluded(table: Table, **more: int) -> dict[str, int]:
+def _excluded(table: AnyTable, **more: int) -> dict[str, int]:
     counts = {"other_symbol": table.other_symbol, **more}
     return {k: v for k, v in counts.items() if v}
 
@@ -67,7 +73,7 @@ def _interval(ts: IntArray, interval_ms: int | None, src: Source) -> int:
 
 
 def _dedupe(
-    table: Table, ts: IntArray, cols: dict[str, FloatArray]
+    table: AnyTable, ts: IntArray, cols: dict[str, FloatArray]
 ) -> tuple[IntArray, IntArray, dict[str, FloatArray], int]:
     """Drop identical same-time rows; error on conflicting ones. Keys of ``cols``: fields."""
     rows = table.rows
@@ -78,7 +84,7 @@ def _dedupe(
     return ts, rows, cols, 0
 
 
-def bars_from_table(table: Table, interval_ms: int | None) -> tuple[Candles, LoadReport]:
+def bars_from_table(table: AnyTable, interval_ms: int | None) -> tuple[Candles, LoadReport]:
     """OHLC(V) bars: order, duplicates, prices, volumes and spacing checked; gaps reported."""
     src, tcol = table.source, table.col("ts")
     ts, converted = table.times()
@@ -99,7 +105,7 @@ def bars_from_table(table: Table, interval_ms: int | None) -> tuple[Candles, Loa
 
 
 def _bar_report(
-    table: Table, candles: Candles, dropped: int, excluded: dict[str, int], notes: list[str]
+    table: AnyTable, candles: Candles, dropped: int, excluded: dict[str, int], notes: list[str]
 ) -> LoadReport:
     return LoadReport(
         path=table.source.label,
@@ -180,7 +186,7 @@ def _check_finite(v: FloatArray, rows: IntArray, src: Source, field: str) -> Non
         )
 
 
-def oi_from_table(table: Table) -> tuple[OpenInterest, LoadReport]:
+def oi_from_table(table: AnyTable) -> tuple[OpenInterest, LoadReport]:
     """Open-interest levels (USD, >= 0) or changes (USD, finite); spacing reported as gaps."""
     src, tcol = table.source, table.col("ts")
     kind: Literal["level", "change"] = "level" if table.has("oi_level") else "change"

@@ -30,19 +30,23 @@ import gzip
 import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from liqmap.core.gaps import detect_gaps
 from liqmap.domain.market import Candles, Gap, LiquidationEvents, OpenInterest
 from liqmap.errors import ParameterError
 from liqmap.io.atomic import write_atomic
 from liqmap.io.bars import FLOW_INTERVAL_MS, bars_from_table, flow_from_table, oi_from_table
-from liqmap.io.liquidations import liquidations_from_table
+from liqmap.io.layouts import Kind
+from liqmap.io.numeric import NumericTable, numeric_table
+from liqmap.io.read import read_content
 from liqmap.io.report import LoadReport
-from liqmap.io.table import base_asset, open_table
-from liqmap.io.trades import trades_to_candles
+from liqmap.io.symbols import base_asset
+
+if TYPE_CHECKING:
+    from liqmap.io.table import Table
 
 __all__ = [
     "DEFAULT_TRADE_INTERVAL_MS",
@@ -64,6 +68,28 @@ PathLike = str | os.PathLike[str]
 
 #: Bar length used when aggTrades are aggregated and no ``interval_ms`` is given (1 minute).
 DEFAULT_TRADE_INTERVAL_MS = 60_000
+
+
+def _open(
+    path: PathLike, kinds: tuple[Kind, ...], symbol: str | None, venue: str | None = None
+) -> Table | NumericTable:
+    """The file as a table: an all-numeric one-instrument CSV through numpy alone
+    (:mod:`liqmap.io.numeric`), anything else through polars (imported only then)."""
+    content = read_content(path)
+    fast = numeric_table(content, kinds, symbol, venue)
+    if fast is not None:
+        return fast
+    from liqmap.io.table import table_from_content
+
+    return table_from_content(content, kinds, symbol, venue)
+
+
+def _polars_table(
+    path: PathLike, kinds: tuple[Kind, ...], symbol: str | None, venue: str | None = None
+) -> Table:
+    from liqmap.io.table import open_table
+
+    return open_table(path, kinds, symbol, venue)
 
 
 def load_candles_report(
@@ -96,9 +122,13 @@ def load_candles_report(
     DataFileError, MissingColumnError, EmptyWindowError, ParameterError, UnknownSymbolError
         With the file, row, column and fix in the message.
     """
-    table = open_table(path, ("candles", "agg_trades", "flow"), symbol, venue)
+    table = _open(path, ("candles", "agg_trades", "flow"), symbol, venue)
     kind = table.match.layout.kind
+    if isinstance(table, NumericTable):
+        return bars_from_table(table, interval_ms)
     if kind == "agg_trades":
+        from liqmap.io.trades import trades_to_candles
+
         return trades_to_candles(table, interval_ms or DEFAULT_TRADE_INTERVAL_MS)
     if kind == "flow":
         if interval_ms not in (None, FLOW_INTERVAL_MS):
@@ -126,8 +156,8 @@ def load_open_interest_report(
     path: PathLike, *, symbol: str | None = None, venue: str | None = None
 ) -> tuple[OpenInterest, LoadReport]:
     """Open interest in USD: levels (metrics, ``oi_usd``) or changes (``oi_change``, flow)."""
-    table = open_table(path, ("open_interest", "flow"), symbol, venue)
-    if table.match.layout.kind == "flow":
+    table = _open(path, ("open_interest", "flow"), symbol, venue)
+    if not isinstance(table, NumericTable) and table.match.layout.kind == "flow":
         _, oi, report = flow_from_table(table)
         return oi, report
     return oi_from_table(table)
@@ -151,8 +181,7 @@ def load_flow_report(
     ``volume = taker_buy_vol + taker_sell_vol``, ``taker_buy_volume = taker_buy_vol``. The open
     interest is ``kind='change'``: ``oi_change`` over the minute that opens at ``ts_ms``.
     """
-    table = open_table(path, ("flow",), symbol)
-    return flow_from_table(table)
+    return flow_from_table(_polars_table(path, ("flow",), symbol))
 
 
 def load_flow(path: PathLike, *, symbol: str | None = None) -> tuple[Candles, OpenInterest]:
@@ -169,8 +198,9 @@ def load_liquidations_report(
     See :mod:`liqmap.io.liquidations` for the reasons. ``LiquidationEvents.excluded`` holds the
     counts (duplicates included); rows of other symbols are counted in the report only.
     """
-    table = open_table(path, ("liquidations",), symbol, venue)
-    return liquidations_from_table(table)
+    from liqmap.io.liquidations import liquidations_from_table
+
+    return liquidations_from_table(_polars_table(path, ("liquidations",), symbol, venue))
 
 
 def load_liquidations(
@@ -236,6 +266,8 @@ def save_candles(candles: Candles, path: PathLike) -> None:
     The format follows the name: ``.parquet``, ``.csv`` or ``.csv.gz``. Columns:
     ``open_time_ms,open,high,low,close,volume,taker_buy_volume`` (and ``symbol`` when set).
     """
+    import polars as pl
+
     p = Path(path)
     frame = pl.DataFrame(
         {

@@ -14,6 +14,10 @@ commas, or by ``;``, tabs or ``|`` when the header line holds no comma (spreadsh
 
 A CSV has a header unless the first field of its first line is a number; headerless files get
 the column names of the data.binance.vision layout with that many columns.
+
+Reading is two steps: :func:`read_content` opens the container and checks the text (no polars),
+:func:`raw_table` parses it with polars. :mod:`liqmap.io.numeric` parses an all-numeric CSV from
+the same :class:`Content` without polars (and without importing it).
 """
 
 from __future__ import annotations
@@ -25,16 +29,17 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import polars as pl
+from typing import TYPE_CHECKING, Protocol
 
 from liqmap.errors import DataFileError, EmptyWindowError
 from liqmap.io.layouts import headerless_columns, headerless_help
 from liqmap.io.report import Source
 from liqmap.limits import InputLimits
 
-__all__ = ["RawTable", "read_table"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["Content", "RawTable", "raw_table", "read_content", "read_table"]
 
 _GZIP = b"\x1f\x8b"
 _ZIP = b"PK\x03\x04"
@@ -52,6 +57,23 @@ class RawTable:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A file opened past its container, not parsed yet.
+
+    ``parquet`` is the path of a Parquet file (``text`` is then empty); otherwise ``text`` is
+    the CSV as UTF-8 (BOM removed, not empty), ``sep`` its field separator and ``names`` the
+    column names of a headerless file (None: line 1 is the header).
+    """
+
+    source: Source
+    limits: InputLimits
+    parquet: Path | None = None
+    text: bytes = b""
+    sep: bytes = b","
+    names: tuple[str, ...] | None = None
+
+
 def read_table(path: str | os.PathLike[str]) -> RawTable:
     """Read a CSV / gzip CSV / zip-of-one-CSV / Parquet file.
 
@@ -62,6 +84,11 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     EmptyWindowError
         The file holds no data rows.
     """
+    return raw_table(read_content(path))
+
+
+def read_content(path: str | os.PathLike[str]) -> Content:
+    """Open the container and check the text (what :func:`read_table` does before parsing)."""
     p = Path(path)
     label = str(p)
     limits = InputLimits.from_env()
@@ -74,7 +101,7 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     if magic == _PARQUET:
         if size > limits.max_bytes:
             raise DataFileError(limits.too_big("the Parquet file", size), path=label)
-        return _finish(_read_parquet(p), Source(label, None), limits)
+        return Content(Source(label, None), limits, parquet=p)
     if magic in (_ZIP, _ZIP_EMPTY):
         data, label = _unzip(p, limits)
     elif magic[:2] == _GZIP:
@@ -83,7 +110,17 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
         if size > limits.max_bytes:
             raise DataFileError(limits.too_big("the file", size), path=label)
         data = p.read_bytes()
-    return _read_csv(data, label, limits)
+    return _csv_content(data, label, limits)
+
+
+def raw_table(content: Content) -> RawTable:
+    """Parse :func:`read_content`'s result with polars (CSV columns as text)."""
+    if content.parquet is not None:
+        return _finish(_read_parquet(content.parquet), content.source, content.limits)
+    frame = _parse_csv(
+        content.text, content.source.label, content.names, content.limits, content.sep
+    )
+    return _finish(frame, content.source, content.limits)
 
 
 def _finish(frame: pl.DataFrame, source: Source, limits: InputLimits) -> RawTable:
@@ -107,6 +144,8 @@ def _read_capped(stream: _Readable, limits: InputLimits, what: str, label: str) 
 
 
 def _read_parquet(p: Path) -> pl.DataFrame:
+    import polars as pl
+
     try:
         return pl.read_parquet(p)
     except (pl.exceptions.PolarsError, OSError, ValueError) as e:
@@ -188,7 +227,7 @@ def _separator(first: bytes) -> bytes:
     return b","
 
 
-def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
+def _csv_content(data: bytes, label: str, limits: InputLimits) -> Content:
     data = _utf8(data, label)
     if not data.strip():
         raise EmptyWindowError(f"{label}: the file is empty")
@@ -196,7 +235,7 @@ def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
     sep = _separator(first)
     fields = first.split(sep)
     if not _is_number(fields[0]):
-        return _finish(_parse_csv(data, label, None, limits, sep), Source(label, 1), limits)
+        return Content(Source(label, 1), limits, text=data, sep=sep)
     names = headerless_columns(len(fields))
     if names is None:
         raise DataFileError(
@@ -206,12 +245,14 @@ def _read_csv(data: bytes, label: str, limits: InputLimits) -> RawTable:
             path=label,
             row=1,
         )
-    return _finish(_parse_csv(data, label, names, limits, sep), Source(label, 0), limits)
+    return Content(Source(label, 0), limits, text=data, sep=sep, names=names)
 
 
 def _parse_csv(
     data: bytes, label: str, names: tuple[str, ...] | None, limits: InputLimits, sep: bytes
 ) -> pl.DataFrame:
+    import polars as pl
+
     try:
         return pl.read_csv(
             data,

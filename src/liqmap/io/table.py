@@ -1,7 +1,9 @@
 """A detected, symbol-filtered file with typed column accessors that name bad values' rows.
 
 :func:`open_table` reads a file (:mod:`liqmap.io.read`), detects its layout
-(:mod:`liqmap.io.layouts`) and keeps the rows of one symbol. :class:`Table` then hands out
+(:mod:`liqmap.io.layouts`) and keeps the rows of one symbol (:func:`table_from_content` does the
+same for a file already opened). The symbol rules live in :mod:`liqmap.io.symbols`, the
+time-column rules in :mod:`liqmap.io.numeric` (shared with the numeric-CSV reader). :class:`Table` then hands out
 columns as numpy arrays by canonical field name, raising :class:`DataFileError` naming the row
 and column of the first value that is empty or not a number / time / boolean.
 """
@@ -10,9 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -21,48 +21,20 @@ from numpy.typing import NDArray
 from liqmap.domain.market import FloatArray, IntArray
 from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.io.layouts import Kind, LayoutMatch, detect_layout
-from liqmap.io.read import read_table
-from liqmap.io.report import Source, echo, fmt_ms
+from liqmap.io.numeric import epoch_ms, refuse_seconds
+from liqmap.io.read import Content, RawTable, raw_table, read_content
+from liqmap.io.report import Source, echo
+from liqmap.io.symbols import base_asset, match_symbol, one_instrument_symbol, symbol_from_name
 
-__all__ = ["Table", "base_asset", "match_symbol", "open_table"]
+__all__ = [
+    "Table", "base_asset", "match_symbol", "open_table", "symbol_from_name", "table_from_content",
+]  # fmt: skip
 
 BoolArray = NDArray[np.bool_]
 
-_QUOTES = ("USDT", "USDC", "FDUSD", "BUSD", "USD")
-_FILE_SYMBOL = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,20}?(?:USDT|USDC|BUSD|USD))(?![A-Za-z0-9])")
 _DIGITS = re.compile(r"^\d+$")
 _TRUE = frozenset({"true", "1", "t", "yes"})
 _FALSE = frozenset({"false", "0", "f", "no"})
-_SECONDS_LO, _SECONDS_HI = 10**8, 10**11  # as ms: 1970-01-02 .. 1973-03; as s: 1973 .. 5138
-_US, _NS = 10**14, 10**17  # epoch ms < 1e14 until the year 5138; µs >= 1e14 after 1973
-
-
-def base_asset(symbol: str) -> str:
-    """``BTCUSDT``, ``BTC-USDT-SWAP``, ``btc`` -> ``BTC`` (separators and quote suffix removed)."""
-    s = re.sub(r"[-_/:\s]", "", symbol.upper()).removesuffix("SWAP").removesuffix("PERP")
-    for quote in _QUOTES:
-        if len(s) > len(quote) and s.endswith(quote):
-            return s[: -len(quote)]
-    return s
-
-
-def match_symbol(requested: str, present: Iterable[str], label: str) -> str:
-    """The symbol among ``present`` that ``requested`` names: exactly, else by base asset."""
-    names = sorted(set(present))
-    want = requested.strip().upper()
-    if want in names:
-        return want
-    hits = [s for s in names if base_asset(s) == base_asset(want)]
-    if len(hits) == 1:
-        return hits[0]
-    if hits:
-        raise ParameterError(
-            f"{label}: symbol {requested!r} is ambiguous here: it matches {', '.join(hits)}; "
-            "pass one of them exactly"
-        )
-    raise UnknownSymbolError(
-        f"{label}: symbol {requested!r} is not in this file; it holds {', '.join(names)}"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,26 +122,9 @@ class Table:
             raw, parsed, name, "a time (epoch ms or UTC text like 2025-05-11 00:00:00)"
         )
         ts = parsed.to_numpy().astype(np.int64, copy=False)
-        if raw.dtype not in (pl.Datetime, pl.Date):
-            self._refuse_seconds(ts)
-        big = ts >= _US
-        if not big.any():
-            return ts, 0
-        ts = np.where(ts >= _NS, ts // 1_000_000, np.where(big, ts // 1000, ts))
-        return ts, int(big.sum())
-
-    def _refuse_seconds(self, ts: IntArray) -> None:
-        """Epoch seconds read as milliseconds would put every bar in January 1970: refuse."""
-        if len(ts) == 0 or not (int(ts.min()) >= _SECONDS_LO and int(ts.max()) < _SECONDS_HI):
-            return
-        row = int(self.frame["_row"][0])
-        raise self.source.error(
-            f"the times look like epoch seconds ({int(ts[0])} at {self.source.at(row)} would be "
-            f"{fmt_ms(int(ts[0]))} as milliseconds); liqmap reads epoch milliseconds: multiply "
-            f"the '{self.col('ts')}' column by 1000 (or write UTC text like 2025-05-11 00:00:00)",
-            row=row,
-            field=self.col("ts"),
-        )
+        if raw.dtype not in (pl.Datetime, pl.Date) and len(ts):
+            refuse_seconds(ts, self.source, int(self.frame["_row"][0]), self.col("ts"))
+        return epoch_ms(ts)
 
     def _check_parsed(self, raw: pl.Series, parsed: pl.Series, name: str, what: str) -> None:
         if not parsed.null_count():
@@ -203,12 +158,6 @@ def _epoch_ms(raw: pl.Series) -> pl.Series:
         return pl.Series(raw.name, [None] * len(raw), dtype=pl.Int64)
 
 
-def symbol_from_name(label: str) -> str:
-    """A symbol such as ``BTCUSDT`` spelled in upper case in a file name, else ""."""
-    m = _FILE_SYMBOL.search(Path(label).name)
-    return m.group(1) if m else ""
-
-
 def open_table(
     path: str | os.PathLike[str],
     kinds: tuple[Kind, ...],
@@ -227,21 +176,26 @@ def open_table(
     (``BTCUSDT``, ``BTC`` and ``btc`` all select ``BTC``); it is required when the file holds
     several symbols.
     """
-    raw = read_table(path)
+    return table_from_raw(raw_table(read_content(path)), kinds, symbol, venue)
+
+
+def table_from_content(
+    content: Content, kinds: tuple[Kind, ...], symbol: str | None, venue: str | None = None
+) -> Table:
+    """:func:`open_table` of a file already opened by :func:`liqmap.io.read.read_content`."""
+    return table_from_raw(raw_table(content), kinds, symbol, venue)
+
+
+def table_from_raw(
+    raw: RawTable, kinds: tuple[Kind, ...], symbol: str | None, venue: str | None = None
+) -> Table:
+    """Detect the layout of a parsed file and keep the rows of ``symbol`` (and ``venue``)."""
     label = raw.source.label
     match = detect_layout([c for c in raw.frame.columns if c != "_row"], kinds, label)
     frame = _keep_venue(raw.frame, match.venue_column, venue, label)
     n = raw.frame.height
     if match.symbol_column is None:
-        named = symbol_from_name(label)
-        if symbol and named and base_asset(named) != base_asset(symbol.strip().upper()):
-            raise UnknownSymbolError(
-                f"{label}: the file name says {named}, but the symbol asked for is "
-                f"{symbol.strip().upper()}; liqmap would put {symbol.strip().upper()}'s margin "
-                f"brackets on {named} prices. Pass the {symbol.strip().upper()} file, or ask for "
-                f"{named}"
-            )
-        name = symbol.strip().upper() if symbol else named
+        name = one_instrument_symbol(label, symbol)
         return Table(frame, raw.source, match, name, n, n - frame.height)
     values = frame[match.symbol_column].cast(pl.String).str.strip_chars().str.to_uppercase()
     present = sorted(values.drop_nulls().unique().to_list())

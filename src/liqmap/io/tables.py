@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
-from liqmap.domain.market import Candles
 from liqmap.errors import ParameterError, UnknownSymbolError
 from liqmap.io.brackets import default_table, load_brackets
 from liqmap.io.fallback import fallback_table, is_fallback
-from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
+
+if TYPE_CHECKING:  # the estimator's types; a liquidation price (liqprice) needs neither
+    from liqmap.domain.market import Candles
+    from liqmap.model_config import EstimatorParams
 
 __all__ = [
     "LIVE_REACH_MS", "NOTE_PREFIX", "TableKind", "allowed_mix", "resolve_table", "table_kind",
@@ -116,6 +118,7 @@ def allowed_mix(
     tiers are capped: a mix the user chose (``--leverage``) is used as given, and a tier the
     symbol does not allow is an error naming it."""
     from liqmap.core.multivenue import venue_params
+    from liqmap.model_config import DEFAULT_PARAMS
 
     if table is None or not len(candles):
         return params, ()

@@ -8,8 +8,14 @@ policy's too.
 read, so a server trickling a byte every half second would otherwise hold a request forever.
 """
 
-from liqmap.net.deadline import DEFAULT_DEADLINE_S, Deadline, DeadlineExceeded, within
-from liqmap.net.retry import RetryPolicy, error_for_status, parse_retry_after, with_retries
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from liqmap.net.deadline import DEFAULT_DEADLINE_S, Deadline, DeadlineExceeded, within
+    from liqmap.net.retry import RetryPolicy, error_for_status, parse_retry_after, with_retries
 
 __all__ = [
     "DEFAULT_DEADLINE_S",
@@ -21,3 +27,16 @@ __all__ = [
     "with_retries",
     "within",
 ]
+
+_RETRY = ("RetryPolicy", "error_for_status", "parse_retry_after", "with_retries")
+
+
+def __getattr__(name: str) -> Any:
+    """The names above, imported on first use (PEP 562): ``liqmap.settings`` (read by most
+    commands) needs only ``DEFAULT_DEADLINE_S``, not asyncio and the retry loop."""
+    if name not in __all__:
+        raise AttributeError(f"module 'liqmap.net' has no attribute {name!r}")
+    module = "liqmap.net.retry" if name in _RETRY else "liqmap.net.deadline"
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -15,7 +15,6 @@ The budget per request is ``Settings.http_deadline_s`` (``LIQMAP_HTTP_DEADLINE``
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ async def within(seconds: float, call: Callable[[], Awaitable[T]], *, what: str 
     and :class:`DeadlineExceeded` raised."""
     if seconds <= 0:
         raise DeadlineExceeded(what, 0.0)
+    import asyncio  # here, not at the top: Settings reads DEFAULT_DEADLINE_S in every command
+
     try:
         async with asyncio.timeout(seconds):
             return await call()
