@@ -8,7 +8,7 @@ WebSocket base URLs and the name of its ``LIQMAP_<NAME>_*`` variables. Everythin
 :class:`liqmap.exchanges.spec.VenueSpec`, which references the venue.
 
 Venues are interned by name (``Venue.parse("okx") is Venue.OKX``) and known once registered:
-the five built-in ones here, a new one by its spec's line in :mod:`liqmap.exchanges.registry`
+the five built-in ones here, a new one by its package's name in :mod:`liqmap.exchanges.registry`
 (see ``docs/architecture.md`` "Venues"). ``for v in Venue`` iterates the registered venues.
 """
 

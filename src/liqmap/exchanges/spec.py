@@ -1,8 +1,8 @@
 """A venue's spec: the one object that says everything liqmap knows about a venue.
 
-Each venue folder (``liqmap/exchanges/<venue>/spec.py``) exports one :class:`VenueSpec`;
-:mod:`liqmap.exchanges.registry` lists them (one line per venue) and every layer looks a venue
-up there instead of branching on it. The pure facts (margin formula, contract kind, quote
+Each venue folder (``liqmap/exchanges/<venue>/spec.py``) exports one :class:`VenueSpec`
+(``SPECS`` in its package); :mod:`liqmap.exchanges.registry` lists the packages (one line) and
+every layer looks a venue up there instead of branching on it. The pure facts (margin formula, contract kind, quote
 currency, default URLs) are on :attr:`VenueSpec.venue` (a :class:`~liqmap.domain.venue.Venue`,
 importable by ``core``); the rest here is what does I/O or names the venue's conventions.
 """
