@@ -197,9 +197,8 @@ class LiquidationMap:
         raise ValueError(f"usd_between: side must be 'long', 'short' or 'both', got {side!r}")
 
     # --- serialisation -------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON layout documented in ``docs/json.md``."""
-        labels = [tier_label(lv) for lv in self.leverages]
+    def _bins_json(self, labels: list[str]) -> list[dict[str, Any]]:
+        """The ``bins`` of :meth:`to_dict`: per bin its USD, by tier, band and venue."""
         lo, hi = self.edges[:-1], self.edges[1:]
         lt, st, cl, cs = self.long_total, self.short_total, self.cum_long, self.cum_short
         bins = [
@@ -231,6 +230,12 @@ class LiquidationMap:
                 b["short_usd_by_venue"] = {
                     v: float(self.short_usd_by_venue[k, i]) for k, v in enumerate(self.venues)
                 }
+        return bins
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON layout documented in ``docs/json.md``."""
+        labels = [tier_label(lv) for lv in self.leverages]
+        bins = self._bins_json(labels)
         out = {
             "schema": MAP_SCHEMA,
             "symbol": self.symbol,
