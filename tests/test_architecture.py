@@ -66,7 +66,6 @@ KERNEL_FUNCTIONS = {
 NOT_YET_SHORT = {
     "cli/liqprice.py::liqprice_cmd": "cli/liqprice.py is being edited on the speed branch",
     "core/bars.py::prepare_bars": "not shortened yet (issue 15)",
-    "core/margin.py::liquidation_price": "not shortened yet (issue 15)",
     "exchanges/hyperliquid/positions.py::positions_map": "not shortened yet (issue 15)",
     "render/mpl_map.py::_header": "not shortened yet (issue 15)",
     "render/overlays_html.py::cascade_figure": "not shortened yet (issue 15)",

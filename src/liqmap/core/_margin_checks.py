@@ -79,3 +79,26 @@ def span(tier: MarginTier) -> str:
 
 def finite_or_none(x: float) -> float | None:
     return x if math.isfinite(x) else None
+
+
+def coin_size(value: float, entry: float, entry_price: float) -> None:
+    """The position's size in coin (``value / entry``) must be a normal, finite float."""
+    if not (math.isfinite(value) and NORMAL_MIN <= value / entry < math.inf):
+        raise ParameterError(
+            f"a position of {value:g} at entry {entry:g} is {value / entry:g} coin: outside the range "
+            "liqmap can compute with; check the units of the entry price and the size",
+            field="entry_price", value=entry_price,
+        )  # fmt: skip
+
+
+def within_bracket(
+    lev: float, tier: MarginTier, table: MarginTable, venue: Venue, leverage: float
+) -> None:
+    """The leverage may not exceed the entry bracket's maximum."""
+    if lev > tier.max_leverage:
+        raise LeverageError(
+            f"leverage {lev:g}x exceeds the maximum {tier.max_leverage:g}x of bracket {tier.tier} "
+            f"of {table.symbol} ({venue.value}), which holds positions of {span(tier)}; "
+            f"lower the leverage or the position size",
+            field="leverage", value=leverage,
+        )  # fmt: skip

@@ -45,7 +45,7 @@ from liqmap.core import _margin_formulas as formulas
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.domain.venue import MarginFormula
-from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
+from liqmap.errors import ParameterError, UnknownExchangeError
 
 __all__ = [
     "BRACKET_AT_LIQUIDATION",
@@ -191,22 +191,11 @@ def liquidation_price(
     lev = checks.leverage(leverage)
     tbl = checks.require_table(venue, table)
     value = checks.position_value(entry, notional, quantity)
-    if not (math.isfinite(value) and checks.NORMAL_MIN <= value / entry < math.inf):
-        raise ParameterError(
-            f"a position of {value:g} at entry {entry:g} is {value / entry:g} coin: outside the range "
-            "liqmap can compute with; check the units of the entry price and the size",
-            field="entry_price", value=entry_price,
-        )  # fmt: skip
+    checks.coin_size(value, entry, entry_price)
     inverse = venue.contract_kind is ContractKind.INVERSE
     basis = value / entry if inverse else value  # the table's unit: coin for inverse contracts
     tier = select_tier(tbl, basis)
-    if lev > tier.max_leverage:
-        raise LeverageError(
-            f"leverage {lev:g}x exceeds the maximum {tier.max_leverage:g}x of bracket {tier.tier} "
-            f"of {tbl.symbol} ({venue.value}), which holds positions of {checks.span(tier)}; "
-            f"lower the leverage or the position size",
-            field="leverage", value=leverage,
-        )  # fmt: skip
+    checks.within_bracket(lev, tier, tbl, venue, leverage)
     wb = basis / lev if margin is None else checks.positive("margin", margin)
     fee = _fee(venue, taker_fee_rate)
     mm = _maintenance(venue, value, entry, tier, fee)
