@@ -415,7 +415,7 @@ def _bt(ds: object, params: EstimatorParams, a: int, b: int) -> list[str]:
 
 def calibrate_real() -> tuple[str, str, str] | None:
     """Fit on each development set before its holdout; score both parameter sets after it."""
-    from liqmap.accuracy import data as dev
+    from liqmap.testing import datasets as dev
 
     root = REPO.parent / "shared" / "data"
     if not root.is_dir():

@@ -2,9 +2,9 @@
 
 A comparison with a ``Venue.X`` constant (``venue is Venue.OKX``, ``case Venue.OKX:``,
 ``venue in (Venue.A, Venue.B)``) is how a new venue used to get another venue's formula
-silently. The few left are about data or features that exist for one venue only (each listed
-here with its reason); anything else fails this test. Dispatch over the closed margin-formula
-enum must end in ``assert_never``.
+silently. Data or features that exist for one venue only are capabilities of its ``Venue`` /
+``VenueSpec`` (``bracket_snapshots``, ``positions``); any branch fails this test. Dispatch over
+the closed margin-formula enum must end in ``assert_never``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ import liqmap
 
 SRC = Path(liqmap.__file__).parent
 
-ALLOWED = {
-    "io/brackets.py": "Binance USD-M tables come from liqmap's dated Binance snapshots",
-    "io/fallback.py": "the stand-in ladder is Binance's snapshot: Binance itself has no 'same'",
-    "cli/symbols.py": "Binance's symbols are listed from the dated Binance snapshots",
-    "cli/positions.py": "only Hyperliquid publishes account positions",
-}
+ALLOWED: dict[str, str] = {}
+"""Modules allowed to branch on a Venue constant, each with its reason (none left: one-venue
+features are capabilities of the venue or its spec, e.g. ``bracket_snapshots``, ``positions``)."""
 
 
 def _is_venue_constant(node: ast.AST) -> bool:

@@ -6,88 +6,31 @@ JSON parameter file (``map --params FILE``; unknown keys are rejected) or the Py
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from liqmap.errors import ParameterError
+from liqmap.leverage_law import (
+    CELL_LEVERAGES,
+    LEVERAGE_CELLS,
+    MIN_CELL_MASS,
+    cell_mean_leverages,
+    lognormal_cells,
+    parse_leverage_mix,
+)
 from liqmap.numbers import format_number
 
 __all__ = [
+    "CELL_LEVERAGES",
     "DEFAULT_PARAMS",
     "LEVERAGE_CELLS",
+    "MIN_CELL_MASS",
     "EstimatorParams",
     "cell_mean_leverages",
     "lognormal_cells",
     "parse_leverage_mix",
 ]
-
-#: Edges of the leverage cells the continuous distribution is discretised on (docs/model.md 2.11):
-#: each cell is one kernel tier and one chart band (~2.5x, 5x, 10x, 25x, 50x, 100x).
-LEVERAGE_CELLS: tuple[float, ...] = (2.0, 3.5, 7.0, 15.0, 35.0, 70.0, 125.0)
-#: the leverage each cell's positions are given: the band's nominal leverage (stable labels)
-CELL_LEVERAGES: tuple[float, ...] = (2.5, 5.0, 10.0, 25.0, 50.0, 100.0)
-#: cells with less probability mass than this are set to 0 (and the rest renormalised)
-MIN_CELL_MASS = 1e-6
-
-
-def _norm_cdf(z: float) -> float:
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-
-
-@functools.lru_cache(maxsize=256)
-def _cell_stats(
-    median: float, sigma: float, cells: tuple[float, ...]
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Per cell ``[a, b]`` of the law: its mean-distance leverage ``1 / E[1/L | cell]`` (clipped
-    to the cell) and its probability mass ``Phi(z_b) - Phi(z_a)`` (not renormalised). Cached:
-    every map asks for the same few laws."""
-    mu = math.log(median)
-    reps: list[float] = []
-    mass: list[float] = []
-    for a, b in itertools.pairwise(cells):
-        za, zb = (math.log(a) - mu) / sigma, (math.log(b) - mu) / sigma
-        m = _norm_cdf(zb) - _norm_cdf(za)
-        inv = math.exp(-mu + 0.5 * sigma * sigma) * (_norm_cdf(zb + sigma) - _norm_cdf(za + sigma))
-        rep = (m / inv) if m > 1e-300 and inv > 0 else math.sqrt(a * b)
-        reps.append(min(max(rep, a), b))
-        mass.append(max(m, 0.0))
-    return tuple(reps), tuple(mass)
-
-
-def cell_mean_leverages(
-    median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
-) -> tuple[float, ...]:
-    """The mean-distance leverage ``1 / E[1/L | cell]`` of each cell of a log-normal law (the
-    liquidation distance is ~``1/L``: a cell's positions sit, on average, at this leverage)."""
-    return tuple(_cell_stats(median, sigma, cells)[0])
-
-
-def lognormal_cells(
-    median: float, sigma: float, cells: tuple[float, ...] = LEVERAGE_CELLS
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Leverage and probability mass of each cell of a log-normal leverage law.
-
-    ``ln L ~ N(ln median, sigma^2)`` truncated to ``[cells[0], cells[-1]]``. A cell's mass is
-    ``Phi(z_b) - Phi(z_a)`` (renormalised over the cells). With the default cells the leverage
-    of each is its band's nominal value (:data:`CELL_LEVERAGES`); for other cells it is
-    ``1 / E[1/L | cell]`` (the liquidation distance is ~``1/L``: the cell's mean distance),
-    ``E[1/L | a<L<b] = exp(-mu + s^2/2) (Phi(z_b + s) - Phi(z_a + s)) / mass``.
-    """
-    means, mass = _cell_stats(median, sigma, cells)
-    reps = [float(f"{r:.2g}") for r in means]  # 2 significant digits: readable tier labels
-    kept = [m if m >= MIN_CELL_MASS else 0.0 for m in mass]  # empty cells cost no kernel time
-    total = sum(kept)
-    if cells == LEVERAGE_CELLS:
-        reps = list(CELL_LEVERAGES)
-    if total <= 0:
-        raise ParameterError(
-            f"leverage distribution (median {median:g}, sigma {sigma:g}) puts no mass on "
-            f"{cells[0]:g}x..{cells[-1]:g}x"
-        )
-    return tuple(reps), tuple(m / total for m in kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,45 +309,6 @@ def _interp_half_life(lev: float, table: dict[float, float]) -> float:
             t = (x - xs[i]) / (xs[i + 1] - xs[i])
             return math.exp(ys[i] + t * (ys[i + 1] - ys[i]))
     return finite[-1][1]  # pragma: no cover - unreachable
-
-
-def parse_leverage_mix(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Parse ``'10:0.3,25:0.3,50:0.25,100:0.15'`` into sorted (leverages, weights).
-
-    Raises
-    ------
-    ParameterError
-        On a malformed item, a duplicate or non-positive leverage, or weights not summing to 1.
-    """
-    items = [s.strip() for s in text.split(",") if s.strip()]
-    if not items:
-        raise ParameterError("--leverage: empty; use e.g. '10:0.3,25:0.3,50:0.25,100:0.15'")
-    pairs: dict[float, float] = {}
-    for item in items:
-        lev_s, sep, w_s = item.partition(":")
-        try:
-            lev = float(lev_s.strip().rstrip("xX"))
-            w = float(w_s) if sep else math.nan
-        except ValueError:
-            lev, w = math.nan, math.nan
-        if not sep or math.isnan(lev) or math.isnan(w):
-            raise ParameterError(
-                f"--leverage: cannot read {item!r}; each item is LEVERAGE:WEIGHT, e.g. '25:0.3'"
-            )
-        if lev <= 1.0:
-            raise ParameterError(f"--leverage: leverage must be > 1, got {lev:g} in {item!r}")
-        if lev in pairs:
-            raise ParameterError(f"--leverage: leverage {lev:g} appears twice")
-        if w < 0:
-            raise ParameterError(f"--leverage: weight must be >= 0, got {w:g} in {item!r}")
-        pairs[lev] = w
-    total = sum(pairs.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ParameterError(
-            f"--leverage: weights must sum to 1, they sum to {total:.6g} in {text!r}"
-        )
-    levs = tuple(sorted(pairs))
-    return levs, tuple(pairs[k] for k in levs)
 
 
 DEFAULT_PARAMS = EstimatorParams()

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from liqmap.accuracy import BacktestConfig
-from liqmap.accuracy.data import load_dev_1m, load_eval, tape_outages, throttle_stats
+from liqmap.accuracy.data import tape_outages, throttle_stats
 from liqmap.accuracy.result import METHODS, SIDES
 from liqmap.domain.market import LiquidationEvents
+from liqmap.testing.datasets import load_dev_1m, load_eval
 from liqmap.timeutil import parse_time_ms
 
 HOUR = 3_600_000

@@ -1,9 +1,11 @@
-"""Adding a venue is one folder and one registry line: the ``_template`` venue, registered by
-one line, is picked up by every layer (parsing, settings, margin, symbols, REST, recorder, CLI
-help), and forgotten again when unregistered."""
+"""Adding a venue is one folder and one registry line: the ``_template`` venue, registered by its
+package name (the line a new venue adds to ``registry.VENUES``), is picked up by every layer
+(parsing, settings, margin, symbols, REST, recorder, CLI help), and forgotten again when
+unregistered."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,8 +32,31 @@ TIERS = (MarginTier(1, 0.0, 1e6, 0.005, 0.0, 50.0), MarginTier(2, 1e6, 1e9, 0.01
 
 @pytest.fixture
 def spec() -> Iterator[VenueSpec]:
-    with registry.registered(_template.SPEC):  # the one registry line of a new venue
-        yield _template.SPEC
+    # registry.VENUES + ("_template",): the one registry line of a new venue
+    with registry.registered_packages(("_template",)) as (only,):
+        assert only is _template.SPEC
+        yield only
+
+
+def test_the_registry_line_is_one_tuple_of_every_venue_folder() -> None:
+    """``VENUES`` is assigned on one line and names every venue folder but the template."""
+    folder = Path(registry.__file__).parent
+    folders = {p.parent.name for p in folder.glob("*/spec.py")} - {"_template"}
+    assert set(registry.VENUES) == folders
+    tree = ast.parse(Path(registry.__file__).read_text(encoding="utf-8"))
+    (line,) = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.AnnAssign | ast.Assign) and "VENUES" in ast.unparse(n).split("=")[0]
+    ]
+    assert line.lineno == line.end_lineno, "VENUES must stay one line: a venue adds one name"
+    assert registry.specs() == tuple(s for n in registry.VENUES for s in registry.package_specs(n))
+
+
+def test_a_venue_package_without_specs_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(_template, "SPECS")
+    with pytest.raises(UnknownExchangeError, match=r"liqmap.exchanges._template must export SPECS"):
+        registry.package_specs("_template")
 
 
 def test_the_venue_is_known_by_name_and_alias(spec: VenueSpec) -> None:
@@ -117,7 +142,7 @@ def test_the_recorder_records_it_and_the_replay_speaks_it(spec: VenueSpec) -> No
 
 
 def test_unregistered_it_is_unknown_everywhere() -> None:
-    with registry.registered(_template.SPEC):
+    with registry.registered_packages(("_template",)):
         pass
     assert _template.VENUE not in list(Venue)
     with pytest.raises(UnknownExchangeError, match="unknown exchange 'template'"):

@@ -27,6 +27,8 @@ from liqmap.cli.options import (
     WindowOpt,
 )
 from liqmap.domain.enums import Venue
+from liqmap.domain.market import Candles, LiquidationEvents
+from liqmap.domain.market_data import MarketData
 from liqmap.errors import ParameterError
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
@@ -42,65 +44,77 @@ def _horizons(text: str) -> tuple[int, ...]:
     return tuple(parse_duration_ms(s, name="--horizons") for s in items)
 
 
+# The options of ``backtest`` (types with their help, so the command's signature stays short).
+_Liquidations = Annotated[
+    Path | None,
+    typer.Option("--liquidations", help="Observed liquidations: the truth (files only)."),
+]
+_From = Annotated[
+    str | None, typer.Option("--from", help="First evaluation time (UTC date or ISO time).")
+]
+_To = Annotated[
+    str | None, typer.Option("--to", help="Last evaluation time, inclusive (a date = 00:00).")
+]
+_Every = Annotated[str, typer.Option("--every", help="Time between evaluations.")]
+_Horizons = Annotated[str, typer.Option("--horizons", help="Comma-separated horizons.")]
+_MaxPriceDev = Annotated[
+    float, typer.Option("--max-price-dev", help="Drop events this far (%) outside their bar.")
+]
+_Outage = Annotated[
+    str,
+    typer.Option("--outage", help="A tape silent this long was down (0 = never; demo: 0)."),
+]
+_Points = Annotated[bool, typer.Option("--points", help="With --json: every evaluation's row too.")]
+_Report = Annotated[
+    Path | None, typer.Option("--report", help="Write backtest.md + PNG into this folder.")
+]
+_Truth = Annotated[
+    Path | None,
+    typer.Option(
+        "--truth",
+        help="Aggregated truth per interval (timestamp, liquidation_long_usd, "
+        "liquidation_short_usd): scores USD in each interval's traded range.",
+    ),
+]
+_ByInterval = Annotated[
+    bool,
+    typer.Option(
+        "--by-interval", help="Sum the --liquidations tape per interval and score as --truth."
+    ),
+]
+_Interval = Annotated[
+    str, typer.Option("--interval", help="Interval of --by-interval truth (and of --truth).")
+]
+_Boot = Annotated[
+    int, typer.Option("--boot", help="Day-block bootstrap resamples (interval scoring).")
+]
+
+
 def backtest_cmd(
     symbol: SymbolArg,
     source: SourceOpt = "demo",
     oi: OiOpt = None,
     flow: FlowOpt = None,
-    liquidations: Annotated[
-        Path | None,
-        typer.Option("--liquidations", help="Observed liquidations: the truth (files only)."),
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First evaluation time (UTC date or ISO time).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last evaluation time, inclusive (a date = 00:00).")
-    ] = None,
-    every: Annotated[str, typer.Option("--every", help="Time between evaluations.")] = "1h",
-    horizons: Annotated[
-        str, typer.Option("--horizons", help="Comma-separated horizons.")
-    ] = "1h,4h,24h",
+    liquidations: _Liquidations = None,
+    start: _From = None,
+    end: _To = None,
+    every: _Every = "1h",
+    horizons: _Horizons = "1h,4h,24h",
     window: WindowOpt = "24h",
     exchange: ExchangeOpt = "binance",
     brackets: BracketsOpt = None,
     leverage: LeverageOpt = None,
     params: ParamsOpt = None,
     bins: BinsOpt = 400,
-    max_price_dev: Annotated[
-        float, typer.Option("--max-price-dev", help="Drop events this far (%) outside their bar.")
-    ] = MAX_PRICE_DEV_PCT,
-    outage: Annotated[
-        str,
-        typer.Option("--outage", help="A tape silent this long was down (0 = never; demo: 0)."),
-    ] = "3h",
+    max_price_dev: _MaxPriceDev = MAX_PRICE_DEV_PCT,
+    outage: _Outage = "3h",
     as_json: JsonOpt = False,
-    points: Annotated[
-        bool, typer.Option("--points", help="With --json: every evaluation's row too.")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write backtest.md + PNG into this folder.")
-    ] = None,
-    truth: Annotated[
-        Path | None,
-        typer.Option(
-            "--truth",
-            help="Aggregated truth per interval (timestamp, liquidation_long_usd, "
-            "liquidation_short_usd): scores USD in each interval's traded range.",
-        ),
-    ] = None,
-    by_interval: Annotated[
-        bool,
-        typer.Option(
-            "--by-interval", help="Sum the --liquidations tape per interval and score as --truth."
-        ),
-    ] = False,
-    interval: Annotated[
-        str, typer.Option("--interval", help="Interval of --by-interval truth (and of --truth).")
-    ] = "1h",
-    boot: Annotated[
-        int, typer.Option("--boot", help="Day-block bootstrap resamples (interval scoring).")
-    ] = 200,
+    points: _Points = False,
+    report: _Report = None,
+    truth: _Truth = None,
+    by_interval: _ByInterval = False,
+    interval: _Interval = "1h",
+    boot: _Boot = 200,
 ) -> None:
     """Walk-forward backtest: each map against the liquidations that followed it, with baselines.
 
@@ -124,23 +138,9 @@ def backtest_cmd(
         horizons_ms=_horizons(horizons), bins=bins,
     )  # fmt: skip
     demo = source == api.DEMO
-    if not demo and liquidations is None:
-        raise ParameterError("--liquidations is required with a file --source (it is the truth)")
-    days = (cfg.window_ms + max(cfg.horizons_ms)) / _DAY_MS + 5.0
-    data = api.load_market(
-        symbol, source, oi=oi, flow=flow, liquidations=liquidations,
-        demo_days=max(days, 7.0) if demo else None,
-    )  # fmt: skip
-    if data.liquidations is None or len(data.liquidations) == 0:
-        raise ParameterError("no liquidation events to compare with")
-    events, notes = drop_price_outliers(data.liquidations, data.candles, max_price_dev)
-    gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
-    outages = tape_outages(events, gap) if gap else ()
-    if outages:
-        notes += (f"{len(outages)} tape silences of {outage} or more treated as outages",)
-    if "," in exchange or exchange.strip().lower() == "all":
-        raise ParameterError("--exchange: the backtest scores one venue's map; give one exchange")
-    venue = Venue.parse(exchange)
+    data, tape = _market(symbol, source, oi, flow, liquidations, cfg)
+    events, notes, outages = _clean_tape(tape, data.candles, max_price_dev, outage, demo=demo)
+    venue = one_venue(exchange, "the backtest scores one venue's map")
     first = int(data.candles.ts_ms[0]) + cfg.window_ms
     result = backtest(
         data.candles, events, venue=venue, table=api.margin_table(venue, symbol, brackets),
@@ -150,6 +150,43 @@ def backtest_cmd(
         label=source if demo else Path(source).name,
     )  # fmt: skip
     _output(result, as_json=as_json, points=points, report=report)
+
+
+def one_venue(exchange: str, what: str) -> Venue:
+    """The one venue of ``--exchange`` (``what`` says why a list or ``all`` is refused)."""
+    if "," in exchange or exchange.strip().lower() == "all":
+        raise ParameterError(f"--exchange: {what}; give one exchange")
+    return Venue.parse(exchange)
+
+
+def _market(
+    symbol: str, source: str, oi: Path | None, flow: Path | None, liquidations: Path | None,
+    cfg: BacktestConfig,
+) -> tuple[MarketData, LiquidationEvents]:  # fmt: skip
+    """The market to score and its liquidation tape (demo: long enough for every horizon)."""
+    demo = source == api.DEMO
+    if not demo and liquidations is None:
+        raise ParameterError("--liquidations is required with a file --source (it is the truth)")
+    days = (cfg.window_ms + max(cfg.horizons_ms)) / _DAY_MS + 5.0
+    data = api.load_market(
+        symbol, source, oi=oi, flow=flow, liquidations=liquidations,
+        demo_days=max(days, 7.0) if demo else None,
+    )  # fmt: skip
+    if data.liquidations is None or len(data.liquidations) == 0:
+        raise ParameterError("no liquidation events to compare with")
+    return data, data.liquidations
+
+
+def _clean_tape(
+    tape: LiquidationEvents, candles: Candles, max_price_dev: float, outage: str, *, demo: bool
+) -> tuple[LiquidationEvents, tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The tape without price outliers, the notes saying what was dropped, and its outages."""
+    events, notes = drop_price_outliers(tape, candles, max_price_dev)
+    gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
+    outages = tape_outages(events, gap) if gap else ()
+    if outages:
+        notes += (f"{len(outages)} tape silences of {outage} or more treated as outages",)
+    return events, notes, outages
 
 
 def _output(result: BacktestResult, *, as_json: bool, points: bool, report: Path | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,7 +16,9 @@ from liqmap import api
 from liqmap.accuracy.calibrate import FIT_GROUPS, CalibrationConfig, CalibrationResult, calibrate
 from liqmap.accuracy.calibrate_objective import Method, Reach
 from liqmap.accuracy.data import MAX_PRICE_DEV_PCT, drop_price_outliers, tape_outages
+from liqmap.cli import calibrate_options as opt
 from liqmap.cli import console
+from liqmap.cli.backtest import one_venue
 from liqmap.cli.calibrate_law import write_law
 from liqmap.cli.options import (
     BracketsOpt,
@@ -30,12 +32,15 @@ from liqmap.cli.options import (
     SymbolArg,
 )
 from liqmap.domain.enums import Venue
+from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import LiquidationEvents
 from liqmap.errors import ParameterError
 from liqmap.model_config import EstimatorParams
 from liqmap.timeutil import parse_duration_ms, parse_time_ms
 
 __all__ = ["calibrate_cmd", "register"]
+
+_ALL_GROUPS = ",".join(FIT_GROUPS)
 
 
 def _durations(text: str, name: str) -> tuple[int, ...]:
@@ -109,126 +114,125 @@ def _market(
 
 def calibrate_cmd(
     symbol: SymbolArg,
-    out: Annotated[Path, typer.Option("--out", help="Parameter file to write (JSON).")],
+    out: opt.Out,
     source: SourceOpt = "demo",
     oi: OiOpt = None,
     flow: FlowOpt = None,
-    liquidations: Annotated[
-        Path | None, typer.Option("--liquidations", help="Observed liquidations (files only).")
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First evaluation time (UTC).")
-    ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last evaluation time (UTC).")] = None,
-    holdout: Annotated[
-        str | None, typer.Option("--holdout", help="Fit before this time, score after it.")
-    ] = None,
-    warmup: Annotated[
-        str, typer.Option("--warmup", help="History fed to the model before the first time.")
-    ] = "24h",
-    every: Annotated[str, typer.Option("--every", help="Time between evaluations.")] = "1h",
-    horizons: Annotated[
-        str, typer.Option("--horizons", help="Comma-separated horizons.")
-    ] = "1h,4h",
-    reach: Annotated[
-        str, typer.Option("--reach", help="Reach correction: visit, probability or none.")
-    ] = "visit",
-    fit: Annotated[str, typer.Option("--fit", help="Groups to fit.")] = ",".join(FIT_GROUPS),
-    method: Annotated[
-        str, typer.Option("--method", help="nelder-mead or differential-evolution.")
-    ] = "nelder-mead",
-    max_evals: Annotated[int, typer.Option("--max-evals", help="Objective evaluations.")] = 300,
-    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Time budget.")] = 240.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed (differential evolution).")] = 0,
-    ridge: Annotated[
-        float, typer.Option("--ridge", help="Pull toward the base parameters.")
-    ] = 0.01,
-    tape_share: Annotated[
-        str,
-        typer.Option(
-            "--tape-share",
-            help="Share of all liquidations the tape holds, (0, 1], or 'free' to profile it "
-            "(default: 1 for demo, free for files).",
-        ),
-    ] = "auto",
+    liquidations: opt.Liquidations = None,
+    start: opt.From = None,
+    end: opt.To = None,
+    holdout: opt.Holdout = None,
+    warmup: opt.Warmup = "24h",
+    every: opt.Every = "1h",
+    horizons: opt.Horizons = "1h,4h",
+    reach: opt.ReachOpt = "visit",
+    fit: opt.Fit = _ALL_GROUPS,
+    method: opt.MethodOpt = "nelder-mead",
+    max_evals: opt.MaxEvals = 300,
+    max_seconds: opt.MaxSeconds = 240.0,
+    seed: opt.Seed = 0,
+    ridge: opt.Ridge = 0.01,
+    tape_share: opt.TapeShare = "auto",
     exchange: ExchangeOpt = "binance",
     brackets: BracketsOpt = None,
     leverage: LeverageOpt = None,
     params: ParamsOpt = None,
-    preset: Annotated[str, typer.Option("--preset", help="Demo market preset.")] = "mixed",
-    days: Annotated[float, typer.Option("--days", help="Demo market length (days).")] = 7.0,
-    sim_seed: Annotated[int, typer.Option("--sim-seed", help="Demo market seed.")] = 7,
-    max_price_dev: Annotated[
-        float, typer.Option("--max-price-dev", help="Drop events this far (%) outside their bar.")
-    ] = MAX_PRICE_DEV_PCT,
-    outage: Annotated[
-        str, typer.Option("--outage", help="A tape silent this long was down (0 = never).")
-    ] = "3h",
+    preset: opt.Preset = "mixed",
+    days: opt.Days = 7.0,
+    sim_seed: opt.SimSeed = 7,
+    max_price_dev: opt.MaxPriceDev = MAX_PRICE_DEV_PCT,
+    outage: opt.Outage = "3h",
     as_json: JsonOpt = False,
-    law: Annotated[
-        bool,
-        typer.Option("--law", help="Fit the log-normal leverage law (median, sigma) instead."),
-    ] = False,
-    draws: Annotated[int, typer.Option("--draws", help="Bootstrap refits (--law).")] = 30,
+    law: opt.Law = False,
+    draws: opt.Draws = 30,
 ) -> None:
     """Fit leverage mix, half-lives, side split and entry spread to observed liquidations."""
-    base = api.resolve_params(params_file=params, leverage=leverage)
-    if "," in exchange or exchange.strip().lower() == "all":
-        raise ParameterError("--exchange: calibration fits one venue's map; give one exchange")
-    venue = Venue.parse(exchange)
+    _calibrate(opt.CalibrateArgs(**locals()))  # first statement: the locals are the options
+
+
+def _calibrate(a: opt.CalibrateArgs) -> None:
+    base = api.resolve_params(params_file=a.params, leverage=a.leverage)
+    venue = one_venue(a.exchange, "calibration fits one venue's map")
+    demo = a.source == api.DEMO
     cfg = CalibrationConfig(
-        warmup_ms=parse_duration_ms(warmup, name="--warmup"), every_ms=parse_duration_ms(every, name="--every"),
-        horizons_ms=_durations(horizons, "--horizons"), reach=cast("Reach", reach),
-        fit=_groups(fit), method=cast("Method", method), max_evals=max_evals,
-        max_seconds=max_seconds, seed=seed, ridge=ridge,
-        tape_share=_share(tape_share, demo=source == api.DEMO),
+        warmup_ms=parse_duration_ms(a.warmup, name="--warmup"), every_ms=parse_duration_ms(a.every, name="--every"),
+        horizons_ms=_durations(a.horizons, "--horizons"), reach=cast("Reach", a.reach),
+        fit=_groups(a.fit), method=cast("Method", a.method), max_evals=a.max_evals,
+        max_seconds=a.max_seconds, seed=a.seed, ridge=a.ridge, tape_share=_share(a.tape_share, demo=demo),
     )  # fmt: skip
-    if out.suffix.lower() != ".json" or not out.parent.is_dir():
-        raise ParameterError(f"--out: give a .json file in an existing folder, got {str(out)!r}")
-    demo = source == api.DEMO
-    data, tape = _market(symbol, source, oi, flow, liquidations, (preset, days, sim_seed))
-    events, _ = drop_price_outliers(tape, data.candles, max_price_dev)
-    gap = 0 if demo or outage.strip() == "0" else parse_duration_ms(outage, name="--outage")
-    first = int(data.candles.ts_ms[0]) + cfg.warmup_ms
-    t0 = parse_time_ms(start, name="--from") if start else max(first, int(events.ts_ms[0]))
-    t1 = parse_time_ms(end, name="--to") if end else int(events.ts_ms[-1])
-    t_end = int(data.candles.ts_ms[-1]) + data.candles.interval_ms
-    table = api.margin_table(venue, data.candles.symbol or symbol, brackets)
-    if law:
+    if a.out.suffix.lower() != ".json" or not a.out.parent.is_dir():
+        raise ParameterError(f"--out: give a .json file in an existing folder, got {str(a.out)!r}")
+    data, tape = _market(
+        a.symbol, a.source, a.oi, a.flow, a.liquidations, (a.preset, a.days, a.sim_seed)
+    )
+    events, _ = drop_price_outliers(tape, data.candles, a.max_price_dev)
+    gap = 0 if demo or a.outage.strip() == "0" else parse_duration_ms(a.outage, name="--outage")
+    outages = tape_outages(events, gap) if gap else ()
+    t0, t1 = _window(data, events, a.start, a.end, cfg.warmup_ms)
+    table = api.margin_table(venue, data.candles.symbol or a.symbol, a.brackets)
+    if a.law:
         write_law(
-            data.candles.between(t0 - cfg.warmup_ms, t1), events, t0=t0, t1=t1,
-            outages=tape_outages(events, gap) if gap else (),
-            venue=venue, table=table, base=base, out=out, draws=draws, as_json=as_json,
-            provenance={"symbol": symbol, "exchange": venue.value, "source": str(source),
-                        "liquidations": liquidations.name if liquidations else None,
+            data.candles.between(t0 - cfg.warmup_ms, t1), events, t0=t0, t1=t1, outages=outages,
+            venue=venue, table=table, base=base, out=a.out, draws=a.draws, as_json=a.as_json,
+            provenance={"symbol": a.symbol, "exchange": venue.value, "source": str(a.source),
+                        "liquidations": a.liquidations.name if a.liquidations else None,
                         "events": len(events)},
         )  # fmt: skip
         return
+    result = _fit(
+        data, events, (t0, t1), parse_time_ms(a.holdout, name="--holdout") if a.holdout else None,
+        venue=venue, table=table, base=base, cfg=cfg, outages=outages, demo=demo, quiet=a.as_json,
+    )  # fmt: skip
+    result.write(a.out, _provenance(a, venue, len(events), gap, cfg))
+    if a.as_json:
+        typer.echo(a.out.read_text(encoding="utf-8").strip())
+        return
+    _print(result, a.out)
+
+
+def _provenance(
+    a: opt.CalibrateArgs, venue: Venue, events: int, gap: int, cfg: CalibrationConfig
+) -> dict[str, Any]:
+    """What the fit was made from, written beside the parameters."""
+    demo = a.source == api.DEMO
+    return {
+        "symbol": a.symbol, "exchange": venue.value, "source": a.source if demo else Path(a.source).name,
+        "liquidations": a.liquidations.name if a.liquidations else None,
+        "flow": a.flow.name if a.flow else None, "oi": a.oi.name if a.oi else None,
+        "events": events, "outage_rule": "none" if not gap else a.outage,
+        "tape_share": cfg.tape_share if cfg.tape_share is not None else "free",
+    } | ({"preset": a.preset, "days": a.days, "sim_seed": a.sim_seed} if demo else {})  # fmt: skip
+
+
+def _window(
+    data: api.MarketData, events: LiquidationEvents, start: str | None, end: str | None,
+    warmup_ms: int,
+) -> tuple[int, int]:  # fmt: skip
+    """First and last evaluation time: ``--from``/``--to``, else the tape's span after warm-up."""
+    first = int(data.candles.ts_ms[0]) + warmup_ms
+    t0 = parse_time_ms(start, name="--from") if start else max(first, int(events.ts_ms[0]))
+    t1 = parse_time_ms(end, name="--to") if end else int(events.ts_ms[-1])
+    return t0, t1
+
+
+def _fit(
+    data: api.MarketData, events: LiquidationEvents, span: tuple[int, int], holdout_ms: int | None,
+    *, venue: Venue, table: MarginTable, base: EstimatorParams, cfg: CalibrationConfig,
+    outages: tuple[tuple[int, int], ...], demo: bool, quiet: bool,
+) -> CalibrationResult:  # fmt: skip
+    """Run :func:`~liqmap.accuracy.calibrate.calibrate` behind a progress bar (none if quiet)."""
+    t_end = int(data.candles.ts_ms[-1]) + data.candles.interval_ms
     with Progress(
         TextColumn("fitting"), BarColumn(), MofNCompleteColumn(), TextColumn("best J {task.fields[best]}"),
-        TimeElapsedColumn(), console=console.err(), transient=True, disable=as_json,
+        TimeElapsedColumn(), console=console.err(), transient=True, disable=quiet,
     ) as bar:  # fmt: skip
         task = bar.add_task("fit", total=cfg.max_evals, best="-")
-        result = calibrate(
-            data.candles, events, start_ms=t0, end_ms=t1,
-            holdout_ms=parse_time_ms(holdout, name="--holdout") if holdout else None,
-            oi=data.oi, venue=venue, table=table,
-            base=base, config=cfg, outages=tape_outages(events, gap) if gap else (),
+        return calibrate(
+            data.candles, events, start_ms=span[0], end_ms=span[1], holdout_ms=holdout_ms,
+            oi=data.oi, venue=venue, table=table, base=base, config=cfg, outages=outages,
             truth_span=(int(data.candles.ts_ms[0]), t_end) if demo else None,
             progress=lambda n, best: bar.update(task, completed=n, best=f"{best:.4f}"),
         )  # fmt: skip
-    provenance: dict[str, Any] = {
-        "symbol": symbol, "exchange": venue.value, "source": source if demo else Path(source).name,
-        "liquidations": liquidations.name if liquidations else None,
-        "flow": flow.name if flow else None, "oi": oi.name if oi else None,
-        "events": len(events), "outage_rule": "none" if not gap else outage,
-        "tape_share": cfg.tape_share if cfg.tape_share is not None else "free",
-    } | ({"preset": preset, "days": days, "sim_seed": sim_seed} if demo else {})  # fmt: skip
-    result.write(out, provenance)
-    if as_json:
-        typer.echo(out.read_text(encoding="utf-8").strip())
-        return
-    _print(result, out)
 
 
 def _params_table(base: EstimatorParams, fitted: EstimatorParams) -> Table:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -29,7 +31,7 @@ from liqmap.cli.options import JsonOpt, OutOpt, SymbolArg
 from liqmap.core.cascade import CascadeConfig, CascadeResult, simulate_cascade
 from liqmap.core.cascade_dist import CascadeOutcomes, OutcomeConfig, simulate_outcomes
 from liqmap.core.reading import format_price, format_usd
-from liqmap.core.results import tier_label
+from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.errors import ParameterError
 
 __all__ = ["register"]
@@ -122,16 +124,10 @@ def cascade_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a liquidation cascade: a shock crosses levels and forced orders move price."""
-    if (shock is None) == (order_usd is None):
-        raise ParameterError("give exactly one of --shock (e.g. -2%) or --order-usd (e.g. -5M)")
-    shock_pct = parse_shock(shock) if shock is not None else None
-    order = parse_usd(order_usd, name="--order-usd") if order_usd is not None else None
+    shock_pct, order = _move(shock, order_usd)
+    kind = _model(model, book_given=depth is not None or depth_model_name is not None)
     if not (0.0 <= permanent <= 1.0):
         raise ParameterError(f"--permanent-fraction must be in [0, 1], got {permanent}")
-    book_given = depth is not None or depth_model_name is not None
-    kind = (model or ("book" if book_given else "impact")).lower()
-    if kind not in ("impact", "book"):
-        raise ParameterError(f"--model must be impact or book, got {model!r}")
     if draws < 0:
         raise ParameterError(f"--draws must be >= 0, got {draws}")
     check_out(out)
@@ -153,6 +149,31 @@ def cascade_cmd(
         "data_source": label,
         "simulated": simulated,
     }
+    _emit(r, o, m, data, out=out, as_json=as_json, label=label)
+
+
+def _move(shock: str | None, order_usd: str | None) -> tuple[float | None, float | None]:
+    """``(shock %, order USD)`` of the command: exactly one of the two is given."""
+    if (shock is None) == (order_usd is None):
+        raise ParameterError("give exactly one of --shock (e.g. -2%) or --order-usd (e.g. -5M)")
+    shock_pct = parse_shock(shock) if shock is not None else None
+    order = parse_usd(order_usd, name="--order-usd") if order_usd is not None else None
+    return shock_pct, order
+
+
+def _model(model: str | None, *, book_given: bool) -> str:
+    """``impact`` or ``book`` (default: book when a depth is given, else impact)."""
+    kind = (model or ("book" if book_given else "impact")).lower()
+    if kind not in ("impact", "book"):
+        raise ParameterError(f"--model must be impact or book, got {model!r}")
+    return kind
+
+
+def _emit(
+    r: CascadeResult, o: CascadeOutcomes | None, m: LiquidationMap, data: dict[str, Any], *,
+    out: Path | None, as_json: bool, label: str,
+) -> None:  # fmt: skip
+    """Write ``--out`` (chart or JSON), then print JSON or the summary."""
     if out is not None:
         from liqmap.render import render
 

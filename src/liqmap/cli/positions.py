@@ -11,30 +11,13 @@ from typing import Annotated
 import typer
 
 from liqmap.cli import console, show
-from liqmap.core.results import LiquidationMap
-from liqmap.domain.enums import Venue
 from liqmap.errors import ParameterError
-from liqmap.exchanges.hyperliquid.client import HyperliquidClient
-from liqmap.exchanges.hyperliquid.positions import (
-    DEFAULT_CONCURRENCY,
-    read_addresses,
-    real_map,
-    store_rows,
-)
-from liqmap.exchanges.records import PositionSnapshot
+from liqmap.exchanges.hyperliquid.positions import DEFAULT_CONCURRENCY, read_addresses, store_rows
+from liqmap.exchanges.registry import spec_for, specs
+from liqmap.exchanges.spec import PositionsMap, VenueSpec
 from liqmap.settings import Settings
 
 __all__ = ["register"]
-
-
-async def _run(
-    settings: Settings, addresses: list[str], coin: str, concurrency: int, bins: int,
-    range_pct: float | None,
-) -> tuple[PositionSnapshot, LiquidationMap]:  # fmt: skip
-    async with HyperliquidClient(settings) as client:
-        return await real_map(
-            client, addresses, coin, concurrency=concurrency, bins=bins, range_pct=range_pct
-        )
 
 
 def positions_cmd(
@@ -65,22 +48,19 @@ def positions_cmd(
     """Build a REAL liquidation map from Hyperliquid accounts' positions, with OI coverage."""
     from liqmap.output import write_result
 
-    if Venue.parse(exchange) is not Venue.HYPERLIQUID:
-        raise ParameterError(
-            f"--exchange {exchange}: only hyperliquid publishes account positions (clearinghouseState)"
-        )
+    spec, read_map = _publishing(exchange)
     if not 1 <= concurrency <= 16:
         raise ParameterError(f"--concurrency must be between 1 and 16, got {concurrency}")
     if out is not None and out.suffix.lower() not in (".png", ".html", ".json", ".csv"):
         raise ParameterError(f"--out: use a .png, .html, .json or .csv file, got {out.name!r}")
     settings = Settings.from_env()
     addrs = read_addresses(addresses)
-    snapshot, m = asyncio.run(_run(settings, addrs, coin, concurrency, bins, range_pct))
+    snapshot, m = asyncio.run(read_map(settings, addrs, coin, concurrency, bins, range_pct))
     if store:
         from liqmap.store import Store
 
         with Store.open(settings=settings) as st:
-            st.write_positions("hyperliquid", snapshot.ts_ms, store_rows(snapshot))
+            st.write_positions(spec.name, snapshot.ts_ms, store_rows(snapshot))
     if out is not None:
         write_result(m, out)
     if as_json:
@@ -89,6 +69,20 @@ def positions_cmd(
     show.print_map(m)
     if out is not None:
         console.out().print(f"wrote [bold]{out}[/]")
+
+
+def _publishing(exchange: str) -> tuple[VenueSpec, PositionsMap]:
+    """The spec of ``--exchange`` and its positions reader (it must publish positions)."""
+    spec = spec_for(exchange)
+    if spec.positions is None:
+        names = [s.name for s in specs() if s.publishes_positions]
+        verb = "publishes" if len(names) == 1 else "publish"
+        raise ParameterError(
+            f"--exchange {exchange}: only {', '.join(names)} {verb} account positions",
+            field="exchange",
+            value=exchange,
+        )
+    return spec, spec.positions
 
 
 def register(app: typer.Typer) -> None:

@@ -20,69 +20,82 @@ from liqmap.web.guard import ANY_INTERFACE, allowed_hosts_for, is_loopback
 __all__ = ["register", "serve_cmd"]
 
 
+# The options of ``serve`` (types with their help, so the signature stays one line each).
+_Host = Annotated[str, typer.Option("--host", help="Interface to bind (loopback by default).")]
+_Port = Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)]
+_Source = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="Source the page opens with: demo, a stored exchange, or the --file source.",
+    ),
+]
+_File = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        help="Also serve this bars file (as `liqmap map --source FILE` reads it) for --symbol.",
+    ),
+]
+_Oi = Annotated[Path | None, typer.Option("--oi", help="Open-interest file for --file.")]
+_Flow = Annotated[
+    Path | None, typer.Option("--flow", help="Taker-flow file (recorder layout) for --file.")
+]
+_Liquidations = Annotated[
+    Path | None, typer.Option("--liquidations", help="Liquidation events for --file.")
+]
+_Symbol = Annotated[str, typer.Option("--symbol", help="Symbol the page opens with.")]
+_DemoSpeed = Annotated[
+    float,
+    typer.Option(
+        "--demo-speed", help="Demo market: simulated 1m bars per second (0 freezes it).", min=0
+    ),
+]
+_Alerts = Annotated[
+    Path | None,
+    typer.Option("--alerts", help="Alert rules file (TOML, docs/alerts.md) shown live."),
+]
+_NoStore = Annotated[
+    bool, typer.Option("--no-store", help="Serve the demo market only (ignore the store).")
+]
+_CorsOrigin = Annotated[
+    list[str] | None,
+    typer.Option("--cors-origin", help="Allow this origin to call the API (repeatable)."),
+]
+_AllowHost = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-host",
+        help="Also accept this Host header, e.g. a DNS name of this machine (repeatable).",
+    ),
+]
+_Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="LIQMAP_WEB_TOKEN",
+        show_envvar=False,
+        help="Require this access token (>= 8 characters) on every request; open the page "
+        "once as /?token=TOKEN. Recommended off loopback.",
+    ),
+]
+
+
 def serve_cmd(
-    host: Annotated[
-        str, typer.Option("--host", help="Interface to bind (loopback by default).")
-    ] = DEFAULT_HOST,
-    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = DEFAULT_PORT,
-    source: Annotated[
-        str,
-        typer.Option(
-            "--source",
-            help="Source the page opens with: demo, a stored exchange, or the --file source.",
-        ),
-    ] = "demo",
-    file: Annotated[
-        Path | None,
-        typer.Option(
-            "--file",
-            help="Also serve this bars file (as `liqmap map --source FILE` reads it) for --symbol.",
-        ),
-    ] = None,
-    oi: Annotated[Path | None, typer.Option("--oi", help="Open-interest file for --file.")] = None,
-    flow: Annotated[
-        Path | None, typer.Option("--flow", help="Taker-flow file (recorder layout) for --file.")
-    ] = None,
-    liquidations: Annotated[
-        Path | None, typer.Option("--liquidations", help="Liquidation events for --file.")
-    ] = None,
-    symbol: Annotated[
-        str, typer.Option("--symbol", help="Symbol the page opens with.")
-    ] = "BTCUSDT",
-    demo_speed: Annotated[
-        float,
-        typer.Option(
-            "--demo-speed", help="Demo market: simulated 1m bars per second (0 freezes it).", min=0
-        ),
-    ] = 0.5,
-    alerts: Annotated[
-        Path | None,
-        typer.Option("--alerts", help="Alert rules file (TOML, docs/alerts.md) shown live."),
-    ] = None,
-    no_store: Annotated[
-        bool, typer.Option("--no-store", help="Serve the demo market only (ignore the store).")
-    ] = False,
-    cors_origin: Annotated[
-        list[str] | None,
-        typer.Option("--cors-origin", help="Allow this origin to call the API (repeatable)."),
-    ] = None,
-    allow_host: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow-host",
-            help="Also accept this Host header, e.g. a DNS name of this machine (repeatable).",
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            envvar="LIQMAP_WEB_TOKEN",
-            show_envvar=False,
-            help="Require this access token (>= 8 characters) on every request; open the page "
-            "once as /?token=TOKEN. Recommended off loopback.",
-        ),
-    ] = None,
+    host: _Host = DEFAULT_HOST,
+    port: _Port = DEFAULT_PORT,
+    source: _Source = "demo",
+    file: _File = None,
+    oi: _Oi = None,
+    flow: _Flow = None,
+    liquidations: _Liquidations = None,
+    symbol: _Symbol = "BTCUSDT",
+    demo_speed: _DemoSpeed = 0.5,
+    alerts: _Alerts = None,
+    no_store: _NoStore = False,
+    cors_origin: _CorsOrigin = None,
+    allow_host: _AllowHost = None,
+    token: _Token = None,
 ) -> None:
     """Serve the dashboard (map, heatmap, levels, calculator, live updates) and /api/v1."""
     import asyncio

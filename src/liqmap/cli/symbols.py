@@ -39,7 +39,7 @@ def symbol_rows(venues: list[Venue], *, with_store: bool = True) -> list[SymbolR
     rows: list[SymbolRow] = _cached_rows(venues) if with_store else []
     seen = {(r.exchange, r.symbol) for r in rows}
     for v in venues:
-        if v is Venue.BINANCE:
+        if v.bracket_snapshots:
             for i in snapshot_symbols():
                 if (v.value, i.symbol) in seen:
                     continue

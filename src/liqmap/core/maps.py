@@ -50,6 +50,21 @@ _DAY_MS = 86_400_000
 NEAR_PCT = 3.0  # the reading compares liquidation USD within this distance of price
 
 
+def _grid(
+    w: Candles, f_long: NDArray[np.float64], f_short: NDArray[np.float64], price: float,
+    range_pct: float | None, bins: int,
+) -> Grid:  # fmt: skip
+    """The map's price grid: ``range_pct`` around the price, else wide enough for every level."""
+    half = (
+        auto_range_pct(
+            f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
+        )
+        if range_pct is None
+        else _check_range(range_pct)
+    )
+    return Grid.around(price, half, bins)
+
+
 def estimate_map(
     candles: Candles,
     *,
@@ -96,15 +111,7 @@ def estimate_map(
     price = float(window.candles.close[-1])
     f_long, f_short = tier_spans(venue, p, table, price)
     if grid is None:
-        w = window.candles
-        half = (
-            auto_range_pct(
-                f_long, f_short, price=price, low=float(w.low.min()), high=float(w.high.max())
-            )
-            if range_pct is None
-            else _check_range(range_pct)
-        )
-        grid = Grid.around(price, half, bins)
+        grid = _grid(window.candles, f_long, f_short, price, range_pct, bins)
     state = KernelState(grid, len(p.leverages))
     run_kernel(state, bars, p, f_long, f_short, events=ev)
     long_usd, short_usd = state.usd()

@@ -37,15 +37,15 @@ The formulas are derived in ``docs/model.md`` section 1; each one cites its exch
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from typing import Any, Literal, assert_never
 
+from liqmap.core import _margin_checks as checks
 from liqmap.core import _margin_formulas as formulas
 from liqmap.domain.enums import ContractKind, Side, Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.domain.venue import MarginFormula
-from liqmap.errors import LeverageError, ParameterError, UnknownExchangeError
+from liqmap.errors import ParameterError, UnknownExchangeError
 
 __all__ = [
     "BRACKET_AT_LIQUIDATION",
@@ -120,7 +120,7 @@ class LiquidationQuote:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (infinite values written as ``null``)."""
-        tier = {k: _finite_or_none(float(v)) for k, v in self.tier.to_dict().items()}
+        tier = {k: checks.finite_or_none(float(v)) for k, v in self.tier.to_dict().items()}
         tier["tier"] = self.tier.tier
         return {
             "venue": self.venue.value,
@@ -134,8 +134,8 @@ class LiquidationQuote:
             "margin": self.margin,
             "maintenance_margin": self.maintenance_margin,
             "taker_fee_rate": self.taker_fee_rate,
-            "liquidation_price": _finite_or_none(self.liquidation_price),
-            "distance_pct": _finite_or_none(self.distance_pct),
+            "liquidation_price": checks.finite_or_none(self.liquidation_price),
+            "distance_pct": checks.finite_or_none(self.distance_pct),
             "tier": tier,
             "entry_tier": None if self.entry_tier is None else self.entry_tier.tier,
         }
@@ -187,27 +187,16 @@ def liquidation_price(
     """
     if not isinstance(venue, Venue):
         raise UnknownExchangeError(f"venue must be a liqmap Venue, got {venue!r}")
-    entry = _positive("entry price", entry_price, "entry_price")
-    lev = _leverage(leverage)
-    tbl = _require_table(venue, table)
-    value = _notional(entry, notional, quantity)
-    if not (math.isfinite(value) and _NORMAL_MIN <= value / entry < math.inf):
-        raise ParameterError(
-            f"a position of {value:g} at entry {entry:g} is {value / entry:g} coin: outside the range "
-            "liqmap can compute with; check the units of the entry price and the size",
-            field="entry_price", value=entry_price,
-        )  # fmt: skip
+    entry = checks.positive("entry price", entry_price, "entry_price")
+    lev = checks.leverage(leverage)
+    tbl = checks.require_table(venue, table)
+    value = checks.position_value(entry, notional, quantity)
+    checks.coin_size(value, entry, entry_price)
     inverse = venue.contract_kind is ContractKind.INVERSE
     basis = value / entry if inverse else value  # the table's unit: coin for inverse contracts
     tier = select_tier(tbl, basis)
-    if lev > tier.max_leverage:
-        raise LeverageError(
-            f"leverage {lev:g}x exceeds the maximum {tier.max_leverage:g}x of bracket {tier.tier} "
-            f"of {tbl.symbol} ({venue.value}), which holds positions of {_span(tier)}; "
-            f"lower the leverage or the position size",
-            field="leverage", value=leverage,
-        )  # fmt: skip
-    wb = basis / lev if margin is None else _positive("margin", margin)
+    checks.within_bracket(lev, tier, tbl, venue, leverage)
+    wb = basis / lev if margin is None else checks.positive("margin", margin)
     fee = _fee(venue, taker_fee_rate)
     mm = _maintenance(venue, value, entry, tier, fee)
     if wb <= mm:
@@ -372,60 +361,3 @@ def _fee(venue: Venue, taker_fee_rate: float | None) -> float:
             field="taker_fee_rate", value=taker_fee_rate,
         )  # fmt: skip
     return float(taker_fee_rate)
-
-
-def _require_table(venue: Venue, table: MarginTable | None) -> MarginTable:
-    if table is None:
-        raise ParameterError(
-            f"a margin table is required for {venue.value}: pass "
-            f"liqmap.io.brackets.default_table({venue.value!r}, symbol) or load_brackets(path)"
-        )
-    try:
-        table_venue = Venue.parse(table.venue)
-    except UnknownExchangeError:
-        return table  # a custom label: trust the caller
-    if table_venue is not venue:
-        raise ParameterError(
-            f"the margin table of {table.symbol} is for {table_venue.value}, not {venue.value}"
-        )
-    return table
-
-
-def _notional(entry: float, notional: float | None, quantity: float | None) -> float:
-    if notional is not None and quantity is None:
-        return _positive("notional", notional)
-    if quantity is not None and notional is None:
-        return _positive("quantity", quantity) * entry
-    raise ParameterError(
-        "give the position size as notional or as quantity (exactly one)", field="notional"
-    )
-
-
-_NORMAL_MIN = sys.float_info.min  # smallest normal float; below it ratios lose all precision
-
-
-def _positive(name: str, value: float, field: str | None = None) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v >= _NORMAL_MIN):
-        raise ParameterError(
-            f"{name} must be a finite number > 0, got {value}", field=field or name, value=value
-        )
-    return v
-
-
-def _leverage(value: float) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v > 0.0):
-        raise LeverageError(
-            f"leverage must be a finite number > 0, got {value}", field="leverage", value=value
-        )
-    return v
-
-
-def _span(tier: MarginTier) -> str:
-    cap = "and above" if math.isinf(tier.notional_cap) else f"to {tier.notional_cap:,.8g}"
-    return f"{tier.notional_floor:,.8g} {cap}"
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None

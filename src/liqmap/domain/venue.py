@@ -8,7 +8,7 @@ WebSocket base URLs and the name of its ``LIQMAP_<NAME>_*`` variables. Everythin
 :class:`liqmap.exchanges.spec.VenueSpec`, which references the venue.
 
 Venues are interned by name (``Venue.parse("okx") is Venue.OKX``) and known once registered:
-the five built-in ones here, a new one by its spec's line in :mod:`liqmap.exchanges.registry`
+the five built-in ones here, a new one by its package's name in :mod:`liqmap.exchanges.registry`
 (see ``docs/architecture.md`` "Venues"). ``for v in Venue`` iterates the registered venues.
 """
 
@@ -95,6 +95,7 @@ class Venue(metaclass=_Registry):
 
     __slots__ = (
         "aliases",
+        "bracket_snapshots",
         "contract_kind",
         "label",
         "margin",
@@ -120,6 +121,7 @@ class Venue(metaclass=_Registry):
     rest_url: str
     ws_url: str
     aliases: tuple[str, ...]
+    bracket_snapshots: bool  # default tables: liqmap's dated all-symbol snapshots (io)
 
     @classmethod
     def define(
@@ -133,8 +135,14 @@ class Venue(metaclass=_Registry):
         rest_url: str,
         ws_url: str,
         aliases: tuple[str, ...] = (),
+        bracket_snapshots: bool = False,
     ) -> Venue:
-        """A new venue (not yet registered). ``value`` is its lower-case name (``a-z0-9-``)."""
+        """A new venue (not yet registered). ``value`` is its lower-case name (``a-z0-9-``).
+
+        ``bracket_snapshots``: its default margin tables are liqmap's dated all-symbol snapshots
+        (:mod:`liqmap.io.bracket_snapshots`, Binance USD-M only) rather than the few tables of
+        ``liqmap/data/brackets/<venue>.json``; the fallback table of other venues borrows them.
+        """
         if not value or value != value.lower() or not value.replace("-", "").isalnum():
             raise ParameterError(f"venue name must be lower-case letters, digits, '-': {value!r}")
         v = object.__new__(cls)
@@ -147,6 +155,7 @@ class Venue(metaclass=_Registry):
             ("rest_url", rest_url),
             ("ws_url", ws_url),
             ("aliases", aliases),
+            ("bracket_snapshots", bracket_snapshots),
         ):
             object.__setattr__(v, name, x)
         return v
@@ -214,6 +223,7 @@ def _builtin(
     *,
     kind: ContractKind = ContractKind.LINEAR,
     aliases: tuple[str, ...] = (),
+    bracket_snapshots: bool = False,
 ) -> Venue:
     v = Venue.define(
         value,
@@ -224,6 +234,7 @@ def _builtin(
         rest_url=rest,
         ws_url=ws,
         aliases=aliases,
+        bracket_snapshots=bracket_snapshots,
     )
     Venue.register(v)
     return v
@@ -240,6 +251,7 @@ Venue.BINANCE = _builtin(
     "https://fapi.binance.com",
     "wss://fstream.binance.com",
     aliases=("binance-usdm", "binance-um"),
+    bracket_snapshots=True,
 )
 Venue.BINANCE_COINM = _builtin(
     "binance-coinm",

@@ -1,14 +1,16 @@
-"""The venue registry: every venue liqmap knows, one line each, and lookups by venue.
+"""The venue registry: every venue liqmap knows, one line for all of them, and lookups by venue.
 
-Adding a venue is one new folder (``liqmap/exchanges/<venue>/``, start from ``_template``) and
-its spec in the registration tuple below (plus the package's name in the import line;
-``docs/architecture.md`` "Venues"); :func:`registered` does it for a while, in one line. Code that needs a venue's client,
-stream, tiers or conventions asks :func:`spec_for`; nothing branches on the venue's name.
+Adding a venue is one new folder (``liqmap/exchanges/<venue>/``, start from ``_template``) whose
+package exports its spec(s) as ``SPECS``, and its package name in :data:`VENUES` below
+(``docs/architecture.md`` "Venues"); :func:`registered` / :func:`registered_packages` do it for a
+while. Code that needs a venue's client, stream, tiers or conventions asks :func:`spec_for`;
+nothing branches on the venue's name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +18,6 @@ import httpx
 
 from liqmap.domain.enums import Venue
 from liqmap.errors import UnknownExchangeError
-from liqmap.exchanges import binance, bybit, hyperliquid, okx
 from liqmap.exchanges.base import VenueClient
 from liqmap.exchanges.records import DataKind
 from liqmap.exchanges.rest import RetryPolicy, Sleep
@@ -26,10 +27,14 @@ from liqmap.settings import Settings
 __all__ = [
     "CLIENTS",
     "SPECS",
+    "VENUES",
     "client_for",
     "endpoint_rows",
+    "package_specs",
     "register",
+    "register_packages",
     "registered",
+    "registered_packages",
     "spec_for",
     "specs",
     "supported_kinds",
@@ -64,9 +69,42 @@ def registered(spec: VenueSpec) -> Iterator[VenueSpec]:
         unregister(spec)
 
 
-# The venues: one line each (and the package's name in the import above).
-for _spec in (binance.SPEC, binance.COINM_SPEC, bybit.SPEC, okx.SPEC, hyperliquid.SPEC):
-    register(_spec)
+def package_specs(name: str) -> tuple[VenueSpec, ...]:
+    """The ``SPECS`` tuple of venue package ``liqmap.exchanges.<name>`` (imported on demand)."""
+    module = importlib.import_module(f"liqmap.exchanges.{name}")
+    found = getattr(module, "SPECS", None)
+    if not isinstance(found, tuple) or not all(isinstance(s, VenueSpec) for s in found):
+        raise UnknownExchangeError(
+            f"venue package liqmap.exchanges.{name} must export SPECS, a tuple of VenueSpec "
+            "(see liqmap/exchanges/_template/__init__.py)"
+        )
+    return found
+
+
+def register_packages(names: tuple[str, ...]) -> tuple[VenueSpec, ...]:
+    """Register the specs of each venue package in ``names``, in order; returns them."""
+    return tuple(register(s) for name in names for s in package_specs(name))
+
+
+@contextmanager
+def registered_packages(names: tuple[str, ...]) -> Iterator[tuple[VenueSpec, ...]]:
+    """``with registered_packages(("<venue>",)):`` those packages' venues, inside the block only."""
+    done: list[VenueSpec] = []
+    try:
+        for name in names:
+            for s in package_specs(name):
+                done.append(register(s))
+        yield tuple(done)
+    finally:
+        for s in reversed(done):
+            unregister(s)
+
+
+# The venues: the package name of each venue folder, the one line a new venue adds.
+VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "hyperliquid")
+"""Venue packages under ``liqmap/exchanges/`` whose ``SPECS`` liqmap registers, in order."""
+
+register_packages(VENUES)
 
 
 def spec_for(venue: Venue | str) -> VenueSpec:
@@ -75,8 +113,8 @@ def spec_for(venue: Venue | str) -> VenueSpec:
     spec = SPECS.get(v)
     if spec is None:
         raise UnknownExchangeError(
-            f"venue {v.value!r} has no registered spec; add register(<venue>.spec.SPEC) to "
-            "liqmap/exchanges/registry.py"
+            f"venue {v.value!r} has no registered spec; add its package name to VENUES in "
+            "liqmap/exchanges/registry.py (its package must export SPECS)"
         )
     return spec
 

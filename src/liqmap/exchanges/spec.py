@@ -1,27 +1,30 @@
 """A venue's spec: the one object that says everything liqmap knows about a venue.
 
-Each venue folder (``liqmap/exchanges/<venue>/spec.py``) exports one :class:`VenueSpec`;
-:mod:`liqmap.exchanges.registry` lists them (one line per venue) and every layer looks a venue
-up there instead of branching on it. The pure facts (margin formula, contract kind, quote
+Each venue folder (``liqmap/exchanges/<venue>/spec.py``) exports one :class:`VenueSpec`
+(``SPECS`` in its package); :mod:`liqmap.exchanges.registry` lists the packages (one line) and
+every layer looks a venue up there instead of branching on it. The pure facts (margin formula, contract kind, quote
 currency, default URLs) are on :attr:`VenueSpec.venue` (a :class:`~liqmap.domain.venue.Venue`,
 importable by ``core``); the rest here is what does I/O or names the venue's conventions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
+from liqmap.core.results import LiquidationMap
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.venue import ContractKind, MarginRules, Venue
 from liqmap.errors import ParameterError
 from liqmap.exchanges.base import VenueClient
+from liqmap.exchanges.records import PositionSnapshot
 from liqmap.exchanges.stream import StreamAdapter
 from liqmap.settings import Settings
 
 __all__ = [
     "LiqEvent",
+    "PositionsMap",
     "Reply",
     "StreamFactory",
     "StreamReplay",
@@ -36,6 +39,12 @@ StreamFactory = Callable[[frozenset[str], Mapping[str, float]], StreamAdapter]
 """``(canonical symbols, OKX-style contract values) -> adapter`` of the liquidation stream."""
 TiersFetcher = Callable[[VenueClient, Sequence[str] | None], Awaitable[list[MarginTable]]]
 """``(client, symbols or None = all) -> current margin tables`` over the venue's REST API."""
+PositionsMap = Callable[
+    [Settings, Sequence[str], str, int, int, float | None],
+    Coroutine[Any, Any, tuple[PositionSnapshot, LiquidationMap]],
+]
+"""``(settings, addresses, coin, concurrency, bins, range_pct) -> (snapshot, real map)``: reads
+sampled accounts' positions over the venue's public API and bins them (``liqmap positions``)."""
 C = TypeVar("C", bound=VenueClient)
 
 
@@ -114,6 +123,9 @@ class VenueSpec:
     tiers, no_tiers_reason, tiers_available
         Fetcher of the current margin tiers, or None and why not; ``tiers_available(settings)``
         says whether the fetcher can run (Binance needs an API key).
+    positions
+        Reader of sampled accounts' positions and the real map they make (:data:`PositionsMap`),
+        or None when the venue publishes no account positions (``publishes_positions``).
     """
 
     venue: Venue
@@ -126,6 +138,7 @@ class VenueSpec:
     tiers: TiersFetcher | None = None
     no_tiers_reason: str = ""
     tiers_available: Callable[[Settings], bool] = always
+    positions: PositionsMap | None = None
 
     def __post_init__(self) -> None:
         if self.stream is None and not self.no_stream_reason:
@@ -154,6 +167,16 @@ class VenueSpec:
     def margin(self) -> MarginRules:
         """Which liquidation formula :mod:`liqmap.core.margin` applies."""
         return self.venue.margin
+
+    @property
+    def bracket_snapshots(self) -> bool:
+        """Its default margin tables are liqmap's dated all-symbol snapshots (Binance USD-M)."""
+        return self.venue.bracket_snapshots
+
+    @property
+    def publishes_positions(self) -> bool:
+        """Accounts' positions can be read (``liqmap positions``): :attr:`positions` is set."""
+        return self.positions is not None
 
     @property
     def rest_env(self) -> str:

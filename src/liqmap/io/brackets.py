@@ -97,8 +97,8 @@ def load_brackets(
 def default_table(venue: Venue | str, symbol: str, *, as_of_ms: int | None = None) -> MarginTable:
     """The dated default table liqmap ships for ``symbol`` on ``venue``.
 
-    Binance USD-M tables come from the dated all-symbol snapshots
-    (:mod:`liqmap.io.bracket_snapshots`): the snapshot in force at ``as_of_ms`` (the latest dated
+    Binance USD-M tables (a venue with ``bracket_snapshots``) come from the dated all-symbol
+    snapshots (:mod:`liqmap.io.bracket_snapshots`): the snapshot in force at ``as_of_ms`` (the latest dated
     on or before it; ``None``: the latest). Other venues ship a few tables each. Symbols are
     matched case-insensitively, ignoring separators, by name or alias: ``BTC``, ``BTCUSDT``,
     ``BTC-USDT-SWAP``, ``BTCUSD_PERP`` ... Each table carries ``as_of`` and ``source`` (tables
@@ -112,13 +112,13 @@ def default_table(venue: Venue | str, symbol: str, *, as_of_ms: int | None = Non
         the documented conservative stand-in).
     """
     v = _venue(venue)
-    if v is Venue.BINANCE:
+    if v.bracket_snapshots:
         table = snapshot_table(symbol, as_of_ms)
         if table is not None:
             return table
         n = len(snapshot_symbols())
         raise UnknownSymbolError(
-            f"unknown symbol {symbol!r} for binance: none of liqmap's {n} dated Binance USD-M "
+            f"unknown symbol {symbol!r} for {v.value}: none of liqmap's {n} dated Binance USD-M "
             f"tables ({snapshot_dates()[0]}..{snapshot_dates()[-1]}) lists it; "
             + NO_TABLE_HINT.format(venue=v.value, symbol=symbol)
         )
@@ -135,7 +135,7 @@ def default_table(venue: Venue | str, symbol: str, *, as_of_ms: int | None = Non
 def known_symbols(venue: Venue | str) -> tuple[str, ...]:
     """Symbols with a default table on ``venue`` (Binance: every symbol of the snapshots)."""
     v = _venue(venue)
-    if v is Venue.BINANCE:
+    if v.bracket_snapshots:
         return tuple(i.symbol for i in snapshot_symbols())
     return tuple(c.symbol for c in _package_candidates(v))
 

@@ -48,7 +48,8 @@ def fallback_table(
     as_of_ms: int | None = None, warn: bool = True,
 ) -> MarginTable:  # fmt: skip
     """The conservative stand-in table for ``symbol`` on ``venue`` (see the module docstring)."""
-    same = None if venue is Venue.BINANCE else snapshot_table(symbol, as_of_ms)
+    # the snapshots' own venue has no 'same coin elsewhere': its symbols have real tables
+    same = None if venue.bracket_snapshots else snapshot_table(symbol, as_of_ms)
     if same is not None:
         rows, as_of = list(same.tiers), same.as_of
         what = f"Binance USD-M's {same.symbol} ladder (snapshot {same.as_of})"

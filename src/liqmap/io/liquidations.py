@@ -61,6 +61,20 @@ def _bad(v: NDArray[np.float64], hi: float) -> NDArray[np.bool_]:
         return ~(np.isfinite(v) & (v > 0) & (v <= hi))
 
 
+def _first_reasons(
+    n: int, reasons: dict[str, NDArray[np.bool_]]
+) -> tuple[NDArray[np.bool_], dict[str, int]]:
+    """Rows kept, and per reason the rows it excludes first (each row counted once, in order)."""
+    keep = np.ones(n, dtype=np.bool_)
+    excluded: dict[str, int] = {}
+    for reason, mask in reasons.items():
+        hit = keep & mask
+        if hit.any():
+            excluded[reason] = int(hit.sum())
+            keep &= ~hit
+    return keep, excluded
+
+
 def liquidations_from_table(table: Table) -> tuple[LiquidationEvents, LoadReport]:
     """Parse, check and filter a liquidation tape."""
     src = table.source
@@ -78,13 +92,7 @@ def liquidations_from_table(table: Table) -> tuple[LiquidationEvents, LoadReport
         "bad_qty": _bad(qty, MAX_AMOUNT),
         "bad_notional": _bad(notional, MAX_USD),
     }
-    keep = np.ones(len(ts), dtype=np.bool_)
-    excluded: dict[str, int] = {}
-    for reason, mask in reasons.items():
-        hit = keep & mask
-        if hit.any():
-            excluded[reason] = int(hit.sum())
-            keep &= ~hit
+    keep, excluded = _first_reasons(len(ts), reasons)
     dup = _duplicates(ts, side, price, qty, notional) & keep
     keep &= ~dup
     n_dup = int(dup.sum())

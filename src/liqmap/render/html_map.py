@@ -16,7 +16,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from liqmap.core.results import LiquidationMap, tier_label
-from liqmap.render._labels import cluster_labels, price_tag
 from liqmap.render._plotly import (
     JsMode,
     axis_decimals,
@@ -36,6 +35,7 @@ from liqmap.render.formatting import (
     map_title,
     price_decimals,
 )
+from liqmap.render.html_annotations import map_annotations
 from liqmap.render.style import DARK, Style, tier_colors
 
 __all__ = ["map_figure", "render_map_html"]
@@ -111,7 +111,7 @@ def map_figure(
             "range": [0.0, cum_top * 1.12 if cum_top > 0 else 1.0],
         },
         shapes=_side_shapes(m, st),
-        annotations=_annotations(m, st, top, clusters, y_top) + _caveat(map_caveat(m, kind), st),
+        annotations=map_annotations(m, st, top, clusters, y_top) + _caveat(map_caveat(m, kind), st),
     )
     if map_caveat(m, kind):
         layout["margin"] = {**layout["margin"], "b": 64}
@@ -324,71 +324,3 @@ def _side_shapes(m: LiquidationMap, st: Style) -> list[dict[str, Any]]:
         }
         for x0, x1, color in ((lo, m.price, st.long_color), (m.price, hi, st.short_color))
     ]
-
-
-_TAG_HALF_WIDTH = 0.1  # share of the x range the current-price tag may cover on each side
-_BELOW_TAG = 0.74  # cluster boxes near the tag stay below this share of the y range
-
-
-def _annotations(
-    m: LiquidationMap, st: Style, top: np.ndarray, clusters: bool, y_top: float
-) -> list[dict[str, Any]]:
-    paper = {"xref": "paper", "yref": "paper", "y": 0.99, "yanchor": "top", "showarrow": False}
-    tag = price_tag(m)
-    notes: list[dict[str, Any]] = [
-        {
-            **paper,
-            "x": 0.005,
-            "xanchor": "left",
-            "text": "<b>◀ LONG LIQUIDATIONS</b>",
-            "font": {"color": st.long_color, "size": 13},
-        },
-        {
-            **paper,
-            "x": 0.995,
-            "xanchor": "right",
-            "text": "<b>SHORT LIQUIDATIONS ▶</b>",
-            "font": {"color": st.short_color, "size": 13},
-        },
-        {
-            **paper,
-            "xref": "x",
-            "x": tag.x,
-            "y": 0.99 if tag.inside else 0.93,
-            "xanchor": tag.anchor,
-            "text": f"<b>{tag.text}</b>",
-            "bgcolor": st.price_line,
-            "font": {"color": st.background, "size": 13},
-            "borderpad": 4,
-        },
-    ]
-    if not clusters:
-        return notes
-    span = float(m.edges[-1] - m.edges[0]) or 1.0
-    for label in cluster_labels(m, top):
-        c = label.cluster
-        color = st.long_color if c.side == "long" else st.short_color
-        offset: dict[str, Any] = {"ax": 0, "ay": -28 - 34 * label.level}
-        if tag.inside and abs(c.price - tag.x) < _TAG_HALF_WIDTH * span:
-            # under the current-price tag: the box goes at a data height that stays below the
-            # tag's band at any chart size (issue 14 item 6)
-            box = min(label.y + y_top * (0.12 + 0.1 * label.level), y_top * _BELOW_TAG)
-            offset = {"ax": 0, "ayref": "y", "ay": max(box, label.y)}
-        notes.append(
-            {
-                "x": c.price,
-                "y": label.y,
-                "xref": "x",
-                "yref": "y",
-                "text": f"<b>{format_price(c.price)}</b><br>{format_usd(c.usd)}",
-                "showarrow": True,
-                "arrowhead": 0,
-                "arrowcolor": color,
-                **offset,
-                "bgcolor": st.panel,
-                "bordercolor": color,
-                "borderpad": 3,
-                "font": {"size": 11, "color": st.text},
-            }
-        )
-    return notes

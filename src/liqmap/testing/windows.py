@@ -27,18 +27,20 @@ from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.io.brackets import load_brackets
 from liqmap.io.files import load_candles, load_liquidations, load_open_interest
+from liqmap.testing.shared_files import (
+    BARS_1H,
+    BARS_5M,
+    BRACKETS,
+    DEV_TAPE,
+    EVAL_TAPE,
+    HL_OI,
+    MARK_1H,
+    OKX_TAPE,
+)
 
 __all__ = ["WINDOWS", "StudyWindow", "load_window"]
 
 HOUR = 3_600_000
-BARS_5M = "bars/binance-um-5m-BTCUSDT-2024-12-31_2026-02-19.csv.gz"
-BARS_1H = "bars/binance-bybit-perp-1h-btc-eth-sol-2025-03-06_2026-03-05.csv.gz"
-MARK_1H = "bars/binance-um-1h-markprice-btc-eth-sol-2024-12-31_2026-02-19.csv.gz"
-HL_OI = "open_interest/hyperliquid-oi-1h-btc-eth-sol-hype-doge-2025-03-08_2026-03-07.csv.gz"
-DEV_TAPE = "liquidations/binance-btc-forceorder-2026-01-27_2026-02-16.csv.gz"
-EVAL_TAPE = "liquidations/mixed-venues-{sym}-2026-02-23_2026-03-04.csv.gz"
-OKX_TAPE = "liquidations/okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz"
-BRACKETS = "brackets/binance-um-leverage-brackets-BTCUSDT-ETHUSDT.json"
 WINDOWS = ("dev", "eval-btc", "eval-eth", "eval-sol", "okx-btc", "okx-eth", "okx-sol")
 
 

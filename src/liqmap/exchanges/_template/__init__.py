@@ -8,7 +8,8 @@ Adding a venue is this folder plus one line in :mod:`liqmap.exchanges.registry`:
 3. ``client.py``: the REST client (one ``Endpoint`` per kind served, each with its doc link);
    ``stream.py`` the liquidation-stream adapter and ``replay.py`` its server side (or drop
    both and give ``no_stream_reason``); a tiers fetcher (or ``no_tiers_reason``).
-4. Add the package to the import and the tuple of :mod:`liqmap.exchanges.registry`.
+4. Export the spec(s) as ``SPECS`` below, and add the package's name to ``VENUES`` in
+   :mod:`liqmap.exchanges.registry` (the one line).
 
 Nothing else changes: settings (``LIQMAP_<NAME>_REST_URL``), ``Venue.parse``, the margin
 formulas, the recorder, ``liqmap sync`` and the CLI help all read the registry.
@@ -18,4 +19,7 @@ This package is never registered by liqmap itself.
 
 from liqmap.exchanges._template.spec import SPEC, VENUE
 
-__all__ = ["SPEC", "VENUE"]
+__all__ = ["SPEC", "SPECS", "VENUE"]
+
+SPECS = (SPEC,)
+"""The venue specs this package registers (:data:`liqmap.exchanges.registry.VENUES`)."""

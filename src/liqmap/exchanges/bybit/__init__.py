@@ -3,4 +3,7 @@
 from liqmap.exchanges.bybit.client import BybitClient
 from liqmap.exchanges.bybit.spec import SPEC
 
-__all__ = ["SPEC", "BybitClient"]
+__all__ = ["SPEC", "SPECS", "BybitClient"]
+
+SPECS = (SPEC,)
+"""The venue specs this package registers (:data:`liqmap.exchanges.registry.VENUES`)."""

@@ -1,15 +1,19 @@
 """Hyperliquid perpetual: the venue spec (formula ``hyperliquid``, USDC, funding every hour,
-markets named by the coin (``BTC``), no public liquidation stream, public margin tables)."""
+markets named by the coin (``BTC``), no public liquidation stream, public margin tables, public
+account positions: the real map of ``liqmap positions``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from liqmap.core.results import LiquidationMap
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.venue import Venue
 from liqmap.exchanges.base import VenueClient
 from liqmap.exchanges.hyperliquid.client import HyperliquidClient
+from liqmap.exchanges.records import PositionSnapshot
 from liqmap.exchanges.spec import VenueSpec, tiers_of
+from liqmap.settings import Settings
 
 __all__ = ["SPEC"]
 
@@ -18,6 +22,23 @@ async def _tiers(client: VenueClient, symbols: Sequence[str] | None) -> list[Mar
     from liqmap.exchanges.hyperliquid import tiers
 
     return await tiers_of(HyperliquidClient, tiers.fetch_tiers)(client, symbols)
+
+
+async def _positions(
+    settings: Settings,
+    addresses: Sequence[str],
+    coin: str,
+    concurrency: int,
+    bins: int,
+    range_pct: float | None,
+) -> tuple[PositionSnapshot, LiquidationMap]:
+    """Each account's ``clearinghouseState``, binned into the real map (:mod:`.positions`)."""
+    from liqmap.exchanges.hyperliquid.positions import real_map
+
+    async with HyperliquidClient(settings) as client:
+        return await real_map(
+            client, addresses, coin, concurrency=concurrency, bins=bins, range_pct=range_pct
+        )
 
 
 SPEC = VenueSpec(
@@ -31,4 +52,5 @@ SPEC = VenueSpec(
         "carry no liquidation flag (docs/recorder.md)"
     ),
     tiers=_tiers,
+    positions=_positions,
 )

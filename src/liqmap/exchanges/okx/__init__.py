@@ -3,4 +3,7 @@
 from liqmap.exchanges.okx.client import OkxClient
 from liqmap.exchanges.okx.spec import SPEC
 
-__all__ = ["SPEC", "OkxClient"]
+__all__ = ["SPEC", "SPECS", "OkxClient"]
+
+SPECS = (SPEC,)
+"""The venue specs this package registers (:data:`liqmap.exchanges.registry.VENUES`)."""
