@@ -64,7 +64,6 @@ KERNEL_FUNCTIONS = {
 """Numba kernel functions allowed to be longer, each with its reason."""
 
 NOT_YET_SHORT = {
-    "cli/liqprice.py::liqprice_cmd": "cli/liqprice.py is being edited on the speed branch",
     "core/bars.py::prepare_bars": "not shortened yet (issue 15)",
     "exchanges/hyperliquid/positions.py::positions_map": "not shortened yet (issue 15)",
     "render/mpl_map.py::_header": "not shortened yet (issue 15)",

@@ -29,50 +29,57 @@ __all__ = ["liqprice_cmd", "register"]
 DEFAULT_SYMBOL = "BTC"
 
 
+_Symbol = Annotated[
+    str | None,
+    typer.Option("--symbol", help="Symbol or alias (BTCUSDT, BTC, BTC-USDT-SWAP...). Default BTC."),
+]
+_Leverage = Annotated[
+    float | None,
+    typer.Option(
+        "--leverage", help="Initial leverage (or give --margin: leverage = value/margin)."
+    ),
+]
+_Notional = Annotated[
+    float | None, typer.Option("--notional", help="Position value at entry (USDT/USDC/USD).")
+]
+_Quantity = Annotated[
+    float | None, typer.Option("--quantity", help="Position size in coin (instead of --notional).")
+]
+_Margin = Annotated[
+    float | None,
+    typer.Option("--margin", help="Isolated margin (coin for COIN-M). Default value/leverage."),
+]
+_Brackets = Annotated[
+    Path | None,
+    typer.Option(
+        "--brackets", help="Bracket file: Binance leverageBracket, shared or liqmap layout."
+    ),
+]
+_Fee = Annotated[
+    float | None,
+    typer.Option("--taker-fee", help="OKX only: taker fee rate in the liquidation condition."),
+]
+_At = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="Date the tiers apply (picks the Binance snapshot in force). Default now."
+    ),
+]
+
+
 def liqprice_cmd(
     *,
     side: Annotated[str, typer.Option("--side", help="Position side: long or short.")],
     entry: Annotated[float, typer.Option("--entry", help="Entry price.")],
     exchange: Annotated[str, typer.Option("--exchange", help=f"{venue_names()}.")] = "binance",
-    symbol: Annotated[
-        str | None,
-        typer.Option(
-            "--symbol", help="Symbol or alias (BTCUSDT, BTC, BTC-USDT-SWAP...). Default BTC."
-        ),
-    ] = None,
-    leverage: Annotated[
-        float | None,
-        typer.Option(
-            "--leverage", help="Initial leverage (or give --margin: leverage = value/margin)."
-        ),
-    ] = None,
-    notional: Annotated[
-        float | None, typer.Option("--notional", help="Position value at entry (USDT/USDC/USD).")
-    ] = None,
-    quantity: Annotated[
-        float | None,
-        typer.Option("--quantity", help="Position size in coin (instead of --notional)."),
-    ] = None,
-    margin: Annotated[
-        float | None,
-        typer.Option("--margin", help="Isolated margin (coin for COIN-M). Default value/leverage."),
-    ] = None,
-    brackets: Annotated[
-        Path | None,
-        typer.Option(
-            "--brackets", help="Bracket file: Binance leverageBracket, shared or liqmap layout."
-        ),
-    ] = None,
-    fee_rate: Annotated[
-        float | None,
-        typer.Option("--taker-fee", help="OKX only: taker fee rate in the liquidation condition."),
-    ] = None,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at", help="Date the tiers apply (picks the Binance snapshot in force). Default now."
-        ),
-    ] = None,
+    symbol: _Symbol = None,
+    leverage: _Leverage = None,
+    notional: _Notional = None,
+    quantity: _Quantity = None,
+    margin: _Margin = None,
+    brackets: _Brackets = None,
+    fee_rate: _Fee = None,
+    at: _At = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Exact isolated-margin liquidation price, bracket used and distance from entry."""

@@ -26,6 +26,29 @@ def _one(x: float) -> np.ndarray:
     return np.array([x], dtype=np.float64)
 
 
+def _entries(
+    high: float, low: float, typical: float, params: EstimatorParams, prior: bool
+) -> tuple[float, float]:
+    """The entry range: the bar's range shrunk toward the typical price, or for the stock held
+    before the run (``prior``) the range widened by ``prior_spread``."""
+    if prior:
+        return low * (1.0 - params.prior_spread), high * (1.0 + params.prior_spread)
+    s = params.entry_spread
+    return typical - s * (typical - low), typical + s * (high - typical)
+
+
+def _implied(
+    turnover: float, interval_ms: int, params: EstimatorParams, ema0: float, dt_hours: float
+) -> tuple[float, float, str]:
+    """OI implied by volume (``bars._implied_target`` on one bar): target, EMA, source."""
+    if params.turnover_per_day <= 0 or math.isnan(turnover):
+        return math.nan, ema0, "none"
+    per_day = turnover * 24.0 / (interval_ms / 3_600_000.0)
+    alpha = 1.0 - float(np.exp(-_LN2 * dt_hours / 24.0))
+    ema = per_day if math.isnan(ema0) else ema0 + alpha * (per_day - ema0)
+    return ema / params.turnover_per_day, ema, "volume"
+
+
 def prepare_live_bar(
     interval_ms: int,
     open_: float,
@@ -50,9 +73,6 @@ def prepare_live_bar(
     the previous bar.
     """
     typical = (high + low + close) / 3.0
-    s = params.entry_spread
-    entry_lo = typical - s * (typical - low)
-    entry_hi = typical + s * (high - typical)
     with_oi = math.isfinite(oi_open) and math.isfinite(oi_close)
     oi_delta = (oi_close / close - oi_open / open_) * typical if with_oi else math.nan
     oi_prev = oi_open if with_oi else math.nan
@@ -63,18 +83,14 @@ def prepare_live_bar(
     flow = math.isfinite(taker_buy_volume) and has_volume and volume > 0
     imbalance = (2.0 * taker_buy_volume - volume) / volume if flow else 0.0
     share = min(max(0.5 + params.side_split_strength * imbalance / 2.0, 0.0), 1.0)
-    target, ema_end, target_source = math.nan, volume_ema, "none"
     if known:
-        if params.oi_anchor:
-            target, target_source = oi_close, "oi"
-    elif params.turnover_per_day > 0 and has_volume:
-        per_day = turnover * 24.0 / (interval_ms / 3_600_000.0)
-        alpha = 1.0 - float(np.exp(-_LN2 * dt_hours / 24.0))
-        ema_end = per_day if math.isnan(volume_ema) else volume_ema + alpha * (per_day - volume_ema)
-        target, target_source = ema_end / params.turnover_per_day, "volume"
-    if first and math.isfinite(target):  # the stock held before the run
-        entry_lo = low * (1.0 - params.prior_spread)
-        entry_hi = high * (1.0 + params.prior_spread)
+        target, ema_end = (oi_close if params.oi_anchor else math.nan), volume_ema
+        target_source = "oi" if params.oi_anchor else "none"
+    else:
+        target, ema_end, target_source = _implied(
+            turnover if has_volume else math.nan, interval_ms, params, volume_ema, dt_hours
+        )
+    entry_lo, entry_hi = _entries(high, low, typical, params, first and math.isfinite(target))
     return BarInputs(
         high=_one(high),
         low=_one(low),
