@@ -205,6 +205,46 @@ def mark_extremes(candles: Candles, mark: Candles | None) -> tuple[FloatArray, F
     return low, high, int(used.sum())
 
 
+def _entry_range(
+    typical: FloatArray, low: FloatArray, high: FloatArray, spread: float
+) -> tuple[FloatArray, FloatArray]:
+    """Entries: the bar's range shrunk toward the typical price by ``entry_spread``."""
+    return typical - spread * (typical - low), typical + spread * (high - typical)
+
+
+def _time_steps(candles: Candles, first_dt_hours: float | None) -> FloatArray:
+    """Hours since the previous bar (the first: ``first_dt_hours``, default one interval)."""
+    ts = candles.ts_ms
+    dt = np.empty(len(ts))
+    if len(ts):
+        dt[0] = candles.interval_ms / _MS_PER_HOUR if first_dt_hours is None else first_dt_hours
+        dt[1:] = np.diff(ts) / _MS_PER_HOUR
+    return dt
+
+
+def _targets(
+    candles: Candles,
+    oi: OpenInterest | None,
+    implied: bool,
+    turnover: FloatArray,
+    has_volume: NDArray[np.bool_],
+    dt: FloatArray,
+    params: EstimatorParams,
+    volume_ema: float,
+) -> tuple[FloatArray, float, Literal["oi", "volume", "none"]]:
+    """The OI level to hold per bar (known OI, else ``implied`` from volume), the EMA after the
+    last bar and where the level came from (docs/model.md 2.12-2.13)."""
+    target = _oi_level_at_close(candles, oi)
+    source: Literal["oi", "volume", "none"] = "oi" if np.isfinite(target).any() else "none"
+    ema_end = volume_ema
+    if implied:
+        target, ema_end = _implied_target(
+            turnover, has_volume, dt, candles.interval_ms / _MS_PER_HOUR, params, volume_ema
+        )
+        source = "volume" if np.isfinite(target).any() else "none"
+    return target, ema_end, source
+
+
 def prepare_bars(
     candles: Candles,
     oi: OpenInterest | None,
@@ -225,9 +265,7 @@ def prepare_bars(
     """
     high, low, close = candles.high, candles.low, candles.close
     typical = (high + low + close) / 3.0
-    s = params.entry_spread
-    entry_lo = typical - s * (typical - low)
-    entry_hi = typical + s * (high - typical)
+    entry_lo, entry_hi = _entry_range(typical, low, high, params.entry_spread)
 
     oi_delta, oi_prev = align_open_interest(candles, oi)
     known = np.isfinite(oi_delta)
@@ -238,20 +276,13 @@ def prepare_bars(
     share, n_flow = _long_share(candles, params.side_split_strength)
 
     ts = candles.ts_ms
-    dt = np.empty(len(ts))
-    if len(ts):
-        dt[0] = candles.interval_ms / _MS_PER_HOUR if first_dt_hours is None else first_dt_hours
-        dt[1:] = np.diff(ts) / _MS_PER_HOUR
+    dt = _time_steps(candles, first_dt_hours)
     n_oi = int(known.sum())
     source: Literal["level", "change", "none"] = "none" if oi is None or n_oi == 0 else oi.kind
-    target = _oi_level_at_close(candles, oi if params.oi_anchor else None)
-    target_source: Literal["oi", "volume", "none"] = "oi" if np.isfinite(target).any() else "none"
-    ema_end = volume_ema
-    if source == "none":
-        target, ema_end = _implied_target(
-            turnover, has_volume, dt, candles.interval_ms / _MS_PER_HOUR, params, volume_ema
-        )
-        target_source = "volume" if np.isfinite(target).any() else "none"
+    target, ema_end, target_source = _targets(
+        candles, oi if params.oi_anchor else None, source == "none", turnover, has_volume, dt,
+        params, volume_ema,
+    )  # fmt: skip
     start = math.isnan(volume_ema) if first_bar_is_start is None else first_bar_is_start
     if start and len(ts) and np.isfinite(target[0]):  # the stock held before the run
         entry_lo[0] = low[0] * (1.0 - params.prior_spread)

@@ -302,28 +302,7 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: 
         color=st.muted,
         parse_math=False,
     )
-    handles: list[Patch | Line2D] = [
-        Patch(color=c, label=tier_label(lv)) for c, lv in zip(colors, m.leverages, strict=True)
-    ]
-    handles += [
-        Line2D([], [], color=st.long_color, lw=2.0, label="Cumulative longs (price falls)"),
-        Line2D([], [], color=st.short_color, lw=2.0, label="Cumulative shorts (price rises)"),
-        Line2D([], [], color=st.price_line, lw=1.3, ls=(0, (5, 3)), label="Current price"),
-    ]
-    if m.band_usd.size:  # the shaded area behind the bars (see _draw_band)
-        handles.append(Patch(color=st.muted, alpha=0.35, label="80% band (p10-p90)"))
-    fig.legend(
-        handles=handles,
-        loc="center left",
-        bbox_to_anchor=(_LEFT - 0.006, 0.872),
-        ncol=len(handles),
-        frameon=False,
-        fontsize=st.label_size,
-        labelcolor=st.text,
-        handlelength=1.4,
-        handleheight=0.9,
-        columnspacing=1.4,
-    )
+    _legend(fig, m, st, colors)
     footer = map_footer(m, kind)
     if m.venues:
         footer += "\nBy venue: " + " · ".join(
@@ -354,3 +333,29 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: 
             parse_math=False,
             gid="caveat",
         )
+
+
+def _legend(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> None:
+    """One row under the titles: the tiers, the cumulative curves, the price line, the band."""
+    handles: list[Patch | Line2D] = [
+        Patch(color=c, label=tier_label(lv)) for c, lv in zip(colors, m.leverages, strict=True)
+    ]
+    handles += [
+        Line2D([], [], color=st.long_color, lw=2.0, label="Cumulative longs (price falls)"),
+        Line2D([], [], color=st.short_color, lw=2.0, label="Cumulative shorts (price rises)"),
+        Line2D([], [], color=st.price_line, lw=1.3, ls=(0, (5, 3)), label="Current price"),
+    ]
+    if m.band_usd.size:  # the shaded area behind the bars (see _draw_band)
+        handles.append(Patch(color=st.muted, alpha=0.35, label="80% band (p10-p90)"))
+    fig.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(_LEFT - 0.006, 0.872),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=st.label_size,
+        labelcolor=st.text,
+        handlelength=1.4,
+        handleheight=0.9,
+        columnspacing=1.4,
+    )

@@ -82,28 +82,7 @@ def cascade_figure(
     st = style or DARK
     fig = map_figure(m, style=st, clusters=False)
     accent = st.long_color if r.direction < 0 else st.short_color
-    sx, sy = staircase(r)
-    bx, by = absorption(r, m)
-    fig.add_trace(
-        go.Scatter(
-            x=bx,
-            y=by,
-            yaxis="y2",
-            mode="lines",
-            name="Absorption: forced USD the market takes",
-            line={"color": AMBER, "width": 2, "dash": "dash"},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=sx,
-            y=sy,
-            yaxis="y2",
-            mode="lines",
-            name="Cascade path",
-            line={"color": st.text, "width": 2.5},
-        )
-    )
+    _add_paths(fig, m, r, st)
     lo, hi = sorted((r.start_price, r.pin_price))
     shapes: list[dict[str, Any]] = [
         {
@@ -135,24 +114,53 @@ def cascade_figure(
             "fillcolor": rgba(accent, 0.25), "line": {"width": 0}, "layer": "below",
         })  # fmt: skip
     head = summary(r) + ("" if outcomes is None else "<br>" + outcome_text(outcomes))
-    notes.append(
-        {
-            "x": 0.5,
-            "y": 0.86,  # below the current-price tag (paper 0.99 down)
-            "yanchor": "top",
-            "xref": "paper",
-            "yref": "paper",
-            "text": head,
-            "showarrow": False,
-            "bgcolor": st.panel,
-            "bordercolor": accent,
-            "font": {"color": st.text, "size": 12},
-        }
-    )
+    notes.append(_headline(head, st, accent))
     fig.update_layout(
         shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes]
     )
     return fig
+
+
+def _add_paths(fig: go.Figure, m: LiquidationMap, r: CascadeResult, st: Style) -> None:
+    """The absorption curve and the cascade's staircase, on the cumulative axis."""
+    sx, sy = staircase(r)
+    bx, by = absorption(r, m)
+    fig.add_trace(
+        go.Scatter(
+            x=bx,
+            y=by,
+            yaxis="y2",
+            mode="lines",
+            name="Absorption: forced USD the market takes",
+            line={"color": AMBER, "width": 2, "dash": "dash"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=sx,
+            y=sy,
+            yaxis="y2",
+            mode="lines",
+            name="Cascade path",
+            line={"color": st.text, "width": 2.5},
+        )
+    )
+
+
+def _headline(text: str, st: Style, accent: str) -> dict[str, Any]:
+    """The cascade's summary box, below the current-price tag."""
+    return {
+        "x": 0.5,
+        "y": 0.86,  # below the current-price tag (paper 0.99 down)
+        "yanchor": "top",
+        "xref": "paper",
+        "yref": "paper",
+        "text": text,
+        "showarrow": False,
+        "bgcolor": st.panel,
+        "bordercolor": accent,
+        "font": {"color": st.text, "size": 12},
+    }
 
 
 def plan_figure(m: LiquidationMap, p: Plan, *, style: Style | None = None) -> go.Figure:

@@ -10,7 +10,7 @@ revalidate cheaply, and gzip when asked.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -42,6 +42,9 @@ from liqmap.web.params import (
 )
 from liqmap.web.service import dumps
 from liqmap.web.state import WebState
+
+if TYPE_CHECKING:
+    from liqmap.domain.margin import MarginTable
 
 __all__ = ["CACHED", "ERRORS", "router", "web_state"]
 
@@ -149,6 +152,30 @@ async def get_heatmap_figure(request: Request, q: HeatmapDep) -> Response:
     )
 
 
+_LpNotional = Annotated[
+    float | None,
+    Query(
+        ge=0.01,
+        le=1e12,
+        description="Position value at entry (USD; 0.01..1e12). Give this or quantity; "
+        "when both are given, notional is used.",
+    ),
+]
+_LpQuantity = Annotated[
+    float | None, Query(ge=1e-9, le=1e12, description="Position size in coin (1e-9..1e12).")
+]
+_LpMargin = Annotated[
+    float | None,
+    Query(
+        ge=1e-9, le=1e12, description="Isolated margin (coin for COIN-M); default value/leverage."
+    ),
+]
+_LpFee = Annotated[
+    float | None,
+    Query(ge=0, le=0.01, description="OKX only: taker fee rate in the liquidation condition."),
+]
+
+
 @router.get(
     "/liqprice",
     tags=["tools"],
@@ -165,51 +192,24 @@ async def get_liqprice(
     symbol: Annotated[
         str, Query(pattern=SYMBOL_PATTERN, description="Symbol or alias (BTCUSDT, BTC...).")
     ] = "BTC",
-    notional: Annotated[
-        float | None,
-        Query(
-            ge=0.01,
-            le=1e12,
-            description="Position value at entry (USD; 0.01..1e12). Give this or quantity; "
-            "when both are given, notional is used.",
-        ),
-    ] = None,
-    quantity: Annotated[
-        float | None, Query(ge=1e-9, le=1e12, description="Position size in coin (1e-9..1e12).")
-    ] = None,
-    margin: Annotated[
-        float | None,
-        Query(
-            ge=1e-9,
-            le=1e12,
-            description="Isolated margin (coin for COIN-M); default value/leverage.",
-        ),
-    ] = None,
-    taker_fee: Annotated[
-        float | None,
-        Query(ge=0, le=0.01, description="OKX only: taker fee rate in the liquidation condition."),
-    ] = None,
+    notional: _LpNotional = None,
+    quantity: _LpQuantity = None,
+    margin: _LpMargin = None,
+    taker_fee: _LpFee = None,
 ) -> Response:
     """Exact isolated-margin liquidation price, bracket used and distance from entry
     (``liqmap liqprice --json``; give ``notional`` or ``quantity``; ``liquidation_price`` is
     null when the position cannot be liquidated)."""
     from liqmap.core.margin import liquidation_price
     from liqmap.domain.enums import Side
-    from liqmap.io.brackets import default_table
     from liqmap.io.quote_json import quote_to_dict
-    from liqmap.io.tables import resolve_table
 
     if notional is None and quantity is None:
         raise FieldError("notional", "give the position size as notional (USD) or quantity (coin)")
     if notional is not None:
         quantity = None  # documented: notional wins when both are given
     venue = parse_venue(exchange)
-    try:
-        table = default_table(venue, symbol)
-    except UnknownSymbolError:  # no shipped table: the CLI's labelled fallback ladder (issue 11)
-        table = resolve_table(venue, symbol, warn=False)
-    except InputError as exc:
-        raise FieldError("symbol", str(exc)) from None
+    table = _liqprice_table(venue, symbol)
     try:
         quote = liquidation_price(
             venue, Side.parse(side), entry, leverage, notional=notional, quantity=quantity,
@@ -226,6 +226,19 @@ async def get_liqprice(
 
 #: ``liquidation_price`` parameters -> the query fields of ``GET /liqprice``.
 _LIQPRICE_QUERY = {"entry_price": "entry", "taker_fee_rate": "taker_fee", "table": "symbol"}
+
+
+def _liqprice_table(venue: Venue, symbol: str) -> MarginTable:
+    """The shipped table of ``symbol``, else the CLI's labelled fallback ladder (issue 11)."""
+    from liqmap.io.brackets import default_table
+    from liqmap.io.tables import resolve_table
+
+    try:
+        return default_table(venue, symbol)
+    except UnknownSymbolError:  # no shipped table
+        return resolve_table(venue, symbol, warn=False)
+    except InputError as exc:
+        raise FieldError("symbol", str(exc)) from None
 
 
 def _liqprice_field(exc: InputError, notional: float | None) -> str:

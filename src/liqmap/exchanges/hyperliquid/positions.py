@@ -182,7 +182,6 @@ def positions_map(
     oor = [binned.out_of_range_long_usd, binned.out_of_range_short_usd]
     held = sum(abs(p.size) for p in ps)
     share = held / open_interest if open_interest > 0 else math.nan
-    side_held = (sum(p.size for p in ps if p.size > 0), -sum(p.size for p in ps if p.size < 0))
     cov = Coverage(bars=len(ps), expected_bars=len(ps), oi_source="none", taker_flow=False)
     clusters = detect_clusters(edges, long_usd, short_usd, price)
     reading = compose_reading(
@@ -195,13 +194,34 @@ def positions_map(
         f" Real positions of {snapshot.accounts:,} sampled accounts holding {share_txt} of "
         f"{coin.upper()} open interest."
     )
+    notes = _notes(snapshot, ps, drawn, coin.upper(), share_txt, open_interest)
+    return LiquidationMap(
+        symbol=coin.upper(), exchange="hyperliquid", price=price, as_of_ms=snapshot.ts_ms,
+        window_start_ms=snapshot.ts_ms, window_label="positions", leverages=tiers, edges=edges,
+        long_usd=long_usd, short_usd=short_usd, params=params, coverage=cov,
+        out_of_range_long_usd=oor[0], out_of_range_short_usd=oor[1], clusters=clusters,
+        reading=reading, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _notes(
+    snapshot: PositionSnapshot,
+    ps: list[AccountPosition],
+    drawn: list[AccountPosition],
+    coin: str,
+    share_txt: str,
+    open_interest: float,
+) -> list[str]:
+    """The real map's notes: what was sampled, its coverage of OI, what is not drawn."""
+    held = sum(abs(p.size) for p in ps)
+    side_held = (sum(p.size for p in ps if p.size > 0), -sum(p.size for p in ps if p.size < 0))
     no_liq = len(ps) - len(drawn)
     notes = [
-        f"real positions: {len(ps):,} {coin.upper()} positions of {snapshot.accounts:,} Hyperliquid "
+        f"real positions: {len(ps):,} {coin} positions of {snapshot.accounts:,} Hyperliquid "
         "accounts (clearinghouseState), binned by positionValue at liquidationPx under the nearest "
         "leverage tier",
-        f"coverage: the sample holds {share_txt} of {coin.upper()} open interest "
-        f"({held:,.4g} of {open_interest:,.6g} {coin.upper()}; sum |szi| / openInterest, "
+        f"coverage: the sample holds {share_txt} of {coin} open interest "
+        f"({held:,.4g} of {open_interest:,.6g} {coin}; sum |szi| / openInterest, "
         "which counts longs and shorts: each side holds openInterest / 2)",
     ]
     if open_interest > 0 and max(side_held) > open_interest / 2 * (1 + 1e-9):
@@ -220,13 +240,7 @@ def positions_map(
     if snapshot.failed:
         notes.append(f"{len(snapshot.failed):,} accounts could not be read: " + "; ".join(
             f"{a}: {e}" for a, e in list(snapshot.failed.items())[:3]))  # fmt: skip
-    return LiquidationMap(
-        symbol=coin.upper(), exchange="hyperliquid", price=price, as_of_ms=snapshot.ts_ms,
-        window_start_ms=snapshot.ts_ms, window_label="positions", leverages=tiers, edges=edges,
-        long_usd=long_usd, short_usd=short_usd, params=params, coverage=cov,
-        out_of_range_long_usd=oor[0], out_of_range_short_usd=oor[1], clusters=clusters,
-        reading=reading, notes=tuple(notes),
-    )  # fmt: skip
+    return notes
 
 
 async def real_map(
