@@ -22,7 +22,7 @@ from liqmap.core.estimator import (
     select_window,
     tier_spans,
 )
-from liqmap.core.fresh import FreshFlow, flow_rate, span_distances
+from liqmap.core.fresh import LOOKBACK_MS, FreshFlow, flow_rate, span_distances
 from liqmap.core.reading import compose_reading
 from liqmap.core.results import Cluster, Coverage, LiquidationHeatmap, LiquidationMap, PricePath
 from liqmap.domain.enums import Venue
@@ -157,8 +157,10 @@ def fresh_flow(
 ) -> FreshFlow:
     """The map's fresh-position flow (docs/model.md 2.17): the bars' traded USD per hour over
     the day before ``as_of_ms``; without volume, the open notional x ``turnover_per_day`` / 24."""
-    typical = (candles.high + candles.low + candles.close) / 3.0
-    rate = flow_rate(candles.ts_ms, candles.volume * typical, candles.interval_ms, as_of_ms)
+    c = candles  # only the lookback's bars: a long file is not priced whole for every map
+    day = slice(int(np.searchsorted(c.ts_ms, as_of_ms - LOOKBACK_MS, side="left")), None)
+    typical = (c.high[day] + c.low[day] + c.close[day]) / 3.0
+    rate = flow_rate(c.ts_ms[day], c.volume[day] * typical, c.interval_ms, as_of_ms)
     distances = span_distances(f_long, f_short)
     if math.isfinite(rate):
         return FreshFlow(rate, "volume", distances)
