@@ -1,8 +1,9 @@
 """The one market query of the library: symbol, venue(s), source, window, as-of -> MarketData.
 
 ``liqmap.api`` and the CLI load their inputs here (the web's demo and file sources through
-:func:`load_market`; its store source reads the store incrementally for live refreshes,
-``web/stored.py``), so no caller orchestrates loading:
+:func:`load_market`; its store source through
+:func:`~liqmap.services.stored_market.read_window` and ``read_newer``), so no caller orchestrates
+loading:
 
 * ``source='exchange'``: the local store, synced from the venue's public REST API first (unless
   ``offline``; :func:`liqmap.services.stored_market.market_from_store`);

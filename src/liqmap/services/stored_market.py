@@ -10,6 +10,7 @@ import time
 import httpx
 
 from liqmap.domain.enums import Venue
+from liqmap.domain.market import Candles, LiquidationEvents
 from liqmap.domain.market_data import MarketData
 from liqmap.errors import (
     EmptyWindowError,
@@ -24,7 +25,7 @@ from liqmap.services.sync import MAP_KINDS, store_kind, sync
 from liqmap.settings import Settings
 from liqmap.store import Store
 
-__all__ = ["market_from_store"]
+__all__ = ["market_from_store", "read_newer", "read_window"]
 
 
 def _describe(ranges: list[tuple[int, int]], step_ms: int) -> str:
@@ -106,23 +107,67 @@ def market_from_store(
                 f"{fmt_ms(end)}: missing " + "; ".join(gaps) + ". Run `liqmap sync "
                 f"{key} --exchange {v.value} --since {fmt_ms(start)}` (or drop --offline)"
             )
-    candles = store.read_candles(v.value, key, interval_ms=interval_ms, start_ms=start, end_ms=end)
-    if not len(candles):
+    data = read_window(
+        store, v, symbol, start_ms=start, end_ms=end, interval_ms=interval_ms,
+        settings=settings, transport=transport, now_ms=now, fetch_tiers=not offline,
+    )  # fmt: skip
+    if not len(data.candles):
         raise EmptyWindowError(
             f"the store holds no {interval_ms // 60_000}m bars of {v.value} {key} between "
             f"{fmt_ms(start)} and {fmt_ms(end)}; run `liqmap sync {key} --exchange {v.value}`"
         )
-    oi = store.read_open_interest(v.value, key, start, end)
-    events = store.read_liquidations(v.value, key, start, end)
+    return data
+
+
+def read_window(
+    store: Store,
+    venue: Venue,
+    symbol: str,
+    *,
+    start_ms: int,
+    end_ms: int | None = None,
+    interval_ms: int = 60_000,
+    settings: Settings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    now_ms: int | None = None,
+    fetch_tiers: bool = False,
+) -> MarketData:
+    """What the store holds of ``symbol`` on ``venue`` in ``[start_ms, end_ms)``, as it stands.
+
+    The one read of stored markets: :func:`market_from_store` (after its sync or coverage
+    check) and the dashboard's store sources (``web/stored.py``) both build their
+    :class:`MarketData` here: bars of ``interval_ms``, open interest (kept from two points on),
+    liquidation events and the cached margin tiers (re-fetched only when ``fetch_tiers``). May
+    hold no bars; the caller decides whether that is an error.
+    """
+    key = store_symbol(venue, symbol)
+    candles = store.read_candles(
+        venue.value, key, interval_ms=interval_ms, start_ms=start_ms, end_ms=end_ms
+    )
+    oi = store.read_open_interest(venue.value, key, start_ms, end_ms)
+    events = store.read_liquidations(venue.value, key, start_ms, end_ms)
     from liqmap.services.tiers import refreshed_table
 
     table = refreshed_table(
-        store, v, symbol, settings=settings, transport=transport, now_ms=now, fetch=not offline
-    )
+        store, venue, symbol, settings=settings, transport=transport, now_ms=now_ms,
+        fetch=fetch_tiers,
+    )  # fmt: skip
     return MarketData(
         candles=candles,
         oi=oi if oi is not None and len(oi) >= 2 else None,
         liquidations=events if len(events) else None,
-        source=f"store:{v.value} {key}",
+        source=f"store:{venue.value} {key}",
         margin_table=table,
     )
+
+
+def read_newer(
+    store: Store, venue: Venue, symbol: str, *, interval_ms: int, after_bar_ms: int,
+    after_event_ms: int,
+) -> tuple[Candles, LiquidationEvents]:  # fmt: skip
+    """Bars opened after ``after_bar_ms`` and events after ``after_event_ms``: what a live reader
+    (the dashboard's store watcher) has not seen yet."""
+    key = store_symbol(venue, symbol)
+    bars = store.read_candles(venue.value, key, interval_ms=interval_ms, start_ms=after_bar_ms + 1)
+    events = store.read_liquidations(venue.value, key, after_event_ms + 1, None)
+    return bars, events

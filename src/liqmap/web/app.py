@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
@@ -37,8 +37,11 @@ from liqmap.web.routes import router
 from liqmap.web.scan import router as scan_router
 from liqmap.web.sources import DemoSource, Source, Sources
 from liqmap.web.state import WebState, send_body
-from liqmap.web.stored import MarketStore, StoreSource, store_sources
+from liqmap.web.stored import MarketStore, StoreSource, as_market_store, store_sources
 from liqmap.web.trade_routes import router as trade_router
+
+if TYPE_CHECKING:
+    from liqmap.store import Store
 
 __all__ = ["STATIC_DIR", "create_app", "plotly_js_path"]
 
@@ -123,10 +126,15 @@ async def _on_store_error(request: Request, exc: Exception) -> Response:
     return _error(503, ["store"], str(exc), "store_error")
 
 
-def _sources(store: MarketStore | None, config: WebConfig, files: Sequence[Source]) -> Sources:
+def _sources(
+    store: MarketStore | Store | None,
+    settings: Settings,
+    config: WebConfig,
+    files: Sequence[Source],
+) -> Sources:
     found: list[Source] = [DemoSource(live_days=config.demo_live_days, seed=config.demo_seed)]
     if store is not None:
-        found.extend(store_sources(store))
+        found.extend(store_sources(as_market_store(store, settings)))
     found.extend(files)
     sources = Sources(found)
     if sources.get(config.default_source) is None:
@@ -189,7 +197,7 @@ async def _warm(state: WebState) -> None:
 
 def create_app(
     settings: Settings,
-    store: MarketStore | None = None,
+    store: MarketStore | Store | None = None,
     alerts: AlertHook | None = None,
     *,
     config: WebConfig | None = None,
@@ -215,7 +223,9 @@ def create_app(
         More sources, e.g. :class:`liqmap.web.sources.FileSource` (``liqmap serve --file``).
     """
     cfg = config or WebConfig()
-    state = WebState(settings, cfg, _sources(store, cfg, files), store=store, alerts=alerts)
+    state = WebState(
+        settings, cfg, _sources(store, settings, cfg, files), store=store, alerts=alerts
+    )
     app = FastAPI(
         title="liqmap API",
         version=__version__,

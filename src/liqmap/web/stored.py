@@ -1,61 +1,56 @@
 """Stored exchanges as web sources: the exchange-data store (``liqmap.store.Store``) read for the
 dashboard, one :class:`StoreSource` per stored venue (``binance``, ``bybit``...).
 
-Reads go through one lock per store (a DuckDB connection is not shared between threads). The
-watcher calls :meth:`StoreSource.refresh`: it reads only what is newer than the last snapshot
-(bars after the last bar, events after the last event) and reports the symbols that moved.
+Reads go through one lock per store (a DuckDB connection is not shared between threads) and the
+library's stored-market reads (:func:`liqmap.services.stored_market.read_window`, the read the
+CLI and ``liqmap.api`` use, cached margin tiers included). The watcher calls
+:meth:`StoreSource.refresh`: it reads only what is newer than the last snapshot
+(:func:`~liqmap.services.stored_market.read_newer`) and reports the symbols that moved.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from liqmap import api
 from liqmap.domain.enums import Venue
-from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
+from liqmap.domain.market_data import MarketData
 from liqmap.errors import UnknownExchangeError, UnknownSymbolError
+from liqmap.services.stored_market import read_newer, read_window
 from liqmap.settings import Settings
 from liqmap.store.kinds import SeriesKind
 from liqmap.web.sources import HISTORY_DAYS, Snapshot
 
-__all__ = ["MarketStore", "ReopeningStore", "StoreSource", "store_sources"]
+if TYPE_CHECKING:
+    from liqmap.store import Store
+
+__all__ = [
+    "HeldStore", "MarketStore", "ReopeningStore", "StoreSource", "as_market_store", "store_sources",
+]  # fmt: skip
 
 _DAY_MS = 86_400_000
 PREFERRED_INTERVAL_MS = 60_000
 
 
 class MarketStore(Protocol):
-    """The part of ``liqmap.store.Store`` the web layer reads."""
+    """What the web layer needs of a store: its series and a read session."""
+
+    settings: Settings
 
     def info(self) -> Sequence[Any]:
         """Series summaries with ``venue``, ``symbol``, ``kind``, ``first_ms``, ``last_ms``."""
         ...
 
-    def read_candles(
-        self, venue: str, symbol: str, *, interval_ms: int,
-        start_ms: int | None = None, end_ms: int | None = None,
-    ) -> Candles:  # fmt: skip
-        """Bars in ``[start_ms, end_ms)``."""
-        ...
-
-    def read_open_interest(
-        self, venue: str, symbol: str, start_ms: int | None = None, end_ms: int | None = None
-    ) -> OpenInterest | None:
-        """Open interest in the range, or ``None``."""
-        ...
-
-    def read_liquidations(
-        self, venue: str, symbol: str, start_ms: int | None = None, end_ms: int | None = None
-    ) -> LiquidationEvents:
-        """Observed liquidation events in the range."""
+    def session(self) -> AbstractContextManager[Store]:
+        """An open store to read from, closed when the block ends."""
         ...
 
 
 class ReopeningStore:
-    """The store at ``path``, opened read-only for each read and closed at once.
+    """The store at ``path``, opened read-only for each read session and closed at once.
 
     A DuckDB file has one writer or any number of readers: a server holding it open would lock
     ``liqmap sync`` and ``liqmap import`` out for as long as it runs, and new bars could never
@@ -67,42 +62,43 @@ class ReopeningStore:
         self.path = path
         self.settings = settings
 
-    def _open(self) -> Any:
+    @contextmanager
+    def session(self) -> Iterator[Store]:
+        """The store opened read-only, closed when the block ends."""
         from liqmap.store import Store
 
-        return Store.open(self.path, settings=self.settings, read_only=True)
+        with Store.open(self.path, settings=self.settings, read_only=True) as st:
+            yield st
 
     def info(self) -> Sequence[Any]:
         """Series summaries."""
-        with self._open() as st:
+        with self.session() as st:
             return list(st.info())
 
-    def read_candles(
-        self, venue: str, symbol: str, *, interval_ms: int,
-        start_ms: int | None = None, end_ms: int | None = None,
-    ) -> Candles:  # fmt: skip
-        """Bars in ``[start_ms, end_ms)``."""
-        with self._open() as st:
-            candles: Candles = st.read_candles(
-                venue, symbol, interval_ms=interval_ms, start_ms=start_ms, end_ms=end_ms
-            )
-            return candles
 
-    def read_open_interest(
-        self, venue: str, symbol: str, start_ms: int | None = None, end_ms: int | None = None
-    ) -> OpenInterest | None:
-        """Open interest in the range, or ``None``."""
-        with self._open() as st:
-            oi: OpenInterest | None = st.read_open_interest(venue, symbol, start_ms, end_ms)
-            return oi
+class HeldStore:
+    """An already open ``Store`` as a web store: every read session uses it as it is (its owner
+    opened it and closes it)."""
 
-    def read_liquidations(
-        self, venue: str, symbol: str, start_ms: int | None = None, end_ms: int | None = None
-    ) -> LiquidationEvents:
-        """Liquidation events in the range (table and recorder segments)."""
-        with self._open() as st:
-            events: LiquidationEvents = st.read_liquidations(venue, symbol, start_ms, end_ms)
-            return events
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    @contextmanager
+    def session(self) -> Iterator[Store]:
+        """The held store (not closed when the block ends)."""
+        yield self.store
+
+    def info(self) -> Sequence[Any]:
+        """Series summaries."""
+        return list(self.store.info())
+
+
+def as_market_store(store: MarketStore | Store, settings: Settings) -> MarketStore:
+    """``store`` as the web reads it: a :class:`MarketStore` as given, an open ``Store`` held."""
+    from liqmap.store import Store
+
+    return HeldStore(store, settings) if isinstance(store, Store) else store
 
 
 def _interval(kind: str) -> int | None:
@@ -170,32 +166,25 @@ class StoreSource:
             if snap is not None:
                 return snap
             interval, last = self._series[symbol]
-            start = last - HISTORY_DAYS * _DAY_MS
-            candles = self.store.read_candles(
-                self.venue, symbol, interval_ms=interval, start_ms=start
-            )
-            oi = self.store.read_open_interest(self.venue, symbol, start, None)
-            events = self.store.read_liquidations(self.venue, symbol, start, None)
-            snap = self._build(symbol, candles, oi, events)
+            with self.store.session() as st:
+                data = read_window(
+                    st, self.exchange, symbol, start_ms=last - HISTORY_DAYS * _DAY_MS,
+                    interval_ms=interval, settings=self.store.settings,
+                )  # fmt: skip
+            snap = self._build(symbol, data)
             self._snaps[symbol] = snap
             return snap
 
-    def _build(
-        self,
-        symbol: str,
-        candles: Candles,
-        oi: OpenInterest | None,
-        events: LiquidationEvents,
-    ) -> Snapshot:
+    def _build(self, symbol: str, data: MarketData) -> Snapshot:
+        candles, events = data.candles, data.liquidations
         last_bar = int(candles.ts_ms[-1]) if len(candles) else 0
-        last_event = int(events.ts_ms[-1]) if len(events) else 0
+        last_event = int(events.ts_ms[-1]) if events is not None and len(events) else 0
         self._marks[symbol] = (last_bar, last_event)
         if last_bar:
             self._series[symbol] = (candles.interval_ms, last_bar)
         newest = max(last_bar + candles.interval_ms if last_bar else 0, last_event + 1)
         version = max(newest, self._versions.get(symbol, 0))
         self._versions[symbol] = version
-        data = api.MarketData(candles, oi, events if len(events) else None, None, self.venue)
         return Snapshot(version, data)
 
     def refresh(self) -> list[tuple[str, int]]:
@@ -206,11 +195,11 @@ class StoreSource:
             watched = list(self._marks.items())
         for symbol, (last_bar, last_event) in watched:
             interval = self._series[symbol][0]
-            with self._lock:
-                bars = self.store.read_candles(
-                    self.venue, symbol, interval_ms=interval, start_ms=last_bar + 1
-                )
-                events = self.store.read_liquidations(self.venue, symbol, last_event + 1, None)
+            with self._lock, self.store.session() as st:
+                bars, events = read_newer(
+                    st, self.exchange, symbol, interval_ms=interval, after_bar_ms=last_bar,
+                    after_event_ms=last_event,
+                )  # fmt: skip
                 if not len(bars) and not len(events):
                     continue
                 self._snaps.pop(symbol, None)
