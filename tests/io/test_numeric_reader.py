@@ -4,6 +4,7 @@ reader gives, and hands every file it cannot promise that for to the polars read
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import subprocess
 import sys
@@ -184,3 +185,65 @@ def test_a_numeric_bar_file_loads_without_polars(tmp_path: Path) -> None:
         env={**os.environ},
     )  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+def _kernel(body: bytes, n_cols: int, n_rows: int) -> tuple[int, np.ndarray, np.ndarray]:
+    from liqmap._aot import load
+
+    out, ts = np.zeros((n_cols, n_rows)), np.zeros(n_rows, np.int64)
+    got = load("liqmap.io._csv_kernel").parse_numeric_csv(
+        np.frombuffer(body, np.uint8), ord(","), 0, out, ts
+    )
+    return int(got), out, ts
+
+
+@given(
+    st.one_of(
+        st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(repr),
+        st.decimals(min_value=-(10**7), max_value=10**7, places=8).map(str),
+        st.decimals(min_value=0, max_value=1, places=22).map(str),
+        st.integers(-(2**53), 2**53).map(str),
+        st.integers(0, 10**6).map(lambda v: f"+{v}.5"),
+        st.integers(0, 10**6).map(lambda v: f".{v}"),
+    )
+)
+def test_the_compiled_parser_gives_pythons_float_or_hands_over(text: str) -> None:
+    got, out, ts = _kernel(f"1700000000000,{text}\n".encode(), 2, 1)
+    if got == -1:  # outside the exact fast path: loadtxt reads it
+        mantissa = text.lstrip("+-")
+        if "e" not in mantissa.lower():  # an exponent is always handed over
+            whole, _, frac = mantissa.partition(".")
+            assert int(whole + frac) > 2**53 or len(frac) > 22
+        return
+    assert got == 1 and ts[0] == 1_700_000_000_000
+    v = float(text)
+    assert out[1, 0] == v and np.signbit(out[1, 0]) == np.signbit(v)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"1,1e5\n",  # an exponent
+        b"1,\n",  # an empty field
+        b"1,9007199254740993\n",  # beyond 2**53: not exact as an integer
+        b"1,1.2.3\n",  # two points
+        b"1.0,2\n",  # a time with a point
+        b"-1,2\n",  # a signed time
+        b"1,2,3\n",  # a ragged line
+        b"1,2\n3,4\n5,6\n",  # more lines than expected
+        b"1,0." + b"1" * 23 + b"\n",  # 23 digits after the point
+    ],
+)
+def test_the_compiled_parser_hands_over_what_it_cannot_parse_exactly(body: bytes) -> None:
+    assert _kernel(body, 2, body.count(b"\n") if body.count(b"\n") < 3 else 2)[0] == -1
+
+
+def test_the_compiled_parser_takes_real_bar_files_whole(shared_data: Path) -> None:
+    path = shared_data / "bars/binance-um-1m-BTCUSDT-2025-05-25_2025-06-24.csv.gz"
+    body = gzip.decompress(path.read_bytes()).partition(b"\n")[2]
+    n = body.count(b"\n")
+    got, out, ts = _kernel(body, 6, n)
+    assert got == n == 43_198  # the fast path reads the whole file
+    ref = np.loadtxt(io.BytesIO(body), delimiter=",", ndmin=2, comments=None)
+    assert ts.tolist() == ref[:, 0].astype(np.int64).tolist()
+    assert out[1:].tobytes() == np.ascontiguousarray(ref[:, 1:].T).tobytes()

@@ -13,7 +13,7 @@ import liqmap
 from liqmap.cli.app import main
 from liqmap.core.columns import bars_at_columns
 from liqmap.core.jsonnum import usd_rows_json
-from liqmap.core.results import PricePath, _ro
+from liqmap.core.results import LiquidationMap, PricePath, _ro, tier_label
 from liqmap.io.export import to_json
 
 
@@ -130,3 +130,61 @@ def test_a_non_finite_number_anywhere_is_refused(bad: dict[str, object]) -> None
     with pytest.raises(ValueError, match="non-finite"):
         _finite(bad)
     assert _finite({"bins": [{"low": 1e308, "usd": 1e308, "n": 3, "s": "a"}]})  # finite, huge
+
+
+def _bins_one_by_one(m: LiquidationMap) -> list[dict[str, object]]:
+    """The ``bins`` of a map built one ``float()`` at a time (the layout of docs/json.md)."""
+    labels = [tier_label(lv) for lv in m.leverages]
+    keys = ("long_usd_p10", "long_usd_p90", "short_usd_p10", "short_usd_p90")
+    out: list[dict[str, object]] = []
+    for i in range(m.n_bins):
+        b: dict[str, object] = {
+            "price_low": float(m.edges[i]),
+            "price_high": float(m.edges[i + 1]),
+            "long_usd": float(m.long_total[i]),
+            "short_usd": float(m.short_total[i]),
+            "long_usd_by_tier": {x: float(m.long_usd[t, i]) for t, x in enumerate(labels)},
+            "short_usd_by_tier": {x: float(m.short_usd[t, i]) for t, x in enumerate(labels)},
+            "cum_long_usd": float(m.cum_long[i]),
+            "cum_short_usd": float(m.cum_short[i]),
+        }
+        if m.band_usd.size:
+            b.update({k: float(m.band_usd[r, i]) for r, k in enumerate(keys)})
+        for k, v in enumerate(m.venues):
+            b.setdefault("long_usd_by_venue", {})[v] = float(m.long_usd_by_venue[k, i])  # type: ignore[index]
+            b.setdefault("short_usd_by_venue", {})[v] = float(m.short_usd_by_venue[k, i])  # type: ignore[index]
+        out.append(b)
+    return out
+
+
+def test_map_bins_equal_a_number_by_number_build_with_bands_and_venues() -> None:
+    from liqmap.core.multivenue import VenueInput, estimate_multi_venue
+    from liqmap.domain.enums import Venue
+
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    banded = liqmap.estimate_map(data, window="24h")
+    assert banded.band_usd.size
+    from liqmap.io.brackets import default_table
+
+    bars = data.candles
+    multi = estimate_multi_venue(
+        [VenueInput(v, bars, default_table(v.value, "BTCUSDT")) for v in (Venue.BINANCE, Venue.BYBIT)],
+        window_ms=6 * 3_600_000, bins=300,
+    )  # fmt: skip
+    assert multi.venues == ("binance", "bybit")
+    for m in (banded, multi):
+        got = json.loads(to_json(m))["bins"]
+        assert got == _bins_one_by_one(m)
+        assert [list(b) for b in got] == [list(b) for b in _bins_one_by_one(m)]  # key order
+
+
+@pytest.mark.parametrize("field", ["long_usd", "band_usd", "edges"])
+def test_a_map_with_a_non_finite_bin_is_refused(field: str) -> None:
+    import dataclasses
+
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    m = liqmap.estimate_map(data, window="24h")
+    bad = np.array(getattr(m, field), dtype=np.float64, copy=True)
+    bad.flat[bad.size // 2] = np.nan if field != "edges" else np.inf
+    with pytest.raises(ValueError, match="non-finite"):
+        to_json(dataclasses.replace(m, **{field: bad}))

@@ -33,6 +33,7 @@ KERNEL_MODULES = (
     "liqmap.core._kernel",
     "liqmap.core._cascade_kernel",
     "liqmap.core._json_kernel",
+    "liqmap.io._csv_kernel",
     "liqmap.sim._kernel",
     "liqmap.sim._regimes_kernel",
 )

@@ -37,13 +37,16 @@ class BuildResult:
 
 
 def workload() -> None:
-    """Run the public API once on the demo market so every kernel compiles its signatures."""
+    """Run the public API once on the demo market (and the numeric CSV reader on two rows) so
+    every kernel compiles its signatures."""
     import liqmap
     from liqmap.core.depth import power_profile
     from liqmap.core.impact import ImpactModel
     from liqmap.io.export import to_json
+    from liqmap.io.numeric import parse_columns
 
     data = liqmap.load_market("BTCUSDT", "demo", demo_days=2.0)
+    parse_columns(b"1700000000000,1.5,-2\n1700000060000,3,4.25\n", b",", ("t", "a", "b"), "t", 2)
     m = liqmap.estimate_map(data, window="24h")
     liqmap.estimate_map(data.candles, window="24h")  # without OI: the volume-sized path
     to_json(liqmap.estimate_heatmap(data, window="24h", columns=24))

@@ -217,39 +217,45 @@ class LiquidationMap:
 
     # --- serialisation -------------------------------------------------------------------
     def _bins_json(self, labels: list[str]) -> list[dict[str, Any]]:
-        """The ``bins`` of :meth:`to_dict`: per bin its USD, by tier, band and venue."""
-        lo, hi = self.edges[:-1], self.edges[1:]
-        lt, st, cl, cs = self.long_total, self.short_total, self.cum_long, self.cum_short
+        """The ``bins`` of :meth:`to_dict`: per bin its USD, by tier, band and venue (the arrays
+        become Python floats once, by ``tolist``, not one ``float()`` per number)."""
+        lo, hi = self.edges[:-1].tolist(), self.edges[1:].tolist()
+        lt, st = self.long_total.tolist(), self.short_total.tolist()
+        cl, cs = self.cum_long.tolist(), self.cum_short.tolist()
+        lt_tier, st_tier = self.long_usd.T.tolist(), self.short_usd.T.tolist()
         bins = [
             {
-                "price_low": float(lo[i]),
-                "price_high": float(hi[i]),
-                "long_usd": float(lt[i]),
-                "short_usd": float(st[i]),
-                "long_usd_by_tier": {
-                    labels[t]: float(self.long_usd[t, i]) for t in range(len(labels))
-                },
-                "short_usd_by_tier": {
-                    labels[t]: float(self.short_usd[t, i]) for t in range(len(labels))
-                },
-                "cum_long_usd": float(cl[i]),
-                "cum_short_usd": float(cs[i]),
+                "price_low": lo[i],
+                "price_high": hi[i],
+                "long_usd": lt[i],
+                "short_usd": st[i],
+                "long_usd_by_tier": dict(zip(labels, lt_tier[i], strict=True)),
+                "short_usd_by_tier": dict(zip(labels, st_tier[i], strict=True)),
+                "cum_long_usd": cl[i],
+                "cum_short_usd": cs[i],
             }
             for i in range(self.n_bins)
         ]
         if self.band_usd.size:
             keys = ("long_usd_p10", "long_usd_p90", "short_usd_p10", "short_usd_p90")
-            for i, b in enumerate(bins):
-                b.update({k: float(self.band_usd[r, i]) for r, k in enumerate(keys)})
+            for b, row in zip(bins, self.band_usd.T.tolist(), strict=True):
+                b.update(zip(keys, row, strict=True))
         if self.venues:
+            lv, sv = self.long_usd_by_venue.T.tolist(), self.short_usd_by_venue.T.tolist()
             for i, b in enumerate(bins):
-                b["long_usd_by_venue"] = {
-                    v: float(self.long_usd_by_venue[k, i]) for k, v in enumerate(self.venues)
-                }
-                b["short_usd_by_venue"] = {
-                    v: float(self.short_usd_by_venue[k, i]) for k, v in enumerate(self.venues)
-                }
+                b["long_usd_by_venue"] = dict(zip(self.venues, lv[i], strict=True))
+                b["short_usd_by_venue"] = dict(zip(self.venues, sv[i], strict=True))
         return bins
+
+    def bins_finite(self) -> bool:
+        """True when every number :meth:`to_dict` writes in ``bins`` is finite (one vectorised
+        check of the arrays behind them)."""
+        arrays = (
+            self.edges, self.long_usd, self.short_usd, self.long_total, self.short_total,
+            self.cum_long, self.cum_short, self.band_usd, self.long_usd_by_venue,
+            self.short_usd_by_venue,
+        )  # fmt: skip
+        return all(bool(np.isfinite(a).all()) for a in arrays)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON layout documented in ``docs/json.md``."""

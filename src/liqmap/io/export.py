@@ -60,9 +60,12 @@ def to_json(result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = Fa
     """
     if isinstance(result, LiquidationHeatmap):
         d = result.to_dict(price_path="bars" if full_path else "columns", raw_json=True)
-    else:
-        d = result.to_dict()
-    return msgspec.json.encode(_finite(d))
+        return msgspec.json.encode(_finite(d))
+    d = result.to_dict()
+    if not result.bins_finite():  # the bins are checked on their arrays, the rest walked
+        raise ValueError("non-finite number in a JSON result (the map's bins)")
+    _finite({k: v for k, v in d.items() if k != "bins"})
+    return msgspec.json.encode(d)
 
 
 def map_csv(m: LiquidationMap) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from liqmap._aot import load
 from liqmap.domain.market import FloatArray, IntArray
 from liqmap.errors import LiqmapError
 from liqmap.io.layouts import Kind, LayoutMatch, detect_layout
@@ -35,7 +36,9 @@ from liqmap.io.read import Content
 from liqmap.io.report import Source, fmt_ms
 from liqmap.io.symbols import one_instrument_symbol
 
-__all__ = ["NUMERIC_KINDS", "NumericTable", "epoch_ms", "numeric_table", "refuse_seconds"]
+__all__ = [
+    "NUMERIC_KINDS", "NumericTable", "epoch_ms", "numeric_table", "parse_columns", "refuse_seconds",
+]  # fmt: skip
 
 #: The kinds of file this reader takes (their loaders need only numbers and times).
 NUMERIC_KINDS: frozenset[Kind] = frozenset({"candles", "open_interest"})
@@ -139,13 +142,12 @@ def numeric_table(
         return None
     if not _DIGITS.match(first[names.index(ts_col)]):
         return None
-    values = _parse(body, sep, names, ts_col, n)
+    values = parse_columns(body, sep, names, ts_col, n)
     if values is None:
         return None
     label = content.source.label
     name = one_instrument_symbol(label, symbol)
-    columns = {c: values[c] for c in names}
-    return NumericTable(columns, content.source, match, name, n)
+    return NumericTable(values, content.source, match, name, n)
 
 
 def _header(line: bytes, sep: bytes) -> tuple[str, ...] | None:
@@ -169,10 +171,22 @@ def _plain_numbers(body: bytes, sep: bytes) -> bool:
     )
 
 
-def _parse(
+def parse_columns(
     body: bytes, sep: bytes, names: tuple[str, ...], ts_col: str, n: int
-) -> NDArray[np.void] | None:
-    """One pass of numpy's CSV parser: the time column as int64, the others as float64."""
+) -> Mapping[str, NDArray[Any]] | None:
+    """The columns by name: the time column as int64, the others as float64.
+
+    The compiled fast path (:mod:`liqmap.io._csv_kernel`) parses plain decimals exactly as
+    numpy does; anything outside it goes through one pass of numpy's CSV parser.
+    """
+    k = names.index(ts_col)
+    if len(sep) == 1:
+        out = np.empty((len(names), n), dtype=np.float64)
+        ts = np.empty(n, dtype=np.int64)
+        kern = load("liqmap.io._csv_kernel")  # on first use: compiled ahead of time, else numba
+        buf = np.frombuffer(body, dtype=np.uint8)
+        if kern.parse_numeric_csv(buf, sep[0], k, out, ts) == n:
+            return {c: ts if j == k else out[j] for j, c in enumerate(names)}
     dtype = np.dtype([(c, np.int64 if c == ts_col else np.float64) for c in names])
     try:
         with warnings.catch_warnings():
@@ -182,4 +196,4 @@ def _parse(
             )
     except (ValueError, Warning):
         return None
-    return values if values.shape == (n,) else None
+    return {c: values[c] for c in names} if values.shape == (n,) else None
