@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,10 +58,11 @@ from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
 from liqmap.errors import DataFileError, EmptyWindowError, ParameterError
 from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
-__all__ = ["MapSnapshot", "WalkForward", "backtest", "evaluation_times"]
+__all__ = ["MapSnapshot", "WalkForward", "backtest", "evaluation_times", "snapshot_or_skip"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,19 @@ def evaluation_times(start_ms: int, end_ms: int, every_ms: int) -> IntArray:
         raise ParameterError(f"--every must be positive, got {every_ms} ms")
     first = -(-start_ms // every_ms) * every_ms
     return np.arange(first, end_ms + 1, every_ms, dtype=np.int64)
+
+
+def snapshot_or_skip(make: Callable[[int], S], t: int, skipped: Counter[str]) -> S | None:
+    """``make(t)``, or ``None`` with the reason counted in ``skipped`` when the data at ``t`` give
+    no map: ``no_bars_in_window`` (no bar in the window) or ``no_volume_or_oi`` (nothing sizes it).
+    """
+    try:
+        return make(t)
+    except EmptyWindowError:
+        skipped["no_bars_in_window"] += 1
+    except DataFileError:
+        skipped["no_volume_or_oi"] += 1
+    return None
 
 
 def _oi_known_at(oi: OpenInterest | None, t: int) -> OpenInterest | None:
@@ -258,13 +273,8 @@ class WalkForward:
         rows: list[tuple[float, ...]] = []
         maps: list[tuple[float, ...]] = []
         for t in times.tolist():
-            try:
-                snap = self.map_at(t)
-            except EmptyWindowError:
-                skipped["no_bars_in_window"] += 1
-                continue
-            except DataFileError:
-                skipped["no_volume_or_oi"] += 1
+            snap = snapshot_or_skip(self.map_at, t, skipped)
+            if snap is None:
                 continue
             maps.append((t, snap.bar_coverage, snap.sized_share,
                          float(snap.model_long.sum()), float(snap.model_short.sum())))  # fmt: skip

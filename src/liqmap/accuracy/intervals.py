@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.accuracy.backtest import _oi_known_at, evaluation_times
+from liqmap.accuracy.backtest import _oi_known_at, evaluation_times, snapshot_or_skip
 from liqmap.accuracy.baselines import ladder_inputs, ladder_params, ladder_ratios, uniform_profile
 from liqmap.accuracy.interval_result import IntervalConfig, IntervalResult, MagnetRow, ScoreRow
 from liqmap.accuracy.truth import IntervalTruth
@@ -47,7 +47,6 @@ from liqmap.core.results import LiquidationMap
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
-from liqmap.errors import DataFileError, EmptyWindowError
 from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams
 
 __all__ = ["IntervalWalk", "Snapshot"]
@@ -217,13 +216,8 @@ class IntervalWalk:
         for i, t in enumerate(times):
             if progress is not None:
                 progress(i, len(times))
-            try:
-                snap = self.snapshot(t)
-            except EmptyWindowError:
-                skipped["no_bars_in_window"] += 1
-                continue
-            except DataFileError:
-                skipped["no_volume_or_oi"] += 1
+            snap = snapshot_or_skip(self.snapshot, t, skipped)
+            if snap is None:
                 continue
             if snap.ladder_note:
                 ladder_notes.add(snap.ladder_note)

@@ -26,6 +26,7 @@ reference of the same rounds, kept equal by a test.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -132,23 +133,34 @@ def cascade_reference(
     return np.array(prices), np.array(liq_steps), np.array(flows), reason
 
 
-def _shock_inputs(
-    side: DepthSide, shock_pct: float | None, order_usd: float | None
+def _shock(
+    usd_for: Callable[[float], float],
+    move_for: Callable[[float], float],
+    shock_pct: float | None,
+    order_usd: float | None,
 ) -> tuple[int, float, float]:
-    """(direction, shock distance, shock flow) from a price shock or a signed market order."""
+    """(direction, shock distance, shock flow) from a price shock or a signed market order;
+    ``usd_for(d)`` is the flow that moves price by ``d``, ``move_for(x)`` the move of a flow ``x``."""
     if (shock_pct is None) == (order_usd is None):
         raise ValueError("give exactly one of shock_pct or order_usd")
     if shock_pct is not None:
         if not (math.isfinite(shock_pct) and shock_pct > -100.0):
             raise ValueError(f"shock_pct must be finite and > -100, got {shock_pct}")
         d = abs(shock_pct) / 100.0
-        return (-1 if shock_pct < 0 else 1), d, side.usd_within(d)
+        return (-1 if shock_pct < 0 else 1), d, usd_for(d)
     order = float(order_usd or 0.0)
     if not math.isfinite(order):
         raise ValueError(f"order_usd must be finite, got {order_usd}")
     x, sign = abs(order), (-1 if order < 0 else 1)
-    d = side.distance_for(x)
+    d = move_for(x)
     return sign, (min(d, 1.0) if sign < 0 else d), x  # a sell cannot push price below 0
+
+
+def _shock_inputs(
+    side: DepthSide, shock_pct: float | None, order_usd: float | None
+) -> tuple[int, float, float]:
+    """:func:`_shock` on the instant book's side."""
+    return _shock(side.usd_within, side.distance_for, shock_pct, order_usd)
 
 
 def _by_tier(m: LiquidationMap, direction: int, pin: float, total: float) -> tuple[float, ...]:
@@ -191,19 +203,10 @@ def run_rounds(
 def _impact_shock(
     impact: ImpactModel, shock_pct: float | None, order_usd: float | None
 ) -> tuple[int, float, float]:
-    if (shock_pct is None) == (order_usd is None):
-        raise ValueError("give exactly one of shock_pct or order_usd")
-    if shock_pct is not None:
-        if not (math.isfinite(shock_pct) and shock_pct > -100.0):
-            raise ValueError(f"shock_pct must be finite and > -100, got {shock_pct}")
-        d = abs(shock_pct) / 100.0
-        return (-1 if shock_pct < 0 else 1), d, impact.usd_for(d) if d > 0 else 0.0
-    order = float(order_usd or 0.0)
-    if not math.isfinite(order):
-        raise ValueError(f"order_usd must be finite, got {order_usd}")
-    sign = -1 if order < 0 else 1
-    d = impact.move_for(abs(order))
-    return sign, (min(d, 1.0) if sign < 0 else d), abs(order)
+    """:func:`_shock` on the impact law."""
+    return _shock(
+        lambda d: impact.usd_for(d) if d > 0 else 0.0, impact.move_for, shock_pct, order_usd
+    )
 
 
 def simulate_cascade(

@@ -14,7 +14,15 @@ from numpy.typing import NDArray
 
 from liqmap.errors import DataFileError
 
-__all__ = ["Candles", "FloatArray", "Gap", "IntArray", "LiquidationEvents", "OpenInterest"]
+__all__ = [
+    "BAR_COLUMNS",
+    "Candles",
+    "FloatArray",
+    "Gap",
+    "IntArray",
+    "LiquidationEvents",
+    "OpenInterest",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -46,6 +54,9 @@ class Gap:
         return {"start_ms": self.start_ms, "end_ms": self.end_ms, "missing": self.missing}
 
 
+BAR_COLUMNS = ("open", "high", "low", "close", "volume", "taker_buy_volume")
+
+
 @dataclass(frozen=True, slots=True)
 class Candles:
     """OHLC bars with volume and (when known) taker-buy volume.
@@ -69,7 +80,7 @@ class Candles:
     def __post_init__(self) -> None:
         n = len(self.ts_ms)
         object.__setattr__(self, "ts_ms", _frozen_i64(self.ts_ms))
-        for name in ("open", "high", "low", "close", "volume", "taker_buy_volume"):
+        for name in BAR_COLUMNS:
             arr = _frozen_f64(getattr(self, name))
             if len(arr) != n:
                 raise DataFileError(
@@ -83,6 +94,10 @@ class Candles:
 
     def __len__(self) -> int:
         return len(self.ts_ms)
+
+    def bar_columns(self) -> dict[str, FloatArray]:
+        """The per-bar values by column name, in :data:`BAR_COLUMNS` order (``open`` first)."""
+        return {name: getattr(self, name) for name in BAR_COLUMNS}
 
     @property
     def has_taker_flow(self) -> bool:

@@ -60,13 +60,15 @@ class VenueClient:
     """Base of the per-venue REST clients.
 
     Subclasses set ``venue``, ``endpoints`` (the kinds they serve), ``budgets`` (published
-    rate limits as token buckets) and implement ``_pages`` for their kinds.
+    rate limits as token buckets) and implement ``_pages`` for their kinds; a venue serving
+    funding implements ``_funding_page`` (the windows are paged here).
     """
 
     venue: ClassVar[Venue]
     endpoints: ClassVar[Mapping[DataKind, Endpoint]] = {}
     unsupported: ClassVar[Mapping[DataKind, str]] = {}
     budgets: ClassVar[Mapping[str, Budget]] = {}
+    funding_source: ClassVar[str] = ""  # names funding records; "": "<venue> <endpoint path>"
 
     def __init__(
         self,
@@ -109,6 +111,8 @@ class VenueClient:
             raise ParameterError(self.why_not(kind))
         if end_ms <= start_ms:
             raise ParameterError(f"empty time range [{start_ms}, {end_ms})")
+        if kind is DataKind.FUNDING:
+            return self._funding(symbol, start_ms, end_ms)
         return self._pages(kind, symbol, start_ms, end_ms, interval_ms)
 
     def _pages(
@@ -128,6 +132,18 @@ class VenueClient:
 
     def native(self, symbol: str) -> str:
         """The venue's own spelling of ``symbol``."""
+        raise NotImplementedError
+
+    def _funding(self, symbol: str, start_ms: int, end_ms: int) -> AsyncIterator[Record]:
+        """Funding history of ``symbol``: ``_funding_page`` in windows of the endpoint's page."""
+        ep = self.endpoints[DataKind.FUNDING]
+        source = self.funding_source or f"{self.venue.value} {ep.path.split()[0]}"
+        return self._funding_windows(
+            start_ms, end_ms, limit=ep.page_size, page=self._funding_page(symbol), source=source
+        )
+
+    def _funding_page(self, symbol: str) -> FundingPage:
+        """``page(a, b)``: the raw ``(time, rate)`` pairs of ``[a, b)``, for venues serving funding."""
         raise NotImplementedError
 
     async def _funding_windows(

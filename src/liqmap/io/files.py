@@ -269,17 +269,7 @@ def save_candles(candles: Candles, path: PathLike) -> None:
     import polars as pl
 
     p = Path(path)
-    frame = pl.DataFrame(
-        {
-            "open_time_ms": candles.ts_ms,
-            "open": candles.open,
-            "high": candles.high,
-            "low": candles.low,
-            "close": candles.close,
-            "volume": candles.volume,
-            "taker_buy_volume": candles.taker_buy_volume,
-        }
-    )
+    frame = pl.DataFrame({"open_time_ms": candles.ts_ms, **candles.bar_columns()})
     if candles.symbol:
         frame = frame.with_columns(pl.lit(candles.symbol).alias("symbol"))
     buf = io.BytesIO()

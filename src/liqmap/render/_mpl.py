@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -20,7 +21,15 @@ from liqmap.core.formatting import format_price_ticks, format_usd_ticks
 from liqmap.io.atomic import atomic_writer
 from liqmap.render.style import Style
 
-__all__ = ["new_figure", "price_formatter", "save_png", "style_axes", "usd_formatter"]
+__all__ = [
+    "legend_row",
+    "new_figure",
+    "price_formatter",
+    "save_png",
+    "style_axes",
+    "titles",
+    "usd_formatter",
+]
 
 # The figure is always 16 inches wide; dpi scales with the requested pixel width so that text
 # keeps the same share of the picture at any size.
@@ -92,3 +101,58 @@ def style_axes(
     if grid_axis != "none":
         ax.grid(True, axis=grid_axis, color=style.grid, linewidth=0.7, alpha=0.9)
         ax.set_axisbelow(True)
+
+
+def titles(
+    fig: Figure, style: Style, left: float, title: str, subtitle: str, *, y: tuple[float, float]
+) -> None:
+    """The chart's bold title and muted subtitle, top-left aligned at ``left`` and heights ``y``
+    (figure coordinates)."""
+    fig.text(
+        left,
+        y[0],
+        title,
+        ha="left",
+        va="top",
+        fontsize=style.title_size,
+        fontweight="bold",
+        color=style.text,
+        parse_math=False,
+    )
+    fig.text(
+        left,
+        y[1],
+        subtitle,
+        ha="left",
+        va="top",
+        fontsize=style.subtitle_size,
+        color=style.muted,
+        parse_math=False,
+    )
+
+
+def legend_row(
+    fig: Figure,
+    style: Style,
+    handles: Sequence[Artist],
+    left: float,
+    y: float,
+    *,
+    handlelength: float | None = None,
+    handleheight: float | None = None,
+    columnspacing: float | None = None,
+) -> None:
+    """One frameless legend row under the titles, starting at ``left``, centred on height ``y``
+    (``None`` spacings: matplotlib's defaults)."""
+    fig.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(left - 0.006, y),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=style.label_size,
+        labelcolor=style.text,
+        handlelength=handlelength,
+        handleheight=handleheight,
+        columnspacing=columnspacing,
+    )

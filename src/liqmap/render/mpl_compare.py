@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from liqmap.core.results import LiquidationMap, tier_label
+from liqmap.render import _mpl
 from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
 from liqmap.render.formatting import exchange_name, map_totals, utc_text
 from liqmap.render.mpl_map import _draw_stack
@@ -102,23 +103,12 @@ def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], simila
         f"{m.symbol} · {exchange_name(m.exchange)} rules — estimate vs simulator truth · "
         f"as of {utc_text(m.as_of_ms)}"
     )
-    fig.text(
-        _LEFT, 0.975, title, ha="left", va="top", fontsize=st.title_size, fontweight="bold",
-        color=st.text, parse_math=False,
-    )  # fmt: skip
     sub = similarity or "same price axis and the same USD scale in both panels"
-    fig.text(
-        _LEFT, 0.935, sub, ha="left", va="top", fontsize=st.subtitle_size, color=st.muted,
-        parse_math=False,
-    )  # fmt: skip
+    _mpl.titles(fig, st, _LEFT, title, sub, y=(0.975, 0.935))
     handles = [
         Patch(color=c, label=tier_label(lv)) for c, lv in zip(colors, m.leverages, strict=True)
     ]
-    fig.legend(
-        handles=handles, loc="center left", bbox_to_anchor=(_LEFT - 0.006, 0.875),
-        ncol=len(handles), frameon=False, fontsize=st.label_size, labelcolor=st.text,
-        handlelength=1.4, columnspacing=1.4,
-    )  # fmt: skip
+    _mpl.legend_row(fig, st, handles, _LEFT, 0.875, handlelength=1.4, columnspacing=1.4)
     fig.text(
         _LEFT, 0.015, "Known only in the demo: the simulator holds every position; dashed line: "
         "current price", ha="left", va="bottom", fontsize=st.tick_size, color=st.muted,

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 
 from liqmap.core.formatting import display_tz, tz_name
 from liqmap.core.results import LiquidationHeatmap, PricePath
+from liqmap.render import _mpl
 from liqmap.render._mpl import new_figure, price_formatter, save_png, style_axes, usd_formatter
 from liqmap.render.formatting import heatmap_subtitle, heatmap_title, price_decimals
 from liqmap.render.heatmap_scale import (
@@ -42,6 +43,7 @@ from liqmap.render.style import DARK, Style
 __all__ = ["heatmap_matplotlib", "render_heatmap_png"]
 
 _LEFT, _RIGHT, _BOTTOM, _TOP = 0.06, 0.905, 0.085, 0.835
+_TITLE_Y = (0.968, 0.925)
 _MS_PER_DAY = 86_400_000.0
 
 
@@ -93,35 +95,9 @@ def heatmap_matplotlib(
         handles += _draw_events(ax, h, st)
     _axes_format(ax, h, st, rows)
     if handles:  # above the chart, never over the cells (issue 14 item 6)
-        fig.legend(
-            handles=handles,
-            loc="center left",
-            bbox_to_anchor=(_LEFT - 0.006, 0.872),
-            ncol=len(handles),
-            frameon=False,
-            fontsize=st.label_size,
-            labelcolor=st.text,
-        )
-    fig.text(
-        _LEFT,
-        0.968,
-        heatmap_title(h),
-        ha="left",
-        va="top",
-        fontsize=st.title_size,
-        fontweight="bold",
-        color=st.text,
-        parse_math=False,
-    )
-    fig.text(
-        _LEFT,
-        0.925,
-        heatmap_subtitle(h, vmax, scale_text(st)),
-        ha="left",
-        va="top",
-        fontsize=st.subtitle_size,
-        color=st.muted,
-        parse_math=False,
+        _mpl.legend_row(fig, st, handles, _LEFT, 0.872)
+    _mpl.titles(
+        fig, st, _LEFT, heatmap_title(h), heatmap_subtitle(h, vmax, scale_text(st)), y=_TITLE_Y
     )
     return fig
 

@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from liqmap.core.results import LiquidationMap, tier_label
+from liqmap.render import _mpl
 from liqmap.render._labels import cluster_labels, price_tag
 from liqmap.render._mpl import (
     new_figure,
@@ -42,6 +43,7 @@ from liqmap.render.style import DARK, Style, tier_colors
 __all__ = ["map_matplotlib", "render_map_png"]
 
 _LEFT, _RIGHT, _BOTTOM, _TOP = 0.065, 0.935, 0.095, 0.835
+_TITLE_Y = (0.968, 0.925)
 _BAR_GAP = 0.14  # share of a bin left empty between bars when bins are wide enough to see it
 
 
@@ -281,27 +283,7 @@ def _annotate_clusters(
 
 
 def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: MapKind) -> None:
-    fig.text(
-        _LEFT,
-        0.968,
-        map_title(m, kind),
-        ha="left",
-        va="top",
-        fontsize=st.title_size,
-        fontweight="bold",
-        color=st.text,
-        parse_math=False,
-    )
-    fig.text(
-        _LEFT,
-        0.925,
-        map_subtitle(m, kind),
-        ha="left",
-        va="top",
-        fontsize=st.subtitle_size,
-        color=st.muted,
-        parse_math=False,
-    )
+    _mpl.titles(fig, st, _LEFT, map_title(m, kind), map_subtitle(m, kind), y=_TITLE_Y)
     _legend(fig, m, st, colors)
     footer = map_footer(m, kind)
     if m.venues:
@@ -347,15 +329,6 @@ def _legend(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
     ]
     if m.band_usd.size:  # the shaded area behind the bars (see _draw_band)
         handles.append(Patch(color=st.muted, alpha=0.35, label="80% band (p10-p90)"))
-    fig.legend(
-        handles=handles,
-        loc="center left",
-        bbox_to_anchor=(_LEFT - 0.006, 0.872),
-        ncol=len(handles),
-        frameon=False,
-        fontsize=st.label_size,
-        labelcolor=st.text,
-        handlelength=1.4,
-        handleheight=0.9,
-        columnspacing=1.4,
+    _mpl.legend_row(
+        fig, st, handles, _LEFT, 0.872, handlelength=1.4, handleheight=0.9, columnspacing=1.4
     )

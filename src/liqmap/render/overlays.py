@@ -112,23 +112,31 @@ def cascade_matplotlib(
             (r.final_price, "final", (0, (6, 2))),
         )
     ]
-    cum_ax.text(
-        0.5,
-        0.90,
+    head = (
         summary(r)
         + "\namber: absorption (forced USD the market takes); white: cascade path"
-        + (f"\n{outcome_text(outcomes)}" if outcomes is not None else ""),
-        transform=cum_ax.transAxes,
+        + (f"\n{outcome_text(outcomes)}" if outcomes is not None else "")
+    )
+    _headline(cum_ax, head, accent, st)
+    declutter(fig, labels)
+    return fig
+
+
+def _headline(ax: Axes, text: str, edge: str, st: Style) -> None:
+    """The overlay's boxed headline, centred near the top of the chart, framed in ``edge``."""
+    ax.text(
+        0.5,
+        0.90,
+        text,
+        transform=ax.transAxes,
         ha="center",
         va="top",
         fontsize=st.label_size,
         color=st.text,
         parse_math=False,
-        bbox={"boxstyle": "round,pad=0.4", "fc": st.panel, "ec": accent},
+        bbox={"boxstyle": "round,pad=0.4", "fc": st.panel, "ec": edge},
         zorder=9,
     )
-    declutter(fig, labels)
-    return fig
 
 
 def _vline(ax: Axes, x: float, text: str, color: str, ls: Any, st: Style) -> Text:
@@ -190,19 +198,7 @@ def plan_matplotlib(
                 annotation_clip=True,
             )
     head = f"{p.side.upper()} plan · ATR {p.atr_pct:.2f}% · hatched: thin breakout zones"
-    cum_ax.text(
-        0.5,
-        0.90,
-        head,
-        transform=cum_ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=st.label_size,
-        color=st.text,
-        parse_math=False,
-        bbox={"boxstyle": "round,pad=0.4", "fc": st.panel, "ec": st.grid},
-        zorder=9,
-    )
+    _headline(cum_ax, head, st.grid, st)
     declutter(fig, labels)
     return fig
 

@@ -133,6 +133,26 @@ def read_liquidations(
     )
 
 
+def _times_values(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    value: str,
+    keys: dict[str, object],
+    start_ms: int | None,
+    end_ms: int | None,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``ts_ms`` and ``value`` of the ``table`` rows whose ``keys`` columns hold the given
+    values, in the time range, by time."""
+    cond, params = time_filter(start_ms, end_ms)
+    where = " AND ".join(f"{k} = ?" for k in keys)
+    cols = fetch_arrays(
+        con,
+        f"SELECT ts_ms, {value} FROM {table} WHERE {where}{cond} ORDER BY ts_ms",
+        [*keys.values(), *params],
+    )
+    return cols["ts_ms"].astype(np.int64), cols[value].astype(np.float64)
+
+
 def read_funding(
     con: duckdb.DuckDBPyConnection,
     venue: str,
@@ -141,13 +161,8 @@ def read_funding(
     end_ms: int | None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Funding settlement times and rates."""
-    cond, params = time_filter(start_ms, end_ms)
-    cols = fetch_arrays(
-        con,
-        f"SELECT ts_ms, rate FROM funding WHERE venue = ? AND symbol = ?{cond} ORDER BY ts_ms",
-        [venue, symbol, *params],
-    )
-    return cols["ts_ms"].astype(np.int64), cols["rate"].astype(np.float64)
+    keys: dict[str, object] = {"venue": venue, "symbol": symbol}
+    return _times_values(con, "funding", "rate", keys, start_ms, end_ms)
 
 
 def read_series(
@@ -159,14 +174,8 @@ def read_series(
     end_ms: int | None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """A named series' times and values."""
-    cond, params = time_filter(start_ms, end_ms)
-    cols = fetch_arrays(
-        con,
-        "SELECT ts_ms, value FROM series "
-        f"WHERE venue = ? AND symbol = ? AND kind = ?{cond} ORDER BY ts_ms",
-        [venue, symbol, kind, *params],
-    )
-    return cols["ts_ms"].astype(np.int64), cols["value"].astype(np.float64)
+    keys: dict[str, object] = {"venue": venue, "symbol": symbol, "kind": kind}
+    return _times_values(con, "series", "value", keys, start_ms, end_ms)
 
 
 def read_book_depth(

@@ -62,15 +62,7 @@ def write_candles(
     con: duckdb.DuckDBPyConnection, venue: str, symbol: str, candles: Candles, *, replace: bool
 ) -> int:
     """Bars keyed by ``(venue, symbol, interval_ms, ts_ms)``."""
-    batch = {
-        "ts_ms": candles.ts_ms,
-        "open": candles.open,
-        "high": candles.high,
-        "low": candles.low,
-        "close": candles.close,
-        "volume": candles.volume,
-        "taker_buy_volume": candles.taker_buy_volume,
-    }
+    batch = {"ts_ms": candles.ts_ms, **candles.bar_columns()}
     consts = {**_key(venue, symbol), "interval_ms": int(candles.interval_ms)}
     return insert_rows(con, "candles", batch, consts, replace=replace)
 

@@ -101,11 +101,6 @@ class BinanceClient(VenueClient):
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
             return self._klines(symbol, start_ms, end_ms, interval_ms)
-        if kind is DataKind.FUNDING:
-            return self._funding_windows(
-                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
-                source=f"{self.venue.value} {self.endpoints[DataKind.FUNDING].path.split()[0]}",
-            )  # fmt: skip
         return self._data(kind, symbol, start_ms, end_ms)
 
     def _funding_page(self, symbol: str) -> FundingPage:

@@ -89,11 +89,6 @@ class BybitClient(VenueClient):
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
             return self._klines(symbol, start_ms, end_ms, interval_ms)
-        if kind is DataKind.FUNDING:
-            return self._funding_windows(
-                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
-                source="bybit /v5/market/funding/history",
-            )  # fmt: skip
         if kind is DataKind.OI:
             return self._oi(symbol, start_ms, end_ms)
         return self._ratios(symbol, start_ms, end_ms)

@@ -71,6 +71,7 @@ class HyperliquidClient(VenueClient):
         "only in each account's own fills)",
     }
     budgets: ClassVar[dict[str, Budget]] = {"default": Budget(1200, 60.0)}
+    funding_source: ClassVar[str] = "hyperliquid fundingHistory"
 
     def native(self, symbol: str) -> str:
         """``BTCUSDT`` -> ``BTC``."""
@@ -87,11 +88,6 @@ class HyperliquidClient(VenueClient):
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
             return self._candles(symbol, start_ms, end_ms, interval_ms)
-        if kind is DataKind.FUNDING:
-            return self._funding_windows(
-                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
-                source="hyperliquid fundingHistory",
-            )  # fmt: skip
         return self._oi(symbol, start_ms, end_ms)
 
     def _funding_page(self, symbol: str) -> FundingPage:

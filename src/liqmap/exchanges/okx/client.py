@@ -109,11 +109,6 @@ class OkxClient(VenueClient):
     ) -> AsyncIterator[Record]:
         if kind is DataKind.CANDLES:
             return self._candles(symbol, start_ms, end_ms, interval_ms)
-        if kind is DataKind.FUNDING:
-            return self._funding_windows(
-                start_ms, end_ms, limit=FUNDING_LIMIT, page=self._funding_page(symbol),
-                source="okx /api/v5/public/funding-rate-history",
-            )  # fmt: skip
         if kind is DataKind.LIQUIDATIONS:
             return self._liquidations(symbol, start_ms, end_ms)
         return self._rubik(kind, symbol, start_ms, end_ms)
