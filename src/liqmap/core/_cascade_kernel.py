@@ -33,6 +33,19 @@ def _distance_nb(x: float, dist: FloatArray, cum: FloatArray, coef: float, expo:
     return float(((x - cn) / coef + dn**expo) ** (1.0 / expo))
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _first_row(
+    edges: FloatArray, usd: FloatArray, start: float, direction: int, shock: float, flow0: float,
+    out: FloatArray,
+) -> tuple[FloatArray, float]:  # fmt: skip
+    """The rounds' common start: USD prefix sums, the USD below ``start``, and row 0 of ``out``
+    (the shocked price, nothing liquidated yet, the initial flow)."""
+    prefix = np.zeros(len(usd) + 1)
+    prefix[1:] = np.cumsum(usd)
+    out[0, 0], out[0, 1], out[0, 2] = start * (1 + direction * shock), 0.0, flow0
+    return prefix, _below_nb(edges, usd, prefix, start)
+
+
 @nb.njit(cache=True, nogil=True)
 def rounds(
     edges: FloatArray, usd: FloatArray, start: float, direction: int, shock: float, flow0: float,
@@ -40,10 +53,7 @@ def rounds(
     out: FloatArray,
 ) -> tuple[int, int]:  # fmt: skip
     """Fill ``out[k] = (price, liquidated, flow)``; return (rows, stop code)."""
-    prefix = np.zeros(len(usd) + 1)
-    prefix[1:] = np.cumsum(usd)
-    base = _below_nb(edges, usd, prefix, start)
-    out[0, 0], out[0, 1], out[0, 2] = start * (1 + direction * shock), 0.0, flow0
+    prefix, base = _first_row(edges, usd, start, direction, shock, flow0, out)
     if shock <= 0.0 and flow0 <= 0.0:
         return 1, 0
     d, liq, n, code = shock, 0.0, 1, 4
@@ -78,10 +88,7 @@ def impact_rounds(
     """The rounds with the impact law ``I(Q) = scale (Q / volume)^delta``: a price shock moves
     ``shock + I(L)``, a market order (``joint``) ``I(flow0 + L)``; forced USD ``L`` is capped at
     ``cap``. Codes as :func:`rounds`, plus 5 ``notional_cap``."""
-    prefix = np.zeros(len(usd) + 1)
-    prefix[1:] = np.cumsum(usd)
-    base = _below_nb(edges, usd, prefix, start)
-    out[0, 0], out[0, 1], out[0, 2] = start * (1 + direction * shock), 0.0, flow0
+    prefix, base = _first_row(edges, usd, start, direction, shock, flow0, out)
     if shock <= 0.0 and flow0 <= 0.0:
         return 1, 0
     d, liq, n, code = shock, 0.0, 1, 4
