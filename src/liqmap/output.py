@@ -12,8 +12,8 @@ from typing import Literal
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap
 from liqmap.errors import ParameterError
-from liqmap.io.atomic import write_atomic
-from liqmap.io.export import heatmap_csv, map_csv, to_json
+from liqmap.io.atomic import atomic_writer, write_atomic
+from liqmap.io.export import heatmap_csv, json_chunks, map_csv
 
 __all__ = ["write_result"]
 
@@ -41,7 +41,9 @@ def write_result(
 
         return render(result, path, view_pct=view_pct, price_path=price_path, js=js)
     if suffix == ".json":
-        write_atomic(path, to_json(result, full_path=full_path))
+        with atomic_writer(path, "wb") as f:
+            for chunk in json_chunks(result, full_path=full_path):
+                f.write(chunk)
         return path
     if suffix == ".csv":
         text = map_csv(result) if isinstance(result, LiquidationMap) else heatmap_csv(result)

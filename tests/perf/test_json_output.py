@@ -17,6 +17,16 @@ from liqmap.core.results import LiquidationMap, PricePath, _ro, tier_label
 from liqmap.io.export import to_json
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (4, 0)])
+def test_matrix_writer_at_its_widest_numbers(shape: tuple[int, int]) -> None:
+    """Every number at the 20 characters of ``-9200000000000000000`` (the clip): the one-pass
+    buffer's bound is exact, and larger magnitudes are clipped, not wrapped."""
+    a = np.full(shape, -1e30)
+    want = "[" + ",".join("[" + ",".join(["-9200000000000000000"] * shape[1]) + "]" for _ in range(shape[0])) + "]"  # fmt: skip
+    assert usd_rows_json(a).decode() == want
+    assert usd_rows_json(-a).decode() == want.replace("-", "")
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (2, 3), (7, 1), (1, 9), (0, 4), (3, 0), (40, 300)])
 def test_matrix_writer_equals_json_dumps(shape: tuple[int, int]) -> None:
     rng = np.random.default_rng(sum(shape))

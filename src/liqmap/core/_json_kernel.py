@@ -52,12 +52,10 @@ def _n_chars(v: int) -> int:
 def usd_rows_json(a: NDArray[np.float64]) -> NDArray[np.uint8]:
     """``a`` (2-D) rounded to whole numbers as a JSON list of rows, e.g. ``[[1,0,-3],[4,5,6]]``."""
     n_rows, n_cols = a.shape
-    size = 2 + max(n_rows - 1, 0)  # outer brackets, commas between rows
-    for i in range(n_rows):
-        size += 2 + max(n_cols - 1, 0)
-        for j in range(n_cols):
-            size += _n_chars(_whole(a[i, j]))
-    out = np.empty(size, dtype=np.uint8)
+    # one pass into a buffer of the largest possible size (20 characters and a comma a number,
+    # brackets and a comma a row);
+    # only the pages written are ever touched, and the result is the written part
+    out = np.empty(2 + n_rows * (3 + 21 * n_cols), dtype=np.uint8)
     p = 0
     out[p] = _OPEN
     p += 1
@@ -98,4 +96,4 @@ def usd_rows_json(a: NDArray[np.float64]) -> NDArray[np.uint8]:
         out[p] = _CLOSE
         p += 1
     out[p] = _CLOSE
-    return out
+    return out[: p + 1]

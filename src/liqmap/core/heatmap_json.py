@@ -8,7 +8,7 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from liqmap.core.jsonnum import usd_rows_json
+from liqmap.core.jsonnum import usd_rows_buffer
 
 if TYPE_CHECKING:
     from liqmap.core.results import LiquidationHeatmap
@@ -24,7 +24,7 @@ def heatmap_dict(
 
     def rows(a: NDArray[np.float64]) -> Any:
         if raw_json:
-            return msgspec.Raw(usd_rows_json(a))
+            return msgspec.Raw(usd_rows_buffer(a).data)
         return np.where(np.isfinite(a), np.rint(a), 0.0).astype(np.int64).tolist()
 
     pp = h.price_path if price_path == "bars" else h.price_path.at_columns(h.ts_ms)

@@ -7,7 +7,7 @@ record can be shared freely. Time is int64 UTC epoch milliseconds (``*_ms``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,13 +29,28 @@ IntArray = NDArray[np.int64]
 Int8Array = NDArray[np.int8]
 
 
+def _frozen(a: object) -> bool:
+    """True for an array nobody can change: read-only, and so is every array it views, down to
+    one that owns its data (e.g. a slice of another record's frozen column)."""
+    x = a
+    while isinstance(x, np.ndarray):
+        if x.flags.writeable:
+            return False
+        x = x.base
+    return x is None
+
+
 def _frozen_f64(a: object) -> FloatArray:
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and _frozen(a):
+        return cast("FloatArray", a)  # e.g. a window of a record: shared, never copied
     arr = np.array(a, dtype=np.float64, copy=True)
     arr.setflags(write=False)
     return arr
 
 
 def _frozen_i64(a: object) -> IntArray:
+    if isinstance(a, np.ndarray) and a.dtype == np.int64 and _frozen(a):
+        return cast("IntArray", a)
     arr = np.array(a, dtype=np.int64, copy=True)
     arr.setflags(write=False)
     return arr

@@ -17,7 +17,7 @@ import msgspec
 
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
 
-__all__ = ["heatmap_csv", "map_csv", "to_json"]
+__all__ = ["heatmap_csv", "json_chunks", "map_csv", "to_json"]
 
 
 def _finite(value: Any) -> Any:
@@ -58,14 +58,32 @@ def to_json(result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = Fa
 
     ``full_path`` (heatmaps only) writes every bar of the price path instead of one per column.
     """
+    return b"".join(json_chunks(result, full_path=full_path))
+
+
+#: The heatmap's two matrices, written last and straight from their buffers.
+_MATRICES = ("long_usd", "short_usd")
+
+
+def json_chunks(
+    result: LiquidationMap | LiquidationHeatmap, *, full_path: bool = False
+) -> list[bytes | memoryview]:
+    """The JSON of :func:`to_json` as pieces whose concatenation is the document: a heatmap's
+    two matrices (megabytes of digits) are passed on as their own buffers, never copied into
+    one string, so a file writer writes them as they are."""
     if isinstance(result, LiquidationHeatmap):
         d = result.to_dict(price_path="bars" if full_path else "columns", raw_json=True)
-        return msgspec.json.encode(_finite(d))
+        matrices = [(k, d.pop(k)) for k in _MATRICES]
+        head = msgspec.json.encode(_finite(d))
+        chunks: list[bytes | memoryview] = [head[:-1]]  # without its closing brace
+        for key, raw in matrices:
+            chunks += [b',"' + key.encode() + b'":', memoryview(raw)]
+        return [*chunks, b"}"]
     d = result.to_dict()
     if not result.bins_finite():  # the bins are checked on their arrays, the rest walked
         raise ValueError("non-finite number in a JSON result (the map's bins)")
     _finite({k: v for k, v in d.items() if k != "bins"})
-    return msgspec.json.encode(d)
+    return [msgspec.json.encode(d)]
 
 
 def map_csv(m: LiquidationMap) -> str:

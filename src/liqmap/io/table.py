@@ -197,8 +197,10 @@ def table_from_raw(
     if match.symbol_column is None:
         name = one_instrument_symbol(label, symbol)
         return Table(frame, raw.source, match, name, n, n - frame.height)
-    values = frame[match.symbol_column].cast(pl.String).str.strip_chars().str.to_uppercase()
-    present = sorted(values.drop_nulls().unique().to_list())
+    column = frame[match.symbol_column].cast(pl.String)
+    # normalise the distinct names, not every row (a year of 1m bars is 525,600 rows of one name)
+    spelled = {u: u.strip().upper() for u in column.drop_nulls().unique().to_list()}
+    present = sorted(set(spelled.values()))
     if not present:
         raise raw.source.error(
             "the symbol column is empty in every row; fill it in or remove the column",
@@ -210,8 +212,9 @@ def table_from_raw(
             "pass symbol= to choose one (e.g. symbol='BTC' or 'BTCUSDT')"
         )
     chosen = match_symbol(symbol, present, label) if symbol else present[0]
-    keep = values == chosen
-    frame = frame.filter(keep)
+    names = [u for u, v in spelled.items() if v == chosen]
+    if len(names) < len(spelled) or column.null_count():
+        frame = frame.filter(column.is_in(names))
     name = symbol.strip().upper() if symbol else chosen
     return Table(frame, raw.source, match, name, n, n - frame.height)
 
