@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Literal
 
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-__all__ = ["HEIGHTS", "boxes_overlap", "declutter", "slots"]
+__all__ = ["HEIGHTS", "boxes_overlap", "declutter", "lift_annotations", "slots"]
 
 HEIGHTS = (0.02, 0.30, 0.58)
 _SIDES: tuple[Literal["left", "right"], ...] = ("right", "left")
@@ -70,6 +70,41 @@ def declutter(fig: Figure, labels: Sequence[Text]) -> None:
         t.set_position((x, y))
         t.set_horizontalalignment(ha)
         placed.append(t.get_window_extent(r))
+
+
+def fig_dpi(a: Text) -> float:
+    """The dots per inch of the figure ``a`` is drawn on (72 when detached)."""
+    fig = a.get_figure()
+    return float(fig.dpi) if isinstance(fig, Figure) else 72.0
+
+
+def _label_box(a: Annotation, renderer: object) -> Bbox:
+    """The box an annotation's label covers (its text and framed padding; not its arrow)."""
+    a.update_positions(renderer)  # type: ignore[arg-type]
+    box = Text.get_window_extent(a, renderer)  # type: ignore[arg-type]
+    dpi = float(fig_dpi(a))
+    pad = float(a.get_fontsize()) * 0.3 * dpi / 72.0  # boxstyle pad 0.3, points -> pixels
+    return Bbox.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
+
+
+def lift_annotations(fig: Figure, labels: Sequence[Annotation], step_pt: float = 14.0) -> None:
+    """Raise each of ``labels`` (point-offset annotations, left to right) by ``step_pt`` points at
+    a time until its box overlaps neither a label placed before it nor any other text of the
+    figure (the current-price tag, the side titles); the boxes are measured as rendered."""
+    if not labels:
+        return
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed = _others(fig, labels)
+    for a in labels:
+        x, y = a.xyann
+        for _ in range(40):  # at most 40 steps (560 points): more than any chart is high
+            box = _label_box(a, r)
+            if not any(boxes_overlap(box, p, _PAD) for p in placed):
+                break
+            y += step_pt
+            a.xyann = (x, y)
+        placed.append(_label_box(a, r))
 
 
 def slots(

@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 
 from liqmap.core.results import LiquidationMap, tier_label
 from liqmap.render import _mpl
+from liqmap.render._declutter import lift_annotations
 from liqmap.render._labels import cluster_labels, price_tag
 from liqmap.render._mpl import (
     new_figure,
@@ -258,12 +259,14 @@ def _axis_labels(ax: Axes, cum_ax: Axes, m: LiquidationMap, st: Style) -> None:
 def _annotate_clusters(
     ax: Axes, cum_ax: Axes, m: LiquidationMap, stack_top: np.ndarray, st: Style
 ) -> None:
-    """Label the top clusters (price and USD) above their bars, staggered when crowded."""
+    """Label the top clusters (price and USD) above their bars, staggered when crowded and
+    lifted, as rendered, until no label covers another or the price tag."""
+    drawn = []
     for label in cluster_labels(m, stack_top):
         c = label.cluster
         color = st.long_color if c.side == "long" else st.short_color
         # drawn on the top axes (so curves never hide a label) but placed in bar coordinates
-        cum_ax.annotate(
+        a = cum_ax.annotate(
             f"{format_price(c.price)}\n{format_usd(c.usd)}",
             xy=(c.price, label.y),
             xycoords=ax.transData,
@@ -280,6 +283,8 @@ def _annotate_clusters(
             arrowprops={"arrowstyle": "-", "color": color, "lw": 0.9, "shrinkA": 0, "shrinkB": 1},
             zorder=7,
         )
+        drawn.append(a)
+    lift_annotations(ax.figure, drawn)  # type: ignore[arg-type]
 
 
 def _header(fig: Figure, m: LiquidationMap, st: Style, colors: list[str], kind: MapKind) -> None:
