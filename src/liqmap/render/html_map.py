@@ -130,7 +130,12 @@ def band_traces(m: LiquidationMap, st: Style) -> list[go.Scatter]:
     return [
         go.Scatter(x=x, y=lo, showlegend=False, name="80% band low", **common),
         go.Scatter(
-            x=x, y=hi, fill="tonexty", fillcolor=_rgba(st.muted, 0.18), name="80% band", **common
+            x=x,
+            y=hi,
+            fill="tonexty",
+            fillcolor=_rgba(st.muted, 0.18),
+            name="80% band (tape scale)",
+            **common,
         ),
     ]
 
