@@ -333,9 +333,7 @@ def _legend(fig: Figure, m: LiquidationMap, st: Style, colors: list[str]) -> Non
         Line2D([], [], color=st.price_line, lw=1.3, ls=(0, (5, 3)), label="Current price"),
     ]
     if m.band_usd.size:  # the shaded area behind the bars (see _draw_band)
-        handles.append(
-            Patch(color=st.muted, alpha=0.35, label="80% band (tape scale)")
-        )
+        handles.append(Patch(color=st.muted, alpha=0.35, label="80% band (tape scale)"))
     _mpl.legend_row(
         fig, st, handles, _LEFT, 0.872, handlelength=1.4, handleheight=0.9, columnspacing=1.4
     )
