@@ -6,6 +6,7 @@ Usage::
     python scripts/accuracy.py --window dev --quick  # development window only, ~30 s, no docs
     python scripts/accuracy.py --fit-bands           # conformal band quantiles (dev window only)
     python scripts/accuracy.py --fit-fresh           # fresh_share (dev window only)
+    python scripts/accuracy.py --side-controls       # per-side scores given both ranges (dev)
 
 Walk-forward, one map per hour with the shipped defaults (24h window, default parameters, 400
 bins), scored per interval against the hourly truth (the tapes summed per hour) with the
@@ -353,6 +354,20 @@ def fit_fresh(data: Path, console: Console) -> int:
     return 0
 
 
+def side_diagnostic(data: Path, console: Console) -> int:
+    """Per-side partial Spearman given the side's excursion and given both ranges, and the
+    levels' and fresh part's share of the total's, on the development window only."""
+    from liqmap.accuracy.side_controls import side_controls
+
+    w = load_window(data, "dev")
+    with Progress(*PROGRESS_COLUMNS, console=console) as progress:
+        res = _walk(w, progress)
+    h = CFG.horizons_ms[0]
+    for name, (v, lo, hi) in side_controls(res.rows, h).items():
+        console.print(f"dev, {horizon_label(h)}, partial Spearman {name}: {v:.3f} [{lo:.2f}, {hi:.2f}]")  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("LIQMAP_SHARED_DATA", REPO.parent / "shared" / "data")))  # fmt: skip
@@ -365,8 +380,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit the conformal band quantiles on the development window and print them")  # fmt: skip
     ap.add_argument("--fit-fresh", action="store_true",
                     help="fit fresh_share on the development window and print it")  # fmt: skip
+    ap.add_argument("--side-controls", action="store_true",
+                    help="per-side partial Spearman given both ranges (development window)")  # fmt: skip
     args = ap.parse_args(argv)
     console = Console(stderr=True)
+    if args.side_controls:
+        return side_diagnostic(args.data, console)
     if args.fit_fresh:
         return fit_fresh(args.data, console)
     if args.fit_bands:

@@ -160,3 +160,23 @@ def test_fast_group_metrics_equal_the_metric_functions(with_nan: bool) -> None:
                 want = _metric(name, g[m][i], g["actual"][i], g["range"][i])
                 assert got[k] == pytest.approx(want, abs=1e-12, nan_ok=True), (m, name)
             k += 1
+
+
+def test_partial_spearman_given_one_control_is_partial_spearman() -> None:
+    from liqmap.accuracy.interval_metrics import partial_spearman, partial_spearman_given
+
+    rng = np.random.default_rng(3)
+    c = rng.random(200)
+    p, a = c + rng.random(200), c + rng.random(200)
+    assert partial_spearman_given(p, a, c) == pytest.approx(partial_spearman(p, a, c), abs=1e-12)
+
+
+def test_a_second_control_removes_what_it_explains() -> None:
+    from liqmap.accuracy.interval_metrics import partial_spearman, partial_spearman_given
+
+    rng = np.random.default_rng(4)
+    own, other = rng.random(500), rng.random(500)
+    actual = own + other + 0.3 * rng.random(500)
+    pred = other + 0.05 * rng.random(500)  # its skill beyond `own` is all in `other`
+    assert partial_spearman(pred, actual, own) > 0.6
+    assert abs(partial_spearman_given(pred, actual, own, other)) < 0.2

@@ -58,3 +58,16 @@ def test_evaluation_windows_load(shared_data: Path, name: str) -> None:
     assert w.role == "eval" and w.candles.interval_ms == H and len(w.truth) > 5
     assert w.start_ms >= int(w.truth.ts_ms[0]) and w.end_ms <= int(w.truth.ts_ms[-1])
     assert any("Hyperliquid" in n for n in w.notes)
+
+
+def test_dev_recorder_drops_while_price_moved_are_missing_truth(dev) -> None:  # type: ignore[no-untyped-def]
+    from liqmap.accuracy.data import moved_silences
+
+    drops = moved_silences(dev.events, dev.candles)
+    days = [(a // (24 * H), (a % (24 * H)) // H) for a, _ in drops]
+    assert days == [(20489, 22), (20494, 6)]  # 2026-02-05 22h (~60 min), 2026-02-10 06h (118 min)
+    assert any("2 recorder drops" in n for n in dev.notes)
+    t = dev.truth
+    for a, b in drops:  # every hour the silence touches is unknown, not $0
+        k0, k1 = np.searchsorted(t.ts_ms, a // H * H), np.searchsorted(t.ts_ms, b // H * H)
+        assert np.isnan(t.long_usd[k0 : k1 + 1]).all()

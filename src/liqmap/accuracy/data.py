@@ -14,7 +14,9 @@ Defects and how each is handled (the harness counts every one in
   evaluation time is skipped (``no_volume_or_oi``);
 * tape outages: the recorder was down for hours (no events 01-31..02-02, 02-08..02-09); a
   silence of :data:`OUTAGE_MS` or more is an outage and horizons overlapping it are skipped
-  (``truth_not_recorded``), never scored as "nothing was liquidated";
+  (``truth_not_recorded``), never scored as "nothing was liquidated"; so is a shorter silence
+  of :data:`MOVED_GAP_MS` or more during which price moved :data:`MOVED_PCT` or more, where the
+  bars resolve it (:func:`moved_silences`);
 * contaminated rows: events whose price lies more than :data:`MAX_PRICE_DEV_PCT` outside the
   range of the bar they happened in are another instrument and excluded (``price_outlier``);
   BTCUSDC and dated contracts trade within that band and cannot be separated;
@@ -33,8 +35,11 @@ from liqmap.domain.market import Candles, LiquidationEvents
 __all__ = [
     "HOUR_MS",
     "MAX_PRICE_DEV_PCT",
+    "MOVED_GAP_MS",
+    "MOVED_PCT",
     "OUTAGE_MS",
     "drop_price_outliers",
+    "moved_silences",
     "price_outliers",
     "take_events",
     "tape_outages",
@@ -45,6 +50,12 @@ HOUR_MS = 3_600_000
 #: A tape silent this long was not recording (chosen on the development tape: its silences
 #: are either <= 2h or >= 4h; the longest ones match the README's recorder outages).
 OUTAGE_MS = 3 * HOUR_MS
+#: A silence of at least this long while price moved at least MOVED_PCT % is a recorder drop:
+#: on the development tape every other hour whose range is 1% or more holds 35 events or more,
+#: and the two such silences (02-05 22h: one event, then an hour of silence after 678 events
+#: an hour; 02-10 06h: 118 minutes) moved 3.4% and 1.2%, the next largest 0.6%.
+MOVED_GAP_MS = 30 * 60_000
+MOVED_PCT = 1.0
 #: Events this far (%) outside their bar's range are another instrument. A forced order's price
 #: is its bankruptcy price, up to ~2.5% beyond the traded range on the development tape.
 MAX_PRICE_DEV_PCT = 3.0
@@ -93,6 +104,29 @@ def tape_outages(events: LiquidationEvents, min_gap_ms: int = OUTAGE_MS) -> tupl
     gap = np.diff(ts)
     k = np.nonzero(gap >= min_gap_ms)[0]
     return tuple((int(ts[i]), int(ts[i + 1])) for i in k)
+
+
+def moved_silences(
+    events: LiquidationEvents, candles: Candles, min_gap_ms: int = MOVED_GAP_MS,
+    min_move_pct: float = MOVED_PCT,
+) -> tuple[tuple[int, int], ...]:  # fmt: skip
+    """Silences of at least ``min_gap_ms`` (and under :data:`OUTAGE_MS`, which
+    :func:`tape_outages` finds) during which price moved ``min_move_pct`` or more: a recorder
+    drop, not a quiet market. Judged only where the bars resolve the silence (bars no longer
+    than half of it): on coarser bars the move inside the silence is not known."""
+    if candles.interval_ms * 2 > min_gap_ms or len(candles) == 0:
+        return ()
+    ts = events.ts_ms
+    out = []
+    for i in np.nonzero((np.diff(ts) >= min_gap_ms) & (np.diff(ts) < OUTAGE_MS))[0]:
+        a, b = int(ts[i]), int(ts[i + 1])
+        k0 = int(np.searchsorted(candles.ts_ms, a - a % candles.interval_ms, side="left"))
+        k1 = int(np.searchsorted(candles.ts_ms, b, side="left"))
+        if k1 > k0:
+            move = float(candles.high[k0:k1].max() / candles.low[k0:k1].min() - 1.0) * 100.0
+            if move >= min_move_pct:
+                out.append((a, b))
+    return tuple(out)
 
 
 def throttle_stats(events: LiquidationEvents, run: int = 3) -> dict[str, float]:

@@ -5,6 +5,7 @@ that cannot be defined (too few rows, a constant input) is NaN, decided explicit
 
 * :func:`spearman`: rank correlation of predicted and realised USD;
 * :func:`partial_spearman`: the same, controlling for the range (rank partial correlation);
+* :func:`partial_spearman_given`: the same, controlling for several columns at once;
 * :func:`partial_log_corr`: Pearson partial correlation of log USD given ``log`` range;
 * :func:`top_decile_hit`: of the intervals a predictor ranks in its top 10%, the share that
   are in the realised top 10%;
@@ -32,6 +33,7 @@ __all__ = [
     "day_blocks",
     "partial_log_corr",
     "partial_spearman",
+    "partial_spearman_given",
     "percentile_interval",
     "spearman",
     "top_decile_hit",
@@ -71,6 +73,25 @@ def partial_spearman(pred: ArrayLike, actual: ArrayLike, control: ArrayLike) -> 
     if p.size < MIN_POINTS + 1:
         return math.nan
     return partial_corr(rankdata(p), rankdata(a), rankdata(c))
+
+
+def partial_spearman_given(pred: ArrayLike, actual: ArrayLike, *controls: ArrayLike) -> float:
+    """Rank partial correlation of ``pred`` and ``actual`` given every one of ``controls``: the
+    correlation of the residuals of their ranks after a least-squares fit on the controls'
+    ranks (and a constant). With one control it equals :func:`partial_spearman`. NaN below
+    ``MIN_POINTS + len(controls)`` rows or when a residual is zero."""
+    p, a, *cs = _finite(pred, actual, *controls)
+    if p.size < MIN_POINTS + len(cs):
+        return math.nan
+    x = np.column_stack([np.ones(p.size), *(rankdata(c) for c in cs)])
+
+    def resid(v: FloatArray) -> FloatArray:
+        r = rankdata(v)
+        return np.asarray(r - x @ np.linalg.lstsq(x, r, rcond=None)[0], dtype=np.float64)
+
+    u, w = resid(p), resid(a)
+    den = math.sqrt(float(u @ u) * float(w @ w))
+    return float(u @ w) / den if den > 1e-12 else math.nan
 
 
 def _log_pred(x: FloatArray) -> FloatArray:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from liqmap.accuracy.data import drop_price_outliers, tape_outages
+from liqmap.accuracy.data import drop_price_outliers, moved_silences, tape_outages
 from liqmap.accuracy.truth import IntervalTruth, aggregate_events
 from liqmap.domain.margin import MarginTable
 from liqmap.domain.market import Candles, LiquidationEvents, OpenInterest
@@ -85,9 +85,10 @@ def _window(
     root: Path, mark: Candles | None, notes: tuple[str, ...],
 ) -> StudyWindow:  # fmt: skip
     outages = tape_outages(events)
+    drops = moved_silences(events, candles)
     start = (int(events.ts_ms[0]) // HOUR + 1) * HOUR  # first whole hour the tape covers
     end = (int(events.ts_ms[-1]) // HOUR) * HOUR  # the last whole hour starts before this
-    truth = aggregate_events(events, HOUR, start, end, outages)
+    truth = aggregate_events(events, HOUR, start, end, tuple(sorted(outages + drops)))
     table, tnotes = _table(root, sym)
     oi = load_open_interest(root / HL_OI, symbol=sym)
     # the archive does not say whether an hourly stamp is the hour's first or last snapshot:
@@ -95,6 +96,11 @@ def _window(
     oi = replace(oi, ts_ms=oi.ts_ms + HOUR, source=f"Hyperliquid OI (proxy, lagged 1h): {HL_OI}")
     if outages:
         notes += (f"{len(outages)} tape outages (silences of 3h or more) excluded from the truth",)
+    if drops:
+        notes += (
+            f"{len(drops)} recorder drops (silences of 30 min or more while price moved 1% or "
+            "more) excluded from the truth",
+        )
     return StudyWindow(
         name, role, f"{sym}USDT", candles, truth, events, oi, mark, table, start, end - HOUR,
         (*notes, *tnotes, "open interest: Hyperliquid's hourly OI (a proxy, not the venue's)"),
