@@ -207,6 +207,8 @@ def estimate_heatmap(
     snap = _columns(first, len(run), columns)
     state = KernelState(grid, len(p.leverages))
     out_long, out_short = run_kernel(state, bars, p, f_long, f_short, events=ev, snap_bar=snap)
+    for a in (out_long, out_short):  # fresh, owned here: frozen as they are, never copied
+        a.setflags(write=False)
     w = window.candles
     shown = liquidations.between(window.start_ms, window.end_ms) if liquidations else None
     coverage = build_coverage(

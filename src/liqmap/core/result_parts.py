@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from liqmap.core.columns import bars_at_columns
-from liqmap.domain.market import Gap
+from liqmap.domain.market import Gap, is_frozen
 
 __all__ = ["Cluster", "Coverage", "PricePath", "iso_ms", "read_only", "tier_label"]
 
@@ -32,15 +32,9 @@ def iso_ms(ts_ms: int) -> str:
 
 def read_only(a: NDArray[Any]) -> NDArray[Any]:
     """``a`` itself if it and every array it views are read-only (no copy), else a read-only copy."""
-    if not isinstance(a, np.ndarray):
-        arr = np.array(a)
-    else:
-        base: object = a
-        while isinstance(base, np.ndarray) and not base.flags.writeable:
-            base = base.base
-        if base is None:
-            return a
-        arr = np.array(a, copy=True)
+    if is_frozen(a):
+        return a
+    arr = np.array(a, copy=True)
     arr.setflags(write=False)
     return arr
 

@@ -22,6 +22,7 @@ __all__ = [
     "IntArray",
     "LiquidationEvents",
     "OpenInterest",
+    "is_frozen",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -29,10 +30,12 @@ IntArray = NDArray[np.int64]
 Int8Array = NDArray[np.int8]
 
 
-def _frozen(a: object) -> bool:
+def is_frozen(a: object) -> bool:
     """True for an array nobody can change: read-only, and so is every array it views, down to
     one that owns its data (e.g. a slice of another record's frozen column)."""
-    x = a
+    if not isinstance(a, np.ndarray):
+        return False
+    x: object = a
     while isinstance(x, np.ndarray):
         if x.flags.writeable:
             return False
@@ -41,7 +44,7 @@ def _frozen(a: object) -> bool:
 
 
 def _frozen_f64(a: object) -> FloatArray:
-    if isinstance(a, np.ndarray) and a.dtype == np.float64 and _frozen(a):
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and is_frozen(a):
         return cast("FloatArray", a)  # e.g. a window of a record: shared, never copied
     arr = np.array(a, dtype=np.float64, copy=True)
     arr.setflags(write=False)
@@ -49,7 +52,7 @@ def _frozen_f64(a: object) -> FloatArray:
 
 
 def _frozen_i64(a: object) -> IntArray:
-    if isinstance(a, np.ndarray) and a.dtype == np.int64 and _frozen(a):
+    if isinstance(a, np.ndarray) and a.dtype == np.int64 and is_frozen(a):
         return cast("IntArray", a)
     arr = np.array(a, dtype=np.int64, copy=True)
     arr.setflags(write=False)
