@@ -227,6 +227,8 @@ def true_map(
     window's map models); otherwise every open position does. The result has the same type as an
     estimate, so it renders and compares the same way.
     """
+    import numpy as np
+
     from liqmap.core.position_bins import bin_positions
     from liqmap.sim import SimulationResult
 
@@ -247,6 +249,12 @@ def true_map(
         out_of_range_long_usd=bins.out_of_range_long_usd,
         out_of_range_short_usd=bins.out_of_range_short_usd,
         clusters=(),
+        # the estimate's own parts do not belong to the truth: no band, no fresh flow, no venues
+        band_usd=np.zeros((0, 0)),
+        fresh=None,
+        venues=(),
+        long_usd_by_venue=np.zeros((0, 0)),
+        short_usd_by_venue=np.zeros((0, 0)),
         reading=(
             "True positions of the simulated market "
             + ("opened in the window" if opened_in_window else "open at this time")

@@ -55,6 +55,9 @@ def test_the_simulator_truth_and_api_true_map_use_it() -> None:
     np.testing.assert_array_equal(truth.long_usd, b.long_usd)
     np.testing.assert_array_equal(truth.short_usd, b.short_usd)
     assert truth.out_of_range_long_usd == b.out_of_range_long_usd
+    assert m.band_usd.size and m.fresh is not None  # the estimate's own parts...
+    assert truth.band_usd.size == 0 and truth.fresh is None  # ...are not the truth's
+    assert truth.usd_if(m.price * 0.98, m.price, "long") == truth.usd_between(m.price * 0.98, m.price, "long")  # fmt: skip
     long_usd, short_usd = true_liquidation_profile(pos, m.edges, m.leverages)
     np.testing.assert_array_equal(long_usd, b.long_usd)
     np.testing.assert_array_equal(short_usd, b.short_usd)
