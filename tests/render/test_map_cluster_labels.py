@@ -49,3 +49,16 @@ def test_without_the_lift_the_demo_labels_collide(
 
     monkeypatch.setattr(mm, "lift_annotations", lambda fig, labels: None)
     assert _overlaps(map_matplotlib(demo_map)) != []
+
+
+def test_titles_fit_the_figure(demo_map: liqmap.LiquidationMap) -> None:
+    """No header line runs off the chart's right edge (the demo heatmap's subtitle did)."""
+    from liqmap.render.mpl_heatmap import heatmap_matplotlib
+
+    data = liqmap.load_market("BTCUSDT", "demo", demo_days=7.0)
+    for fig in (map_matplotlib(demo_map), heatmap_matplotlib(liqmap.estimate_heatmap(data, window="3d"))):  # fmt: skip
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        for t in fig.texts:
+            box = t.get_window_extent(r)
+            assert box.x0 >= 0 and box.x1 <= fig.bbox.width, t.get_text()

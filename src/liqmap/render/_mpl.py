@@ -15,6 +15,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import Formatter
 
 from liqmap.core.formatting import format_price_ticks, format_usd_ticks
@@ -22,6 +23,7 @@ from liqmap.io.atomic import atomic_writer
 from liqmap.render.style import Style
 
 __all__ = [
+    "fit_width",
     "legend_row",
     "new_figure",
     "price_formatter",
@@ -107,8 +109,9 @@ def titles(
     fig: Figure, style: Style, left: float, title: str, subtitle: str, *, y: tuple[float, float]
 ) -> None:
     """The chart's bold title and muted subtitle, top-left aligned at ``left`` and heights ``y``
-    (figure coordinates)."""
-    fig.text(
+    (figure coordinates); a line wider than the figure (less the same margin on the right) is
+    set in a smaller size that fits, never cut at the edge."""
+    head = fig.text(
         left,
         y[0],
         title,
@@ -119,7 +122,7 @@ def titles(
         color=style.text,
         parse_math=False,
     )
-    fig.text(
+    sub = fig.text(
         left,
         y[1],
         subtitle,
@@ -129,6 +132,18 @@ def titles(
         color=style.muted,
         parse_math=False,
     )
+    for t in (head, sub):
+        fit_width(fig, t, 1.0 - 2.0 * left)
+
+
+def fit_width(fig: Figure, t: Text, width: float, smallest: float = 0.6) -> None:
+    """Shrink ``t``'s font until it spans at most ``width`` (a fraction of the figure's width),
+    down to ``smallest`` of its size; measured on the figure's renderer, no full draw."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    room = width * fig.bbox.width
+    wide = t.get_window_extent(renderer).width
+    if wide > room > 0:
+        t.set_fontsize(float(t.get_fontsize()) * max(smallest, room / wide * 0.99))
 
 
 def legend_row(
