@@ -117,8 +117,9 @@ def moved_silences(
     if candles.interval_ms * 2 > min_gap_ms or len(candles) == 0:
         return ()
     ts = events.ts_ms
+    gap = np.diff(ts)
     out = []
-    for i in np.nonzero((np.diff(ts) >= min_gap_ms) & (np.diff(ts) < OUTAGE_MS))[0]:
+    for i in np.nonzero((gap >= min_gap_ms) & (gap < OUTAGE_MS))[0]:
         a, b = int(ts[i]), int(ts[i + 1])
         k0 = int(np.searchsorted(candles.ts_ms, a - a % candles.interval_ms, side="left"))
         k1 = int(np.searchsorted(candles.ts_ms, b, side="left"))

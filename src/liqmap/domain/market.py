@@ -7,7 +7,7 @@ record can be shared freely. Time is int64 UTC epoch milliseconds (``*_ms``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,18 +43,12 @@ def is_frozen(a: object) -> bool:
     return x is None
 
 
-def _frozen_f64(a: object) -> FloatArray:
-    if isinstance(a, np.ndarray) and a.dtype == np.float64 and is_frozen(a):
-        return cast("FloatArray", a)  # e.g. a window of a record: shared, never copied
-    arr = np.array(a, dtype=np.float64, copy=True)
-    arr.setflags(write=False)
-    return arr
-
-
-def _frozen_i64(a: object) -> IntArray:
-    if isinstance(a, np.ndarray) and a.dtype == np.int64 and is_frozen(a):
-        return cast("IntArray", a)
-    arr = np.array(a, dtype=np.int64, copy=True)
+def _frozen_as(a: object, dtype: type[np.generic]) -> NDArray[Any]:
+    """``a`` as a read-only array of ``dtype``: ``a`` itself when it already is one nobody can
+    change (e.g. a window of a record: shared, never copied), else a read-only copy."""
+    if isinstance(a, np.ndarray) and a.dtype == dtype and is_frozen(a):
+        return a
+    arr = np.array(a, dtype=dtype, copy=True)
     arr.setflags(write=False)
     return arr
 
@@ -97,9 +91,9 @@ class Candles:
 
     def __post_init__(self) -> None:
         n = len(self.ts_ms)
-        object.__setattr__(self, "ts_ms", _frozen_i64(self.ts_ms))
+        object.__setattr__(self, "ts_ms", _frozen_as(self.ts_ms, np.int64))
         for name in BAR_COLUMNS:
-            arr = _frozen_f64(getattr(self, name))
+            arr = _frozen_as(getattr(self, name), np.float64)
             if len(arr) != n:
                 raise DataFileError(
                     f"column '{name}' has {len(arr)} values but there are {n} timestamps",
@@ -155,8 +149,8 @@ class OpenInterest:
     source: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ts_ms", _frozen_i64(self.ts_ms))
-        object.__setattr__(self, "value_usd", _frozen_f64(self.value_usd))
+        object.__setattr__(self, "ts_ms", _frozen_as(self.ts_ms, np.int64))
+        object.__setattr__(self, "value_usd", _frozen_as(self.value_usd, np.float64))
         if len(self.ts_ms) != len(self.value_usd):
             raise DataFileError("open interest: ts_ms and value_usd differ in length")
         if self.kind not in ("level", "change"):
@@ -181,12 +175,10 @@ class LiquidationEvents:
     excluded: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ts_ms", _frozen_i64(self.ts_ms))
-        side = np.array(self.side, dtype=np.int8, copy=True)
-        side.setflags(write=False)
-        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "ts_ms", _frozen_as(self.ts_ms, np.int64))
+        object.__setattr__(self, "side", _frozen_as(self.side, np.int8))
         for name in ("price", "qty", "notional_usd"):
-            object.__setattr__(self, name, _frozen_f64(getattr(self, name)))
+            object.__setattr__(self, name, _frozen_as(getattr(self, name), np.float64))
         n = len(self.ts_ms)
         if any(len(getattr(self, k)) != n for k in ("side", "price", "qty", "notional_usd")):
             raise DataFileError("liquidation events: columns differ in length")

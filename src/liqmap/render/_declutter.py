@@ -72,18 +72,14 @@ def declutter(fig: Figure, labels: Sequence[Text]) -> None:
         placed.append(t.get_window_extent(r))
 
 
-def fig_dpi(a: Text) -> float:
-    """The dots per inch of the figure ``a`` is drawn on (72 when detached)."""
-    fig = a.get_figure()
-    return float(fig.dpi) if isinstance(fig, Figure) else 72.0
-
-
-def _label_box(a: Annotation, renderer: object) -> Bbox:
-    """The box an annotation's label covers (its text and framed padding; not its arrow)."""
+def _label_box(a: Annotation, renderer: object, dpi: float) -> Bbox:
+    """The box an annotation's label covers: its text plus the frame's padding (read from the
+    annotation's own box style; not its arrow)."""
     a.update_positions(renderer)  # type: ignore[arg-type]
     box = Text.get_window_extent(a, renderer)  # type: ignore[arg-type]
-    dpi = float(fig_dpi(a))
-    pad = float(a.get_fontsize()) * 0.3 * dpi / 72.0  # boxstyle pad 0.3, points -> pixels
+    patch = a.get_bbox_patch()
+    pad_frac = float(getattr(patch.get_boxstyle(), "pad", 0.0)) if patch is not None else 0.0
+    pad = float(a.get_fontsize()) * pad_frac * dpi / 72.0  # the pad is a share of the font size
     return Bbox.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
 
 
@@ -99,12 +95,12 @@ def lift_annotations(fig: Figure, labels: Sequence[Annotation], step_pt: float =
     for a in labels:
         x, y = a.xyann
         for _ in range(40):  # at most 40 steps (560 points): more than any chart is high
-            box = _label_box(a, r)
+            box = _label_box(a, r, fig.dpi)
             if not any(boxes_overlap(box, p, _PAD) for p in placed):
                 break
             y += step_pt
             a.xyann = (x, y)
-        placed.append(_label_box(a, r))
+        placed.append(_label_box(a, r, fig.dpi))
 
 
 def slots(
