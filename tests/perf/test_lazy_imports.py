@@ -55,6 +55,22 @@ def test_the_stand_ins_become_the_real_classes() -> None:
     assert type(tb) is rich.traceback.Traceback
 
 
+def test_a_command_does_not_load_typers_help_module() -> None:
+    """typer's help/error module loads only when help or a usage error is drawn, and then with
+    the stand-ins and the fixed width of a non-terminal stdout."""
+    code = (
+        "import sys\nfrom liqmap.cli.app import main\n"
+        "main(['liqprice', '--exchange', 'binance', '--side', 'long', '--entry', '60000',"
+        " '--leverage', '10', '--notional', '10000'])\n"
+        "assert 'typer.rich_utils' not in sys.modules\n"
+        "assert main(['liqprice', '--bogus']) == 2\n"
+        "ru = sys.modules['typer.rich_utils']\n"
+        "assert ru.MAX_WIDTH == 200 and 'rich.markdown' not in sys.modules, ru.MAX_WIDTH\n"
+        "assert main(['liqprice', '--bogus']) == 2"
+    )
+    assert _loaded_after(code) == []
+
+
 def test_liqprice_imports_no_numpy_and_no_asyncio() -> None:
     code = (
         "from liqmap.cli.app import main\n"

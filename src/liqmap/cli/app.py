@@ -171,21 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         with display_zone(UTC):  # --tz / LIQMAP_TZ holds for this invocation only
             build_app()(args=argv, prog_name="liqmap", standalone_mode=True)
     except InputError as exc:
-        console.err().print(f"[bold red]error:[/] {_escape(str(exc))}")
+        console.line(f"[bold red]error:[/] {console.escape(str(exc))}", stderr=True)
         return 2
     except LiqmapError as exc:
-        console.err().print(f"[bold red]error:[/] {_escape(str(exc))}")
+        console.line(f"[bold red]error:[/] {console.escape(str(exc))}", stderr=True)
         return 1
     except SystemExit as exc:  # typer/click exit: usage errors are 2, --help is 0
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return 0
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _exit_fast(code: int) -> None:

@@ -112,7 +112,7 @@ def _finish(
         return
     getattr(show, printer)(result)
     if out is not None:
-        console.out().print(f"wrote [bold]{out}[/]")
+        console.line(f"wrote [bold]{console.escape(str(out))}[/]")
 
 
 def _print_bytes(data: bytes) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from liqmap.cli.console import out
+from liqmap.cli.console import line, out
 from liqmap.core.formatting import format_time
 from liqmap.core.reading import format_duration, format_price, format_usd
 from liqmap.core.results import LiquidationHeatmap, LiquidationMap, tier_label
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["print_heatmap", "print_levels", "print_map"]
 
@@ -34,6 +37,8 @@ def _header(m: LiquidationMap) -> None:
 
 
 def _cluster_table(m: LiquidationMap, limit: int) -> Table:
+    from rich.table import Table
+
     table = Table(title="liquidation clusters (rank = size and closeness)", title_justify="left")
     for col in ("#", "side", "price", "range", "USD", "dist", "main tiers"):
         table.add_column(col, justify="right" if col in ("#", "USD", "dist") else "left")
@@ -80,11 +85,11 @@ def print_heatmap(h: LiquidationHeatmap) -> None:
     cov = h.coverage
     longest = max((g.end_ms - g.start_ms for g in cov.gaps), default=0)
     peak = float(h.total_usd.max()) if h.total_usd.size else 0.0
-    out().print(
+    line(
         f"[bold]{h.symbol}[/] {h.exchange} heatmap  {len(h.ts_ms)} columns x {len(h.edges) - 1} bins  "
         f"{format_time(int(h.ts_ms[0]))} → {format_time(int(h.ts_ms[-1]))}"
     )
-    out().print(
+    line(
         f"peak bin {format_usd(peak)}  tiers {', '.join(tier_label(x) for x in h.leverages)}  "
         + _coverage_line(cov.bars, cov.expected_bars, len(cov.gaps), longest)
     )
