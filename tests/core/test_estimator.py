@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import replace
 
@@ -179,6 +181,15 @@ def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginT
     assert h.long_usd[-1].sum() == pytest.approx(m.total_long_usd, rel=5e-2)
     assert h.short_usd[-1].sum() == pytest.approx(m.total_short_usd, rel=5e-2)
     assert np.all(np.diff(h.ts_ms) > 0)
+
+
+def test_heatmap_peak_is_the_largest_cell(candles: Candles, table: MarginTable) -> None:
+    h = estimate_heatmap(candles, window_ms=6 * HOUR, table=table, columns=130, warmup_ms=0)
+    assert h.peak_usd() == float(h.total_usd.max()) > 0  # 130 rows: three blocks of 64
+    empty = dataclasses.replace(
+        h, ts_ms=h.ts_ms[:0], long_usd=h.long_usd[:0], short_usd=h.short_usd[:0]
+    )
+    assert empty.peak_usd() == 0.0
 
 
 def test_heatmap_columns_use_only_earlier_bars(candles: Candles, table: MarginTable) -> None:

@@ -84,7 +84,7 @@ def print_heatmap(h: LiquidationHeatmap) -> None:
     """Summary of a heatmap."""
     cov = h.coverage
     longest = max((g.end_ms - g.start_ms for g in cov.gaps), default=0)
-    peak = float(h.total_usd.max()) if h.total_usd.size else 0.0
+    peak = h.peak_usd()
     line(
         f"[bold]{h.symbol}[/] {h.exchange} heatmap  {len(h.ts_ms)} columns x {len(h.edges) - 1} bins  "
         f"{format_time(int(h.ts_ms[0]))} → {format_time(int(h.ts_ms[-1]))}"

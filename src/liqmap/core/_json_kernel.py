@@ -69,8 +69,13 @@ def usd_rows_json(a: NDArray[np.float64]) -> NDArray[np.uint8]:
             if j > 0:
                 out[p] = _COMMA
                 p += 1
-            v = _whole(a[i, j])
-            if v == 0:
+            x = a[i, j]
+            if -0.5 <= x <= 0.5:  # rounds to 0 (half to even): most cells of a heatmap
+                out[p] = _ZERO
+                p += 1
+                continue
+            v = _whole(x)
+            if v == 0:  # non-finite
                 out[p] = _ZERO
                 p += 1
                 continue

@@ -350,6 +350,16 @@ class LiquidationHeatmap:
         """Long + short USD per (time, bin)."""
         return np.asarray(self.long_usd + self.short_usd, dtype=np.float64)
 
+    def peak_usd(self) -> float:
+        """The largest long + short USD of any cell (0.0 if there is none), computed block by
+        block of rows, without the full-size :attr:`total_usd` temporary."""
+        peak = 0.0
+        for i in range(0, self.long_usd.shape[0], 64):
+            block = self.long_usd[i : i + 64] + self.short_usd[i : i + 64]
+            if block.size:
+                peak = max(peak, float(block.max()))
+        return peak
+
     def to_dict(
         self, *, price_path: Literal["columns", "bars"] = "bars", raw_json: bool = False
     ) -> dict[str, Any]:

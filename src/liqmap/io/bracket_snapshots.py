@@ -28,11 +28,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from importlib.resources import files
 from typing import Literal
 
 import msgspec
 
+from liqmap.data import read_bytes
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import DataFileError
 
@@ -77,7 +77,7 @@ class SnapshotInfo:
 
 @cache
 def _doc() -> _SnapshotFile:
-    raw = files("liqmap.data").joinpath("brackets", "binance-snapshots.json.gz").read_bytes()
+    raw = read_bytes("brackets", "binance-snapshots.json.gz")
     try:
         return msgspec.json.decode(gzip.decompress(raw), type=_SnapshotFile)
     except (OSError, msgspec.DecodeError) as exc:  # pragma: no cover - package data is tested

@@ -24,13 +24,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from liqmap.data import read_bytes
 from liqmap.domain.enums import Venue
 from liqmap.domain.margin import MarginTable, MarginTier
 from liqmap.errors import DataFileError, LiqmapError, UnknownSymbolError
@@ -251,9 +251,8 @@ def _resource(venue: Venue) -> Path:
 
 @cache
 def _package_candidates(venue: Venue) -> list[_Candidate]:
-    res = files("liqmap.data").joinpath("brackets", f"{venue.value}.json")
     try:
-        raw = res.read_bytes()
+        raw = read_bytes("brackets", f"{venue.value}.json")
     except FileNotFoundError as exc:  # pragma: no cover - every venue ships a file (tested)
         raise UnknownSymbolError(f"liqmap ships no default tables for {venue.value}") from exc
     return _package_file_candidates(_decode(raw, _resource(venue)), _resource(venue), venue)[0]
