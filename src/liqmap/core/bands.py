@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +43,8 @@ def _draws(p: EstimatorParams) -> FloatArray:
         one = np.asarray([p.weights], dtype=np.float64)
         one.flags.writeable = False
         return one
+    from statistics import NormalDist  # with fractions and decimal: only where bands are drawn
+
     nd = NormalDist()
     z1 = np.array([nd.inv_cdf((k + 0.5) / DRAWS) for k in range(DRAWS)])
     z2 = z1[(np.arange(DRAWS) * 7) % DRAWS]  # a fixed permutation: a Latin-hypercube pairing

@@ -25,7 +25,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +167,8 @@ def _gunzip(p: Path, limits: InputLimits) -> bytes:
 
 
 def _unzip(p: Path, limits: InputLimits) -> tuple[bytes, str]:
+    import zipfile  # only zip archives need it
+
     try:
         with zipfile.ZipFile(p) as zf:
             members = [i.filename for i in zf.infolist() if not i.is_dir()]
