@@ -2,6 +2,7 @@
 section 3 (between its markers) and docs/img/cascade-reliability.png.
 
     .venv/bin/python scripts/cascade_validation.py [--shared ../shared/data] [--doc docs/cascade.md]
+    .venv/bin/python scripts/cascade_validation.py --window dev  # history fit + dev only, no docs
 
 Windows (``../shared/data/README.md``):
 
@@ -12,13 +13,19 @@ Windows (``../shared/data/README.md``):
 * **eval** (mixed-venue tape 2026-02-23..03-04 and the OKX tape 03-04 22:45..03-05 11:17): only 1h
   bars cover it, so shocks are moves >= 1% within **1 h** (horizon 4 h). Never tuned on.
 
-For each shock the map is built strictly before its first bar (3 days of bars, Binance brackets)
+For each shock the map is built strictly before its first bar (7 days of bars, Binance brackets)
 and the impact model from the 24 h of bars before it; the cascade runs from the initial shock
 (the extreme move within the detection window). Predicted: liquidated USD (median of 200 draws;
 also with the fresh positions opened and liquidated on the way within the horizon, docs/model.md
 2.17)
 and P(final extent >= 2 x initial) = the draws' cascade pin + the reflection-principle chance that
-the post-shock random walk goes the rest of the way.
+the post-shock random walk goes the rest of the way; and the levels + fresh positions between the
+price and the observed extreme of the first minutes (the move the detection window saw).
+
+Truth is the tapes cleaned as the accuracy harness cleans them (``liqmap.accuracy.data``): rows
+far outside their bar's range dropped; a horizon that meets a tape outage (a silence of 3 h or
+more) or a recorder drop (a silence of 30 min or more while price moved 1% or more, where the
+bars resolve it) has no tape USD (missing truth, not "nothing was liquidated").
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from liqmap.accuracy.data import drop_price_outliers, moved_silences, tape_outages
 from liqmap.core.cascade_dist import OutcomeConfig, simulate_outcomes
 from liqmap.core.cascade_episodes import (
     Shock,
@@ -42,19 +50,22 @@ from liqmap.core.cascade_episodes import (
     extension_baseline,
     find_shocks,
     log_corr,
+    overlaps,
     p_diffusion_reaches,
     reliability,
 )  # fmt: skip
 from liqmap.core.impact import impact_from_bars
 from liqmap.core.maps import estimate_map
-from liqmap.domain.market import Candles
+from liqmap.domain.market import Candles, LiquidationEvents
 from liqmap.errors import LiqmapError
 from liqmap.io.brackets import load_brackets
+from liqmap.io.files import load_liquidations
 from liqmap.timeutil import parse_time_ms
 
 DAY, HOUR, MIN = 86_400_000, 3_600_000, 60_000
 K = 2.0
-OUTAGES = (("2026-01-31", "2026-02-03"), ("2026-02-08", "2026-02-10"))  # Binance tape recorder down
+#: Map window: the 7 days of bars the leverage law was fitted with (docs/model.md 2.11).
+MAP_WINDOW_MS = 7 * DAY
 VOL_GRID = tuple(float(v) for v in np.round(np.arange(0.3, 3.01, 0.1), 2))
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
 
@@ -76,6 +87,7 @@ class Row:
     p_diff: float = math.nan
     pred_h_usd: float = math.nan
     pred_total_usd: float = math.nan  # cascade levels + fresh positions within the horizon (p50)
+    pred_obs_usd: float = math.nan  # levels + fresh between the price and the observed extreme
 
 
 def candles(f: pl.DataFrame, interval_ms: int, ts: str) -> Candles:
@@ -87,53 +99,74 @@ def candles(f: pl.DataFrame, interval_ms: int, ts: str) -> Candles:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Tape:
+    """A liquidation tape cleaned against its bars, with its silences (missing truth)."""
+
+    events: LiquidationEvents
+    silences: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, events: LiquidationEvents, bars: Candles) -> Tape:
+        ev, _ = drop_price_outliers(events, bars)
+        return cls(ev, tuple(sorted(tape_outages(ev) + moved_silences(ev, bars))))
+
+    def usd(self, s: Shock) -> float | None:
+        """The shock side's tape USD over its horizon; None where the tape did not record it."""
+        t0, t1, ts = s.ts_ms, s.ts_ms + s.horizon_ms, self.events.ts_ms
+        if not len(ts) or t0 < ts[0] or t1 > ts[-1] or overlaps(t0, t1, self.silences):
+            return None
+        side = 1 if s.direction < 0 else -1  # LiquidationEvents: +1 = a long liquidated
+        k = (ts >= t0) & (ts < t1) & (self.events.side == side)
+        return float(self.events.notional_usd[k].sum())
+
+
 def load(shared: Path) -> dict[str, object]:
     b5 = pl.read_csv(shared / "bars" / "binance-um-5m-BTCUSDT-2024-12-31_2026-02-19.csv.gz")
     h1 = pl.read_csv(
         shared / "bars" / "binance-bybit-perp-1h-btc-eth-sol-2025-03-06_2026-03-05.csv.gz"
     )
     h1 = h1.filter((pl.col("venue") == "binance") & (pl.col("symbol") == "BTCUSDT"))
-    okx = pl.read_csv(shared / "liquidations" / "okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz")
     rec = pl.read_csv(shared / "bars" / "recorder-1m-btc-eth-sol-2026-01-24_2026-03-04.csv.gz")
     rec = rec.filter(pl.col("symbol").str.starts_with("BTC")).sort("minute_ms")
     rec = rec.with_columns(pl.lit(float("nan")).alias("volume"))
+    c5, c1 = (
+        candles(b5, 5 * MIN, "open_time_ms"),
+        candles(h1.sort("open_time_ms"), HOUR, "open_time_ms"),
+    )
+    liq = shared / "liquidations"
     return {
-        "5m": candles(b5, 5 * MIN, "open_time_ms"),
-        "1h": candles(h1.sort("open_time_ms"), HOUR, "open_time_ms"),
+        "5m": c5,
+        "1h": c1,
         "rec1m": candles(rec, MIN, "minute_ms"),
-        "tape_dev": pl.read_csv(shared / "liquidations" / "binance-btc-forceorder-2026-01-27_2026-02-16.csv.gz"),
-        "tape_mixed": pl.read_csv(shared / "liquidations" / "mixed-venues-btc-2026-02-23_2026-03-04.csv.gz"),
-        "tape_okx": okx.filter(pl.col("inst_id") == "BTC-USDT-SWAP"),
+        "tape_dev": Tape.of(load_liquidations(liq / "binance-btc-forceorder-2026-01-27_2026-02-16.csv.gz"), c5),
+        "tape_mixed": Tape.of(load_liquidations(liq / "mixed-venues-btc-2026-02-23_2026-03-04.csv.gz"), c1),
+        "tape_okx": Tape.of(load_liquidations(liq / "okx-swap-btc-eth-sol-2026-03-04_2026-03-05.csv.gz", symbol="BTC"), c1),
         "table": load_brackets(shared / "brackets" / "binance-um-leverage-brackets-BTCUSDT-ETHUSDT.json", symbol="BTCUSDT"),
     }  # fmt: skip
 
 
-def tape_usd(tape: pl.DataFrame, s: Shock) -> float:
-    side = "long" if s.direction < 0 else "short"
-    k = tape.filter(
-        (pl.col("ts_ms") >= s.ts_ms) & (pl.col("ts_ms") < s.ts_ms + s.horizon_ms)
-        & (pl.col("liquidated_side") == side)
-    )  # fmt: skip
-    return float(k["notional_usd"].sum())
-
-
 def predict(
-    c: Candles, s: Shock, table: object, window: str, tape: pl.DataFrame | None
-) -> Row | None:
+    c: Candles, s: Shock, table: object, window: str, tape: Tape | None,
+    map_ms: int = MAP_WINDOW_MS,
+) -> Row | None:  # fmt: skip
     try:
-        m = estimate_map(c, window_ms=3 * DAY, table=table, as_of_ms=s.ts_ms, bins=400)  # type: ignore[arg-type]
+        m = estimate_map(c, window_ms=map_ms, table=table, as_of_ms=s.ts_ms, bins=400)  # type: ignore[arg-type]
         imp = impact_from_bars(c, s.ts_ms)
     except LiqmapError:
         return None
     oc = OutcomeConfig(n_draws=200, horizon_ms=s.horizon_ms)
     o = simulate_outcomes(m, imp, shock_pct=s.initial * 100, outcomes=oc)
     sigma_h = imp.sigma_daily * math.sqrt(s.horizon_ms / DAY)
-    actual = tape_usd(tape, s) if tape is not None else None
+    actual = tape.usd(s) if tape is not None else None
+    far = m.price * (1 + s.initial)
+    obs = m.usd_if(min(far, m.price), max(far, m.price), "long" if s.direction < 0 else "short",
+                   s.horizon_ms)  # fmt: skip
     grid = np.linspace(0.0, 0.3, 601)
     side = m.long_total if s.direction < 0 else m.short_total
     cum = _crossed(m, side, s.direction, grid)
     return Row(window, s, o.liquidated_usd[0.5], o.pin_move_pct[0.5], o.samples_pin_pct / 100,
-               sigma_h, actual, grid, cum, pred_total_usd=o.total_usd[0.5])  # fmt: skip
+               sigma_h, actual, grid, cum, pred_total_usd=o.total_usd[0.5], pred_obs_usd=obs)  # fmt: skip
 
 
 def _crossed(m: object, side: np.ndarray, direction: int, grid: np.ndarray) -> np.ndarray:
@@ -155,11 +188,9 @@ def p_sim(r: Row, vol_mult: float) -> float:
     return float(np.mean(p_diffusion_reaches(gap, vol_mult * r.sigma_h)))
 
 
-def outage(ts: int) -> bool:
-    return any(parse_time_ms(a) <= ts < parse_time_ms(b) for a, b in OUTAGES)
-
-
-def episodes(d: dict[str, object]) -> tuple[list[Row], list[Row], list[Row]]:
+def episodes(
+    d: dict[str, object], *, dev_only: bool = False, map_ms: int = MAP_WINDOW_MS
+) -> tuple[list[Row], list[Row], list[Row]]:
     c5, c1, table = d["5m"], d["1h"], d["table"]
     assert isinstance(c5, Candles) and isinstance(c1, Candles)
     t = parse_time_ms
@@ -174,20 +205,25 @@ def episodes(d: dict[str, object]) -> tuple[list[Row], list[Row], list[Row]]:
     okx = find_shocks(
         c1, window=1, horizon=4, start_ms=t("2026-03-04T22:00"), end_ms=t("2026-03-05T07:00")
     )
-    hist = [r for s in hist5 if (r := predict(c5, s, table, "history 5m", None))]
-    hist += [r for s in hist1 if (r := predict(c1, s, table, "history 1h", None))]
-    rows_dev = [r for s in dev if (r := predict(c5, s, table, "dev 5m", d["tape_dev"]))]  # type: ignore[arg-type]
+    hist = [r for s in hist5 if (r := predict(c5, s, table, "history 5m", None, map_ms))]
+    hist += [r for s in hist1 if (r := predict(c1, s, table, "history 1h", None, map_ms))]
+    rows_dev = [r for s in dev if (r := predict(c5, s, table, "dev 5m", d["tape_dev"], map_ms))]  # type: ignore[arg-type]
     rec = d["rec1m"]
     assert isinstance(rec, Candles)
     dev1 = find_shocks(
         rec, window=15, horizon=120, start_ms=t("2026-01-27T02:05"), end_ms=t("2026-02-16T12:00")
     )
-    rows_dev += [r for s in dev1 if (r := predict(c5, s, table, "dev rec 1m", d["tape_dev"]))]  # type: ignore[arg-type]
-    rows_ev = [r for s in mixed if (r := predict(c1, s, table, "eval mixed 1h", d["tape_mixed"]))]  # type: ignore[arg-type]
-    rows_ev += [r for s in okx if (r := predict(c1, s, table, "eval OKX 1h", d["tape_okx"]))]  # type: ignore[arg-type]
-    for r in rows_dev:
-        if outage(r.shock.ts_ms):
-            r.actual_usd = None
+    rows_dev += [
+        r for s in dev1 if (r := predict(c5, s, table, "dev rec 1m", d["tape_dev"], map_ms))
+    ]  # type: ignore[arg-type]
+    if dev_only:  # the evaluation windows are neither built nor scored
+        return hist, rows_dev, []
+    rows_ev = [
+        r for s in mixed if (r := predict(c1, s, table, "eval mixed 1h", d["tape_mixed"], map_ms))
+    ]  # type: ignore[arg-type]
+    rows_ev += [
+        r for s in okx if (r := predict(c1, s, table, "eval OKX 1h", d["tape_okx"], map_ms))
+    ]  # type: ignore[arg-type]
     return hist, rows_dev, rows_ev
 
 
@@ -267,9 +303,12 @@ def summary(name: str, rows: list[Row]) -> str:
         a: brier(np.array([getattr(r, a) for r in rows]), y)
         for a in ("p_sim", "p_raw", "p_diff", "p_base")
     }
+    obs = _lc(rows, "pred_obs_usd")
+    obs = obs if obs == "n/a" else f"**{obs}**"
     return (
         f"| {name} | {len(rows)} | {int(y.sum())} ({y.mean():.0%}) | **{b['p_sim']:.3f}** | {b['p_raw']:.3f} "
-        f"| {b['p_diff']:.3f} | **{b['p_base']:.3f}** | {_lc(rows, 'pred_usd')} | {_lc(rows, 'pred_total_usd')} | {_lc(rows, 'pred_h_usd')} |"
+        f"| {b['p_diff']:.3f} | **{b['p_base']:.3f}** | {_lc(rows, 'pred_usd')} | {_lc(rows, 'pred_total_usd')} "
+        f"| {obs} | {_lc(rows, 'pred_h_usd')} |"
     )
 
 
@@ -315,16 +354,18 @@ def report(
     ]
     q = np.quantile(size, [0.1, 0.5, 0.9]) if size else [math.nan] * 3
     pin, liq, p2, at = calm
-    amp = np.array([abs(r.pred_p50_pin) / 100 / abs(r.shock.initial) for r in [*dev, *ev]])
-    real = np.array([r.shock.extension for r in [*dev, *ev]])
+    once = [r for r in [*dev, *ev] if r.window != "dev rec 1m"]  # each dev move once (5m bars)
+    amp = np.array([abs(r.pred_p50_pin) / 100 / abs(r.shock.initial) for r in once])
+    real = np.array([r.shock.extension for r in once])
     lines = [
         START,
         "",
         "Generated by `scripts/cascade_validation.py` (`make cascade-validation`); do not edit by hand.",
         "",
         "| window | shocks | extended >= 2x | Brier simulator | raw | diffusion only | Brier baseline "
-        "| log corr: cascade USD vs tape | cascade + fresh USD vs tape | horizon USD vs tape |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| log corr: cascade USD vs tape | cascade + fresh USD vs tape | observed move: levels + fresh vs tape "
+        "| horizon USD vs tape |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         summary("history 5m (fit, in-sample)", [r for r in hist if r.window == "history 5m"]),
         summary("history 1h (fit, in-sample)", [r for r in hist if r.window == "history 1h"]),
         summary(
@@ -349,20 +390,20 @@ def report(
         f"window): median simulated pin {pin:+.2f}% = {abs(pin) / 3:.2f}x, median liquidated "
         f"{usd(liq)}, P(pin >= 2x) {p2:.0%}.",
         "",
-        f"Cascade alone (median simulated pin / initial shock) over dev + eval: median "
+        f"Cascade alone (median simulated pin / initial shock) over dev (5m shocks) + eval: median "
         f"{np.median(amp):.3f}x, max {np.max(amp):.3f}x; real extensions: median "
         f"{np.median(real):.2f}x, max {np.max(real):.2f}x.",
         "",
         "![reliability](img/cascade-reliability.png)",
         "",
-        "| window | start (UTC) | dir | initial | final | ext. | cascade liq. (p50) | + fresh (p50) | horizon liq. | tape USD | P sim | P base |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| window | start (UTC) | dir | initial | final | ext. | cascade liq. (p50) | + fresh (p50) | observed move | horizon liq. | tape USD | P sim | P base |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in [*dev, *ev]:
         s = r.shock
         lines.append(
             f"| {r.window} | {hhmm(s.ts_ms)} | {'down' if s.direction < 0 else 'up'} | {s.initial:+.2%} "
-            f"| {s.final:+.2%} | {s.extension:.2f}x | {usd(r.pred_usd)} | {usd(r.pred_total_usd)} | {usd(r.pred_h_usd)} | {usd(r.actual_usd)} "
+            f"| {s.final:+.2%} | {s.extension:.2f}x | {usd(r.pred_usd)} | {usd(r.pred_total_usd)} | {usd(r.pred_obs_usd)} | {usd(r.pred_h_usd)} | {usd(r.actual_usd)} "
             f"| {r.p_sim:.2f} | {r.p_base:.2f} |"
         )
     return "\n".join([*lines, "", END])
@@ -373,15 +414,42 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=Path("../shared/data"))
     ap.add_argument("--doc", type=Path, default=Path("docs/cascade.md"))
     ap.add_argument("--img", type=Path, default=Path("docs/img"))
+    ap.add_argument(
+        "--window",
+        choices=("all", "dev"),
+        default="all",
+        help="dev: fit on history and score the development window only (no docs)",
+    )
+    ap.add_argument(
+        "--map-days",
+        type=float,
+        default=MAP_WINDOW_MS / DAY,
+        help="map window in days (an ablation; the docs use the default)",
+    )
     a = ap.parse_args()
     d = load(a.shared)
-    hist, dev, ev = episodes(d)
+    hist, dev, ev = episodes(d, dev_only=a.window == "dev", map_ms=int(a.map_days * DAY))
     cals = {k: fit_calib([r for r in hist if r.window == f"history {k}"]) for k in ("5m", "1h")}
     score(dev, [r for r in hist if r.window == "history 5m"], cals["5m"])
     score(ev, [r for r in hist if r.window == "history 1h"], cals["1h"])
     for k in ("5m", "1h"):
         h = [r for r in hist if r.window == f"history {k}"]
         score(h, h, cals[k])
+    if a.window == "dev":
+        print(f"map window {a.map_days:g} d; development window only (docs not written)")
+        print(
+            summary(
+                "dev: Binance tape, 5m bars, 15-min shocks",
+                [r for r in dev if r.window == "dev 5m"],
+            )
+        )
+        print(
+            summary(
+                "dev: Binance tape, recorder 1m bars, 15-min shocks",
+                [r for r in dev if r.window == "dev rec 1m"],
+            )
+        )
+        return
     reliability_png({"history 5m": [r for r in hist if r.window == "history 5m"], "dev 5m": [r for r in dev if r.window == "dev 5m"], "eval 1h": ev},
                     a.img / "cascade-reliability.png")  # fmt: skip
     text = report(hist, dev, ev, cals, calm_check(a.shared, d["table"]))

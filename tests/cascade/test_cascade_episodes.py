@@ -77,3 +77,12 @@ def test_reflection_principle_against_monte_carlo() -> None:
     mc = float(np.mean(paths.max(axis=1) >= 0.01))
     p = p_diffusion_reaches(np.array([0.01, -0.01]), 0.01)
     assert p[0] == pytest.approx(mc, abs=0.03) and p[1] == 1.0
+
+
+def test_overlaps_marks_missing_truth() -> None:
+    from liqmap.core.cascade_episodes import overlaps
+
+    sil = ((100, 200), (500, 900))
+    assert not overlaps(0, 100, sil)  # ends as the silence starts
+    assert overlaps(150, 160, sil) and overlaps(0, 101, sil) and overlaps(899, 1000, sil)
+    assert not overlaps(200, 500, sil) and not overlaps(0, 50, ())

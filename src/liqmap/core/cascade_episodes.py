@@ -25,6 +25,7 @@ __all__ = [
     "extension_baseline",
     "find_shocks",
     "log_corr",
+    "overlaps",
     "p_diffusion_reaches",
     "reliability",
 ]
@@ -138,3 +139,10 @@ def log_corr(pred: FloatArray, actual: FloatArray) -> tuple[float, int]:
     if ok.sum() < 3:
         return math.nan, int(ok.sum())
     return float(np.corrcoef(np.log(p[ok]), np.log(a[ok]))[0, 1]), int(ok.sum())
+
+
+def overlaps(t0_ms: int, t1_ms: int, silences: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``[t0_ms, t1_ms)`` meets any ``(last, next)`` silence of a tape (its outages and
+    recorder drops, :mod:`liqmap.accuracy.data`): the tape's USD over it is missing truth, never
+    "nothing was liquidated"."""
+    return any(a < t1_ms and b > t0_ms for a, b in silences)
