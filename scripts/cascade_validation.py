@@ -50,6 +50,7 @@ from liqmap.core.cascade_episodes import (
     extension_baseline,
     find_shocks,
     log_corr,
+    log_corr_interval,
     overlaps,
     p_diffusion_reaches,
     reliability,
@@ -293,8 +294,12 @@ def _lc(rows: list[Row], attr: str) -> str:
     pairs = [(getattr(r, attr), r.actual_usd) for r in rows if r.actual_usd is not None]
     if not pairs:
         return "n/a"
-    lc, n = log_corr(np.array([p for p, _ in pairs]), np.array([a for _, a in pairs]))
-    return f"{lc:+.2f} (n={n})"
+    pred, actual = np.array([p for p, _ in pairs]), np.array([a for _, a in pairs])
+    lc, n = log_corr(pred, actual)
+    day = np.array([r.shock.ts_ms // 86_400_000 for r in rows if r.actual_usd is not None])
+    lo, hi = log_corr_interval(pred, actual, day)
+    ci = "" if math.isnan(lo) else f" [{lo:+.2f}, {hi:+.2f}]"
+    return f"{lc:+.2f}{ci} (n={n})"
 
 
 def summary(name: str, rows: list[Row]) -> str:
@@ -384,6 +389,9 @@ def report(
         ],
         "Baseline: historical rate of extension >= 2x per |initial shock| bucket (<1.5%, 1.5-2.5%, "
         ">2.5%), fitted on history of the same bar size.",
+        "Log correlations: `value [lo, hi]` is a day-block bootstrap 95% interval (whole UTC days "
+        "of episodes resampled, 2,000 times); with 26-37 episodes per window the intervals are "
+        "wide, and none of them excludes values below the 0.5 target.",
         "",
         f"**Real shocks of 2-4% in 15 min (history + dev, 5m bars, n={len(size)})**: extension p10 {q[0]:.2f}x, median "
         f"{q[1]:.2f}x, p90 {q[2]:.2f}x. **Calm 30-day 1m file, -3% shock** (map as of {at}, 3d "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import math
 from dataclasses import replace
 
@@ -186,9 +184,7 @@ def test_heatmap_last_column_matches_map_totals(candles: Candles, table: MarginT
 def test_heatmap_peak_is_the_largest_cell(candles: Candles, table: MarginTable) -> None:
     h = estimate_heatmap(candles, window_ms=6 * HOUR, table=table, columns=130, warmup_ms=0)
     assert h.peak_usd() == float(h.total_usd.max()) > 0  # 130 rows: three blocks of 64
-    empty = dataclasses.replace(
-        h, ts_ms=h.ts_ms[:0], long_usd=h.long_usd[:0], short_usd=h.short_usd[:0]
-    )
+    empty = replace(h, ts_ms=h.ts_ms[:0], long_usd=h.long_usd[:0], short_usd=h.short_usd[:0])
     assert empty.peak_usd() == 0.0
 
 
