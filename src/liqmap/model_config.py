@@ -112,7 +112,10 @@ class EstimatorParams:
     leverage_sigma: float = 1.0
     leverage_median_ci: tuple[float, float] | None = (20.0, 100.0)
     leverage_sigma_ci: tuple[float, float] | None = (0.6, 1.5)
-    half_life_10x_hours: float = 96.0  # hourly fit: scale 1.22 (95% CI 0.90..1.57) of 96 h
+    # the turnover identity (docs/model.md 2.11, leverage_law.turnover_half_life_10x): positions
+    # close as fast as the market turns over, turnover_per_day / 2 per day stock-weighted:
+    # 48 ln 2 / (3.4 * sum_k w_k (L_k / 10) ** -0.88) = 23.6 h with the default law (was 96 h)
+    half_life_10x_hours: float = 23.6
     half_life_exponent: float = 0.88
     # measured: Binance BTCUSDT 24h volume 265,073 BTC / OI 78,555 BTC (ws-samples, 2024-01-30);
     # 80% range of daily volume / that OI over the prior 30 days: 1.3..7.3 (docs/model.md 2.11)
@@ -121,17 +124,19 @@ class EstimatorParams:
     band_log_sigma: float = 1.85  # sd of log(observed / predicted) hourly USD on the fit
     # split-conformal bands (docs/model.md 2.14), fitted on the development window only by
     # `python scripts/accuracy.py --fit-bands`: the widest quantiles over 4 time blocks of 5
-    # days (566 hourly side-intervals, 88.9% inside in sample), scoring the levels plus the
-    # fresh positions (2.17); they replace the symmetric band_log_sigma rule
-    band_log_q10: float | None = -5.859
-    band_log_q90: float | None = -2.808
+    # days (558 hourly side-intervals, 87.3% inside in sample), scoring the levels plus the
+    # fresh positions (2.17), refitted with the turnover-identity half-lives (2.11); they
+    # replace the symmetric band_log_sigma rule
+    band_log_q10: float | None = -5.586
+    band_log_q90: float | None = -2.884
     band_floor_share: float = 1.0
     prior_spread: float = 0.02
     oi_anchor: bool = True
     cell_spread: float = 0.1
     # fitted on the development window only (`python scripts/accuracy.py --fit-fresh`):
-    # 0.27, 95% day-block bootstrap interval 0.17..0.38 (docs/model.md 2.17)
-    fresh_share: float = 0.27
+    # 0.31, 95% day-block bootstrap interval 0.19..0.43 (docs/model.md 2.17; 0.27 with the
+    # 96 h half-lives before the turnover identity)
+    fresh_share: float = 0.31
     derived: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

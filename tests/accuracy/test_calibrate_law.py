@@ -12,7 +12,8 @@ from liqmap import api
 from liqmap.cli.app import main
 from liqmap.cli.calibrate_law import recorded_spans
 from liqmap.errors import ParameterError
-from liqmap.model_config import EstimatorParams, lognormal_cells
+from liqmap.leverage_law import turnover_half_life_10x
+from liqmap.model_config import DEFAULT_PARAMS, EstimatorParams, lognormal_cells
 
 DAY = 86_400_000
 
@@ -31,7 +32,7 @@ def test_law_cells_mass_and_mean_distance() -> None:
 def test_params_derive_tiers_and_round_trip() -> None:
     p = EstimatorParams(leverage_median=30.0, leverage_sigma=0.7)
     assert p.derived and len(p.leverages) == 6
-    assert p.half_life_hours[2] == pytest.approx(96.0 * (p.leverages[2] / 10) ** -0.88)
+    assert p.half_life_hours[2] == pytest.approx(23.6 * (p.leverages[2] / 10) ** -0.88)
     d = p.to_dict()
     assert "leverages" not in d and d["derived_tiers"]["leverages"] == list(p.leverages)
     assert EstimatorParams.from_dict(json.loads(json.dumps(d))) == p
@@ -68,3 +69,25 @@ def test_law_fit_on_the_dev_tape_writes_params_map_reads(
     p = api.load_params(out)
     assert p.leverage_median == pytest.approx(fit["median"]) and p.derived
     assert math.isfinite(p.band_log_sigma)
+
+
+def test_default_half_lives_follow_the_turnover_identity() -> None:
+    # docs/model.md 2.11: the stock-weighted closing hazard ln 2 / sum_k w_k h_k equals the
+    # market's turnover_per_day / 2 per day (every trade changes two positions)
+    p = DEFAULT_PARAMS
+    h10 = turnover_half_life_10x(p.turnover_per_day, p.leverages, p.weights, p.half_life_exponent)
+    assert p.half_life_10x_hours == pytest.approx(h10, abs=0.05)
+    hazard_per_day = 24.0 * math.log(2.0) / sum(
+        w * h for w, h in zip(p.weights, p.half_life_hours, strict=True)
+    )
+    assert hazard_per_day == pytest.approx(p.turnover_per_day / 2.0, rel=0.01)
+    # twice the turnover halves the half-lives; a law with more high leverage lengthens h10
+    assert turnover_half_life_10x(
+        2 * p.turnover_per_day, p.leverages, p.weights, p.half_life_exponent
+    ) == pytest.approx(h10 / 2)
+    hi = EstimatorParams(leverage_median=100.0, leverage_sigma=1.0)
+    assert turnover_half_life_10x(
+        p.turnover_per_day, hi.leverages, hi.weights, p.half_life_exponent
+    ) > h10
+    with pytest.raises(ParameterError, match="turnover_per_day"):
+        turnover_half_life_10x(0.0, p.leverages, p.weights, p.half_life_exponent)
