@@ -150,7 +150,7 @@ def turnover_half_life_10x(
     """
     if not turnover_per_day > 0.0:
         raise ParameterError(f"turnover_per_day must be > 0, got {turnover_per_day}")
-    s = sum(w * (lev / 10.0) ** -exponent for lev, w in zip(leverages, weights, strict=True))
+    s = float(sum(w * (lev / 10.0) ** -exponent for lev, w in zip(leverages, weights, strict=True)))
     if not s > 0.0:
         raise ParameterError("turnover_half_life_10x: the weights put no mass on any leverage")
     return 48.0 * math.log(2.0) / (turnover_per_day * s)

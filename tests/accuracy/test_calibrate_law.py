@@ -77,8 +77,8 @@ def test_default_half_lives_follow_the_turnover_identity() -> None:
     p = DEFAULT_PARAMS
     h10 = turnover_half_life_10x(p.turnover_per_day, p.leverages, p.weights, p.half_life_exponent)
     assert p.half_life_10x_hours == pytest.approx(h10, abs=0.05)
-    hazard_per_day = 24.0 * math.log(2.0) / sum(
-        w * h for w, h in zip(p.weights, p.half_life_hours, strict=True)
+    hazard_per_day = (
+        24.0 * math.log(2.0) / sum(w * h for w, h in zip(p.weights, p.half_life_hours, strict=True))
     )
     assert hazard_per_day == pytest.approx(p.turnover_per_day / 2.0, rel=0.01)
     # twice the turnover halves the half-lives; a law with more high leverage lengthens h10
@@ -86,8 +86,9 @@ def test_default_half_lives_follow_the_turnover_identity() -> None:
         2 * p.turnover_per_day, p.leverages, p.weights, p.half_life_exponent
     ) == pytest.approx(h10 / 2)
     hi = EstimatorParams(leverage_median=100.0, leverage_sigma=1.0)
-    assert turnover_half_life_10x(
-        p.turnover_per_day, hi.leverages, hi.weights, p.half_life_exponent
-    ) > h10
+    assert (
+        turnover_half_life_10x(p.turnover_per_day, hi.leverages, hi.weights, p.half_life_exponent)
+        > h10
+    )
     with pytest.raises(ParameterError, match="turnover_per_day"):
         turnover_half_life_10x(0.0, p.leverages, p.weights, p.half_life_exponent)
