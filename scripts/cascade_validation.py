@@ -42,6 +42,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from liqmap.accuracy.data import drop_price_outliers, moved_silences, tape_outages
+from liqmap.accuracy.interval_metrics import log_corr_interval
 from liqmap.core.cascade_dist import OutcomeConfig, simulate_outcomes
 from liqmap.core.cascade_episodes import (
     Shock,
@@ -50,7 +51,6 @@ from liqmap.core.cascade_episodes import (
     extension_baseline,
     find_shocks,
     log_corr,
-    log_corr_interval,
     overlaps,
     p_diffusion_reaches,
     reliability,
@@ -291,13 +291,13 @@ def usd(x: float | None) -> str:
 
 
 def _lc(rows: list[Row], attr: str) -> str:
-    pairs = [(getattr(r, attr), r.actual_usd) for r in rows if r.actual_usd is not None]
-    if not pairs:
+    scored = [r for r in rows if r.actual_usd is not None]
+    if not scored:
         return "n/a"
-    pred, actual = np.array([p for p, _ in pairs]), np.array([a for _, a in pairs])
+    pred = np.array([getattr(r, attr) for r in scored])
+    actual = np.array([r.actual_usd for r in scored], np.float64)
     lc, n = log_corr(pred, actual)
-    day = np.array([r.shock.ts_ms // 86_400_000 for r in rows if r.actual_usd is not None])
-    lo, hi = log_corr_interval(pred, actual, day)
+    lo, hi = log_corr_interval(pred, actual, [r.shock.ts_ms for r in scored])
     ci = "" if math.isnan(lo) else f" [{lo:+.2f}, {hi:+.2f}]"
     return f"{lc:+.2f}{ci} (n={n})"
 

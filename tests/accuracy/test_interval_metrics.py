@@ -10,7 +10,7 @@ import pytest
 
 from liqmap.accuracy import interval_metrics as im
 from liqmap.accuracy.interval_magnet import base_rate
-from liqmap.accuracy.metrics import rankdata
+from liqmap.accuracy.metrics import log_corr, rankdata
 
 DAY = 86_400_000
 
@@ -180,3 +180,16 @@ def test_a_second_control_removes_what_it_explains() -> None:
     pred = other + 0.05 * rng.random(500)  # its skill beyond `own` is all in `other`
     assert partial_spearman(pred, actual, own) > 0.6
     assert abs(partial_spearman_given(pred, actual, own, other)) < 0.2
+
+
+def test_log_corr_interval_resamples_whole_days() -> None:
+    rng = np.random.default_rng(3)
+    pred = np.exp(rng.normal(size=60))
+    actual = pred * np.exp(rng.normal(scale=0.8, size=60))
+    ts = np.repeat(np.arange(12), 5) * 86_400_000 + 3_600_000
+    r = log_corr(pred, actual)
+    lo, hi = im.log_corr_interval(pred, actual, ts)
+    assert -1 < lo < r < hi < 1 and hi - lo > 0.05
+    assert im.log_corr_interval(pred, pred * 3, ts) == pytest.approx((1.0, 1.0))
+    assert all(np.isnan(im.log_corr_interval(pred[:20], actual[:20], ts[:20])))  # 4 days
+    assert im.log_corr_interval(pred, actual, ts, seed=1) != (lo, hi)  # a real resampling

@@ -86,18 +86,3 @@ def test_overlaps_marks_missing_truth() -> None:
     assert not overlaps(0, 100, sil)  # ends as the silence starts
     assert overlaps(150, 160, sil) and overlaps(0, 101, sil) and overlaps(899, 1000, sil)
     assert not overlaps(200, 500, sil) and not overlaps(0, 50, ())
-
-
-def test_log_corr_interval_resamples_whole_days() -> None:
-    from liqmap.core.cascade_episodes import log_corr, log_corr_interval
-
-    rng = np.random.default_rng(3)
-    pred = np.exp(rng.normal(size=60))
-    actual = pred * np.exp(rng.normal(scale=0.8, size=60))
-    day = np.repeat(np.arange(12), 5)
-    r, _ = log_corr(pred, actual)
-    lo, hi = log_corr_interval(pred, actual, day)
-    assert -1 < lo < r < hi < 1 and hi - lo > 0.05
-    assert log_corr_interval(pred, pred * 3, day) == pytest.approx((1.0, 1.0))
-    assert all(np.isnan(log_corr_interval(pred[:20], actual[:20], day[:20])))  # 4 days
-    assert log_corr_interval(pred, actual, day, seed=1) != (lo, hi)  # a real resampling

@@ -13,7 +13,8 @@ that cannot be defined (too few rows, a constant input) is NaN, decided explicit
   predicted at (about) $0, and the share of realised USD they hold;
 * :func:`band_coverage`: share of intervals whose realised USD lies in ``[p10, p90]``;
 * :func:`day_blocks` + :func:`bootstrap` + :func:`percentile_interval`: block bootstrap by UTC
-  day (hours of one day are resampled together, which keeps their dependence).
+  day (hours of one day are resampled together, which keeps their dependence);
+  :func:`log_corr_interval` composes them for :func:`~liqmap.accuracy.metrics.log_corr`.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from liqmap.accuracy.metrics import MIN_POINTS, partial_corr, pearson, rankdata
+from liqmap.accuracy.metrics import MIN_POINTS, log_corr, partial_corr, pearson, rankdata
 
 __all__ = [
     "ZERO_USD",
     "band_coverage",
     "bootstrap",
     "day_blocks",
+    "log_corr_interval",
     "partial_log_corr",
     "partial_spearman",
     "partial_spearman_given",
@@ -187,3 +189,18 @@ def percentile_interval(samples: ArrayLike, level: float = 0.95) -> tuple[float,
     a = (1.0 - level) / 2.0
     lo, hi = np.quantile(s, [a, 1.0 - a])
     return float(lo), float(hi)
+
+
+def log_corr_interval(
+    pred_usd: ArrayLike, actual_usd: ArrayLike, ts_ms: ArrayLike, *, n_boot: int = 2000,
+    seed: int = 17, level: float = 0.95, min_days: int = 5,
+) -> tuple[float, float]:  # fmt: skip
+    """Day-block bootstrap interval of :func:`~liqmap.accuracy.metrics.log_corr`: rows of one
+    UTC day of ``ts_ms`` are resampled together (they share a market and are not independent).
+    NaN bounds with fewer than ``min_days`` days."""
+    p, a = np.asarray(pred_usd, np.float64), np.asarray(actual_usd, np.float64)
+    blocks = day_blocks(ts_ms)
+    if len(blocks) < min_days:
+        return math.nan, math.nan
+    boot = bootstrap(lambda i: [log_corr(p[i], a[i])], blocks, n_boot=n_boot, seed=seed)
+    return percentile_interval(boot[:, 0], level)

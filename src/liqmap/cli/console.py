@@ -53,10 +53,14 @@ NON_TERMINAL_WIDTH = 200
 _consoles: dict[str, Console] = {}
 
 
+def _is_tty(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 def _make(stream: TextIO, *, stderr: bool) -> Console:
     from rich.console import Console
 
-    is_tty = bool(getattr(stream, "isatty", lambda: False)())
+    is_tty = _is_tty(stream)
     return Console(
         stderr=stderr,
         highlight=False,
@@ -120,7 +124,7 @@ def line(markup: str, *, stderr: bool = False) -> None:
     test keeps the two equal.
     """
     stream = sys.stderr if stderr else sys.stdout
-    is_tty = bool(getattr(stream, "isatty", lambda: False)())
+    is_tty = _is_tty(stream)
     rich_needed = "\t" in markup or _EMOJI.search(markup)  # tabs: rich expands them by cells
     if is_tty or rich_needed or any(os.environ.get(k) for k in _STYLE_ENV):
         (err() if stderr else out()).print(markup)
@@ -144,8 +148,7 @@ def reset() -> None:
 
 
 def _fix_width(rich_utils: Any) -> None:
-    is_tty = bool(getattr(sys.stdout, "isatty", lambda: False)())
-    rich_utils.MAX_WIDTH = None if is_tty else NON_TERMINAL_WIDTH
+    rich_utils.MAX_WIDTH = None if _is_tty(sys.stdout) else NON_TERMINAL_WIDTH
 
 
 class _RichUtilsFinder(importlib.abc.MetaPathFinder):

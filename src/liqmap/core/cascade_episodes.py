@@ -25,7 +25,6 @@ __all__ = [
     "extension_baseline",
     "find_shocks",
     "log_corr",
-    "log_corr_interval",
     "overlaps",
     "p_diffusion_reaches",
     "reliability",
@@ -140,33 +139,6 @@ def log_corr(pred: FloatArray, actual: FloatArray) -> tuple[float, int]:
     if ok.sum() < 3:
         return math.nan, int(ok.sum())
     return float(np.corrcoef(np.log(p[ok]), np.log(a[ok]))[0, 1]), int(ok.sum())
-
-
-def log_corr_interval(
-    pred: FloatArray, actual: FloatArray, day: NDArray[np.int64], *, n_boot: int = 2000,
-    seed: int = 0, level: float = 0.95,
-) -> tuple[float, float]:  # fmt: skip
-    """Day-block bootstrap interval of :func:`log_corr`: whole days of episodes are resampled
-    (episodes of one day share a market and are not independent); percentile interval at
-    ``level``. NaN bounds with fewer than 5 days among the scored pairs."""
-    p, a = np.asarray(pred, np.float64), np.asarray(actual, np.float64)
-    ok = (p > 0) & (a > 0)
-    lp, la, d = np.log(p[ok]), np.log(a[ok]), np.asarray(day)[ok]
-    days = np.unique(d)
-    if days.size < 5:
-        return math.nan, math.nan
-    members = [np.flatnonzero(d == x) for x in days]
-    rng = np.random.default_rng(seed)
-    stats = []
-    for _ in range(n_boot):
-        idx = np.concatenate([members[k] for k in rng.integers(0, days.size, days.size)])
-        if idx.size >= 3 and np.ptp(lp[idx]) > 0 and np.ptp(la[idx]) > 0:
-            stats.append(float(np.corrcoef(lp[idx], la[idx])[0, 1]))
-    if not stats:
-        return math.nan, math.nan
-    tail = 100 * (1 - level) / 2
-    lo, hi = np.percentile(stats, [tail, 100 - tail])
-    return float(lo), float(hi)
 
 
 def overlaps(t0_ms: int, t1_ms: int, silences: tuple[tuple[int, int], ...]) -> bool:
